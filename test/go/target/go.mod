@@ -1,0 +1,3 @@
+module leakwatch.test/target
+
+go 1.19

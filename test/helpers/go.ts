@@ -1,0 +1,102 @@
+/**
+ * Real Go targets for tests. When `go` is missing the Go tests skip with a loud message,
+ * unless LEAKWATCH_REQUIRE_GO=1 (set by .ci/run), which turns a missing Go into a failure.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const TARGET_SRC = resolve(here, '../go/target');
+
+let cachedGo: boolean | undefined;
+
+export function goAvailable(): boolean {
+  if (cachedGo === undefined) {
+    try {
+      execFileSync('go', ['version'], { stdio: 'ignore' });
+      cachedGo = true;
+    } catch {
+      cachedGo = false;
+    }
+  }
+  if (!cachedGo && process.env.LEAKWATCH_REQUIRE_GO === '1') {
+    throw new Error('LEAKWATCH_REQUIRE_GO=1 but no `go` on PATH: install golang-go');
+  }
+  if (!cachedGo && !warned) {
+    warned = true;
+    console.warn('\n*** SKIPPING Go-target tests: no `go` on PATH (apt-get install golang-go) ***\n');
+  }
+  return cachedGo;
+}
+let warned = false;
+
+/** Builds test/go/target once per source hash; returns the binary path. */
+export function buildTarget(): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(TARGET_SRC).sort()) h.update(f).update(readFileSync(join(TARGET_SRC, f)));
+  const dir = join(tmpdir(), 'leakwatch-go', h.digest('hex').slice(0, 16));
+  const bin = join(dir, 'target');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${bin}.${process.pid}`;
+    execFileSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+      cwd: TARGET_SRC,
+      env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'leakwatch-gocache') },
+      stdio: 'inherit',
+    });
+    execFileSync('mv', [tmp, bin]);
+  }
+  return bin;
+}
+
+export interface RunningTarget {
+  /** e.g. http://127.0.0.1:41234 */
+  base: string;
+  pid: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the target with the given flags (e.g. ['-mode','leak','-rate','2000000']). */
+export async function startTarget(args: string[]): Promise<RunningTarget> {
+  const bin = buildTarget();
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const addr = await new Promise<string>((ok, fail) => {
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error('target did not start in 10s')), 10_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /LISTENING (\S+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    proc.on('exit', (code) => fail(new Error(`target exited with ${code}`)));
+  });
+  return {
+    base: `http://${addr}`,
+    pid: proc.pid!,
+    proc,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (proc.exitCode !== null) return ok();
+        proc.once('exit', () => ok());
+        proc.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Runs `go tool pprof` with args; returns stdout. */
+export function goPprof(args: string[]): string {
+  return execFileSync('go', ['tool', 'pprof', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 << 20,
+    env: { ...process.env, PPROF_TMPDIR: join(tmpdir(), 'leakwatch-pprof') },
+  });
+}
