@@ -1,0 +1,276 @@
+/**
+ * The delivery worker. Every alert is a row before it is a request (src/store/outbox.ts): a row
+ * is claimed, sent, and marked sent right after the receiver accepts it, so the only window for
+ * a duplicate is a crash between the receiver's "ok" and that one synchronous UPDATE.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from 'better-sqlite3';
+import { OutboxStore, type OutboxEventKind, type OutboxRow } from '../store/outbox.js';
+import { redactText } from './redact.js';
+import { DeliveryError, type AlertEvent, type AlertLog, type AlertPayload, type Channel, type ProfileAttachment } from './types.js';
+
+export interface BackoffPolicy {
+  /** First retry delay; doubles per attempt. */
+  baseMs: number;
+  /** Longest delay between two attempts. */
+  capMs: number;
+  /** Attempts (the first send included) before a delivery is marked failed. */
+  maxAttempts: number;
+  /** Age after which a delivery is marked failed: a day-old leak alert is noise. */
+  maxAgeMs: number;
+  /** Upper bound on a receiver's Retry-After. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  baseMs: 30_000,
+  capMs: 30 * 60_000,
+  maxAttempts: 12,
+  maxAgeMs: 24 * 3_600_000,
+  maxRetryAfterMs: 3_600_000,
+};
+
+/**
+ * Delay before attempt `attempts + 1`: exponential with "equal jitter" (half fixed, half
+ * random), so many deliveries failing together do not retry in lockstep, yet none retries
+ * sooner than half its step. A receiver's Retry-After wins when given.
+ */
+export function retryDelay(attempts: number, policy: BackoffPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.max(1, Math.min(retryAfterMs, policy.maxRetryAfterMs));
+  const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.max(1, Math.round(step / 2 + random() * (step / 2)));
+}
+
+export interface DeliveryStatus {
+  channel: string;
+  event: OutboxEventKind;
+  status: 'sent' | 'pending' | 'failed';
+  attempts: number;
+  lastError?: string;
+  /** Unix ms. */
+  sentAt?: number;
+}
+
+export interface OutboxOptions {
+  db: Database;
+  channels: Map<string, Channel>;
+  /** Stored profile bytes by id, for email attachments. */
+  loadProfile?: (id: number) => Buffer | undefined;
+  now?: () => number;
+  log?: AlertLog;
+  backoff?: Partial<BackoffPolicy>;
+  /** A 'sending' row older than this is presumed abandoned (its worker hung or died elsewhere). */
+  leaseMs?: number;
+  /** Rows claimed per round. */
+  batchSize?: number;
+  random?: () => number;
+}
+
+const HOST = hostname();
+
+/** Is the worker that wrote this claim token certainly gone? Only provable for this host. */
+function ownerIsDead(owner: string | null): boolean {
+  if (!owner) return true;
+  const [pid, host] = owner.split(':');
+  if (host !== HOST || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+const NOOP_LOG: AlertLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class Outbox {
+  private readonly store: OutboxStore;
+  private channels: Map<string, Channel>;
+  private readonly loadProfile?: (id: number) => Buffer | undefined;
+  private readonly now: () => number;
+  private readonly log: AlertLog;
+  private readonly policy: BackoffPolicy;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly random: () => number;
+  /** Claim token: pid and host let a later process prove a crashed claimer is gone. */
+  private readonly owner = `${process.pid}:${HOST}:${randomBytes(4).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<number> | undefined;
+
+  constructor(opts: OutboxOptions) {
+    this.store = new OutboxStore(opts.db);
+    this.channels = opts.channels;
+    this.loadProfile = opts.loadProfile;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? NOOP_LOG;
+    this.policy = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.leaseMs = opts.leaseMs ?? 10 * 60_000;
+    this.batchSize = opts.batchSize ?? 20;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** After a config reload; rows for a channel that disappeared are marked failed when due. */
+  setChannels(channels: Map<string, Channel>): void {
+    this.channels = channels;
+  }
+
+  /**
+   * Records one delivery per channel, before anything is sent. Enqueueing the same incident
+   * event again is a no-op per channel, so callers may retry freely. Returns rows added.
+   */
+  enqueue(event: AlertEvent, channelNames: string[]): number {
+    if (event.kind === 'test') throw new Error('outbox: test alerts are sent directly (testAlert), not queued');
+    const unknown = channelNames.filter((n) => !this.channels.has(n));
+    if (unknown.length > 0) throw new Error(`outbox: unknown channel(s) ${unknown.join(', ')}`);
+    const seq = event.seq ?? (event.kind === 'remind' ? (event.incident.lastAlertAt ?? event.incident.openedAt) : 0);
+    const payload = JSON.stringify({ ...event, seq });
+    const added = this.store.insert(
+      [...new Set(channelNames)].map((channel) => ({ incidentId: event.incident.id, eventKind: event.kind as OutboxEventKind, eventSeq: seq, channel, payload })),
+      this.now(),
+    );
+    if (added > 0 && this.timer) setImmediate(() => void this.tick());
+    return added;
+  }
+
+  /** Sends every due delivery once; resolves with how many were sent. Passes never overlap. */
+  deliverDue(): Promise<number> {
+    const prev = this.pass ?? Promise.resolve(0);
+    const next = prev.catch(() => 0).then(() => this.runPass());
+    this.pass = next;
+    void next.finally(() => {
+      if (this.pass === next) this.pass = undefined;
+    }).catch(() => {});
+    return next;
+  }
+
+  start(intervalMs = 5_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+    setImmediate(() => void this.tick());
+  }
+
+  /** Stops the timer and waits for the pass in flight, so no claim is left behind. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.pass?.catch(() => 0);
+  }
+
+  deliveries(incidentId: number): DeliveryStatus[] {
+    return this.store.forIncident(incidentId).map((r) => ({
+      channel: r.channel,
+      event: r.eventKind,
+      status: r.status === 'sending' ? 'pending' : r.status,
+      attempts: r.attempts,
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      ...(r.sentAt !== null ? { sentAt: r.sentAt } : {}),
+    }));
+  }
+
+  depth(): number {
+    return this.store.depth();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.pass) return; // the timer never queues passes behind a slow one
+    try {
+      await this.deliverDue();
+    } catch (err) {
+      this.log.error('alert outbox: delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+    }
+  }
+
+  private async runPass(): Promise<number> {
+    const passNow = this.now();
+    const released = this.store.releaseAbandoned(
+      passNow,
+      (owner, claimedAt) => owner !== this.owner && (ownerIsDead(owner) || (claimedAt ?? 0) + this.leaseMs <= passNow),
+      'interrupted while sending (worker stopped); retried',
+    );
+    if (released > 0) this.log.warn('alert outbox: retrying deliveries a stopped worker left unfinished', { count: released });
+    let sent = 0;
+    // Rows rescheduled in this pass are due after passNow, so the loop ends.
+    for (let round = 0; round < 100; round++) {
+      const rows = this.store.claimDue(passNow, this.batchSize, this.owner);
+      if (rows.length === 0) break;
+      const results = await Promise.all(rows.map((r) => this.deliver(r)));
+      sent += results.filter(Boolean).length;
+      if (rows.length < this.batchSize) break;
+    }
+    return sent;
+  }
+
+  private async deliver(row: OutboxRow): Promise<boolean> {
+    const where = { channel: row.channel, incident: row.incidentId, event: row.eventKind, attempt: row.attempts };
+    const channel = this.channels.get(row.channel);
+    if (!channel) {
+      this.store.markFailed(row.id, this.owner, `channel "${row.channel}" is no longer configured`);
+      this.log.error('alert outbox: channel no longer configured; delivery dropped', where);
+      return false;
+    }
+    let payload: AlertPayload;
+    try {
+      const event = JSON.parse(row.payload) as AlertEvent;
+      payload = { event, profiles: channel.type === 'email' ? this.profilesFor(event) : {} };
+    } catch (err) {
+      this.store.markFailed(row.id, this.owner, `unreadable outbox row: ${(err as Error).message}`);
+      this.log.error('alert outbox: unreadable row; delivery dropped', where);
+      return false;
+    }
+    try {
+      await channel.send(payload);
+    } catch (err) {
+      this.onFailure(row, err, where);
+      return false;
+    }
+    // Synchronous and immediately after the receiver's "ok": the whole duplicate window.
+    this.store.markSent(row.id, this.now());
+    this.log.info('alert sent', where);
+    return true;
+  }
+
+  private onFailure(row: OutboxRow, err: unknown, where: Record<string, unknown>): void {
+    const d =
+      err instanceof DeliveryError
+        ? err
+        : new DeliveryError(redactText(`${row.channel}: ${String((err as Error)?.message ?? err)}`), 'unknown', true);
+    const now = this.now();
+    if (!d.retryable) {
+      this.store.markFailed(row.id, this.owner, d.message);
+      this.log.error('alert delivery failed permanently; not retried', { ...where, error: d.message });
+      return;
+    }
+    const delay = retryDelay(row.attempts, this.policy, this.random, d.retryAfterMs);
+    if (row.attempts >= this.policy.maxAttempts || now + delay - row.createdAt > this.policy.maxAgeMs) {
+      const why = row.attempts >= this.policy.maxAttempts ? `${row.attempts} attempts` : `${Math.round((now - row.createdAt) / 60_000)} min`;
+      this.store.markFailed(row.id, this.owner, `gave up after ${why}: ${d.message}`);
+      this.log.error('alert delivery gave up', { ...where, error: d.message });
+      return;
+    }
+    this.store.reschedule(row.id, this.owner, now + delay, d.message);
+    this.log.warn('alert delivery failed; will retry', { ...where, error: d.message, retryInMs: delay });
+  }
+
+  private profilesFor(event: AlertEvent): AlertPayload['profiles'] {
+    const out: AlertPayload['profiles'] = {};
+    if (!this.loadProfile) return out;
+    const load = (id: number | undefined): ProfileAttachment | undefined => {
+      if (id === undefined) return undefined;
+      try {
+        const data = this.loadProfile!(id);
+        return data ? { id, data } : undefined;
+      } catch (err) {
+        this.log.warn('alert outbox: profile not attached', { profile: id, error: (err as Error).message });
+        return undefined;
+      }
+    };
+    const baseline = load(event.incident.baselineProfileId);
+    const current = load(event.incident.currentProfileId);
+    if (baseline) out.baseline = baseline;
+    if (current) out.current = current;
+    return out;
+  }
+}

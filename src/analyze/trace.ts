@@ -1,0 +1,77 @@
+/**
+ * The trace format of design §3 (`leakwatch replay`, `leakwatch export-trace`): JSON Lines, one
+ * sample per line, `t` required as an ISO time or Unix milliseconds, every other field optional
+ * and named as in MemStats. Pure: text in, samples out (and back).
+ */
+import { SAMPLE_FIELDS, type Sample } from '../model/sample.js';
+
+const NUMERIC = new Set<string>(SAMPLE_FIELDS);
+
+export class TraceError extends Error {
+  constructor(readonly line: number, message: string) {
+    super(`parsing trace: line ${line}: ${message}`);
+    this.name = 'TraceError';
+  }
+}
+
+function parseTime(value: unknown, line: number, field: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new TraceError(line, `${field}: expected an ISO time or Unix milliseconds, got ${JSON.stringify(value)}`);
+}
+
+/** Parses a trace; blank lines are skipped, unknown fields ignored (newer writers may add some). */
+export function parseTrace(text: string): Sample[] {
+  const out: Sample[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i].trim();
+    if (raw === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (err) {
+      throw new TraceError(lineNo, `not valid JSON (${(err as Error).message})`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new TraceError(lineNo, 'expected a JSON object');
+    const rec = obj as Record<string, unknown>;
+    if (!('t' in rec)) throw new TraceError(lineNo, 't: missing (every sample needs its time)');
+    const sample: Sample = { t: parseTime(rec.t, lineNo, 't') };
+    for (const [key, value] of Object.entries(rec)) {
+      if (key === 't' || value === null) continue;
+      if (key === 'processStart') {
+        sample.processStart = parseTime(value, lineNo, key);
+      } else if (key === 'restart') {
+        if (typeof value !== 'boolean') throw new TraceError(lineNo, `restart: expected true or false, got ${JSON.stringify(value)}`);
+        sample.restart = value;
+      } else if (NUMERIC.has(key)) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw new TraceError(lineNo, `${key}: expected a number, got ${JSON.stringify(value)}`);
+        (sample as unknown as Record<string, number>)[key] = value;
+      }
+    }
+    const prev = out[out.length - 1];
+    if (prev && sample.t < prev.t) throw new TraceError(lineNo, `t goes backwards (${new Date(sample.t).toISOString()} after ${new Date(prev.t).toISOString()})`);
+    out.push(sample);
+  }
+  return out;
+}
+
+/** One JSON line per sample: `t` and `processStart` as ISO, the rest as stored. */
+export function formatTrace(samples: readonly Sample[]): string {
+  let out = '';
+  for (const s of samples) {
+    const rec: Record<string, unknown> = { t: new Date(s.t).toISOString() };
+    for (const f of SAMPLE_FIELDS) {
+      const v = s[f];
+      if (v === undefined) continue;
+      rec[f] = f === 'processStart' ? new Date(v).toISOString() : v;
+    }
+    if (s.restart) rec.restart = true;
+    out += JSON.stringify(rec) + '\n';
+  }
+  return out;
+}

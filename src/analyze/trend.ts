@@ -1,0 +1,165 @@
+/**
+ * Trend statistics: Theil–Sen slope with Sen's rank confidence interval, and the Mann–Kendall
+ * test with the Hamed–Rao correction for autocorrelation. Pure functions over (t, v) points.
+ *
+ * Why these: both are rank based, so a GC cycle caught at the wrong moment, a batch spike or a
+ * scrape of a stressed process moves the answer by one rank, not by its size. Monitoring series
+ * are autocorrelated (traffic wanders for minutes), which makes the textbook variance far too
+ * small; Hamed–Rao inflates it by the measured autocorrelation of the detrended ranks, so slow
+ * wander, steps and curves widen the interval instead of looking significant.
+ */
+
+export interface TrendFit {
+  /** Theil–Sen slope, value units per time unit of the input. */
+  slope: number;
+  /** One-sided conservative bounds of the slope at `level` (Sen's interval). */
+  lower: number;
+  upper: number;
+  /** Φ(z) of the corrected Mann–Kendall statistic: 0.5 = no evidence, → 1 = increasing. */
+  confidence: number;
+  /** Mann–Kendall S and its corrected variance (for tables and tests). */
+  s: number;
+  varS: number;
+  n: number;
+}
+
+/** z for a one-sided 95% bound. */
+export const Z_ONE_SIDED_95 = 1.6448536269514722;
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf; |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** All pairwise slopes (v[j]-v[i])/(t[j]-t[i]) for i<j with distinct times, sorted ascending. */
+export function pairSlopes(t: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
+  const n = t.length;
+  const out = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const dt = t[j] - t[i];
+      if (dt !== 0) out[k++] = (v[j] - v[i]) / dt;
+    }
+  }
+  return out.subarray(0, k).sort();
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  const m = n >> 1;
+  return n % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+/** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
+export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
+  const n = v.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) s += Math.sign(v[j] - v[i]);
+  }
+  const sorted = Float64Array.from(v).sort();
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    const g = j - i;
+    if (g > 1) tieTerm += g * (g - 1) * (2 * g + 5);
+    i = j;
+  }
+  return { s, varS: (n * (n - 1) * (2 * n + 5) - tieTerm) / 18 };
+}
+
+/** Average ranks (1-based), ties share their mean rank. */
+function ranks(x: ArrayLike<number>): Float64Array {
+  const n = x.length;
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && x[idx[j]] === x[idx[i]]) j++;
+    for (let k = i; k < j; k++) r[idx[k]] = (i + j + 1) / 2;
+    i = j;
+  }
+  return r;
+}
+
+/**
+ * Hamed & Rao (1998) variance inflation n/n*: from the significant autocorrelations of the ranks
+ * of the detrended series. Never below 1: negative autocorrelation is not allowed to make a
+ * trend look more certain.
+ */
+export function hamedRaoFactor(t: ArrayLike<number>, v: ArrayLike<number>, slope: number): number {
+  const n = v.length;
+  if (n < 4) return 1;
+  const detrended = new Float64Array(n);
+  for (let i = 0; i < n; i++) detrended[i] = v[i] - slope * t[i];
+  const r = ranks(detrended);
+  const mean = (n + 1) / 2;
+  let c0 = 0;
+  for (let i = 0; i < n; i++) c0 += (r[i] - mean) ** 2;
+  if (c0 === 0) return 1;
+  const bound = 1.96 / Math.sqrt(n);
+  let sum = 0;
+  for (let k = 1; k < n - 2; k++) {
+    let ck = 0;
+    for (let i = 0; i + k < n; i++) ck += (r[i] - mean) * (r[i + k] - mean);
+    const rho = ck / c0;
+    if (Math.abs(rho) > bound) sum += (n - k) * (n - k - 1) * (n - k - 2) * rho;
+  }
+  return Math.max(1, 1 + (2 * sum) / (n * (n - 1) * (n - 2)));
+}
+
+/**
+ * Theil–Sen slope, Sen's one-sided bounds at z, and the corrected Mann–Kendall confidence.
+ * The same corrected variance widens both, so the bound and the test agree.
+ */
+export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): TrendFit {
+  const n = t.length;
+  if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, s: 0, varS: 0, n };
+  const slopes = pairSlopes(t, v);
+  const slope = median(slopes);
+  const mk = mannKendall(v);
+  const varS = mk.varS * hamedRaoFactor(t, v, slope);
+  const nPairs = slopes.length;
+  const c = z * Math.sqrt(varS);
+  // Sen (1968): the bounds are the M1-th and (M2+1)-th smallest pairwise slopes (1-based),
+  // M1 = (N−C)/2, M2 = (N+C)/2; rounded outwards so the bound stays conservative.
+  const m1 = Math.floor((nPairs - c) / 2);
+  const m2 = Math.ceil((nPairs + c) / 2);
+  const lower = m1 >= 1 ? slopes[m1 - 1] : -Infinity;
+  const upper = m2 < nPairs ? slopes[m2] : Infinity;
+  const zs = varS > 0 ? (mk.s - Math.sign(mk.s)) / Math.sqrt(varS) : 0;
+  return { slope, lower, upper, confidence: normalCdf(zs), s: mk.s, varS, n };
+}
+
+/** A fitted trend of one metric as the detector reports it (status, incidents, replay). */
+export interface Trend {
+  /** Theil–Sen slope per hour of the metric's floor (bytes or goroutines). */
+  slopePerHour: number;
+  /** One-sided 95% bounds of the slope (Sen's interval, autocorrelation-corrected). */
+  lowerPerHour: number;
+  upperPerHour: number;
+  /** 0..1, corrected Mann–Kendall confidence that the floor increases. */
+  confidence: number;
+  /** Latest floor level. */
+  current: number;
+  /** Points (bucket floors) in the fit. */
+  n: number;
+  /** Hours until the configured limit at the fitted slope; 0 when already over; null without a limit or growth. */
+  timeToLimitHours: number | null;
+  /** The configured limit, when set. */
+  limit?: number;
+}
+
+/** Hours until `limit` at `slopePerHour` from `current`. */
+export function timeToLimit(current: number, slopePerHour: number, limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (current >= limit) return 0;
+  if (!(slopePerHour > 0)) return null;
+  return (limit - current) / slopePerHour;
+}

@@ -1,0 +1,38 @@
+/** `leakwatch run`: the daemon in the foreground. */
+import { configFrom, parse } from '../args.js';
+import { createLogger } from '../../daemon/log.js';
+import { Daemon } from '../../daemon/daemon.js';
+import type { Config } from '../../config/schema.js';
+
+export default async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {});
+  let config = configFrom(values);
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  const daemon = new Daemon(config, log);
+  await daemon.start();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping', { signal });
+      daemon.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      let next: Config;
+      try {
+        next = configFrom(values);
+      } catch (err) {
+        log.error('reload refused: the new configuration is invalid; keeping the running one', { errors: (err as Error).message });
+        return;
+      }
+      config = next;
+      daemon.reload(config).catch((err) => log.error('reload failed', { error: (err as Error).message }));
+    });
+  });
+}

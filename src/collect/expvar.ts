@@ -1,0 +1,205 @@
+/**
+ * /debug/vars (go-formats §4.4). The memstats object is read straight from the raw text with a
+ * small JSON scanner: numbers are parsed from their own digits (JSON.parse would first round
+ * LastGC/PauseEnd-sized integers, and would build the 512-number PauseNs/PauseEnd and the 61-object
+ * BySize arrays we throw away). The scanner still validates the JSON it walks. Pure.
+ */
+import type { Sample } from '../model/sample.js';
+import { ScrapeError } from './errors.js';
+import { parseFloatStrict } from './numbers.js';
+
+type NumericKey = Exclude<keyof Sample, 't' | 'restart'>;
+
+const FIELDS: Record<string, NumericKey> = {
+  Alloc: 'heapAlloc',
+  TotalAlloc: 'totalAlloc',
+  Sys: 'sys',
+  Mallocs: 'mallocs',
+  Frees: 'frees',
+  HeapAlloc: 'heapAlloc',
+  HeapSys: 'heapSys',
+  HeapIdle: 'heapIdle',
+  HeapInuse: 'heapInuse',
+  HeapReleased: 'heapReleased',
+  HeapObjects: 'heapObjects',
+  StackInuse: 'stackInuse',
+  StackSys: 'stackSys',
+  MSpanInuse: 'mspanInuse',
+  MSpanSys: 'mspanSys',
+  MCacheInuse: 'mcacheInuse',
+  MCacheSys: 'mcacheSys',
+  BuckHashSys: 'buckHashSys',
+  GCSys: 'gcSys',
+  OtherSys: 'otherSys',
+  NextGC: 'nextGC',
+  LastGC: 'lastGC',
+  PauseTotalNs: 'pauseTotalNs',
+  NumGC: 'numGC',
+  NumForcedGC: 'numForcedGC',
+  GCCPUFraction: 'gcCPUFraction',
+};
+
+export function parseExpvar(text: string): Partial<Sample> {
+  const s = new Scanner(text);
+  s.ws();
+  if (s.peek() !== 0x7b /* { */) throw s.fail('expected a JSON object');
+  let out: Partial<Sample> | undefined;
+  s.object((key) => {
+    if (key === 'memstats') {
+      if (s.peek() !== 0x7b) throw s.fail('"memstats" is not an object');
+      out = readMemstats(s);
+    } else {
+      s.skipValue();
+    }
+  });
+  s.ws();
+  if (!s.done()) throw s.fail('unexpected data after the JSON object');
+  if (!out) throw new ScrapeError('bad_format', 'expvar: no "memstats" in /debug/vars');
+  if (out.sys === undefined || out.heapAlloc === undefined) {
+    throw new ScrapeError('bad_format', 'expvar: "memstats" has no Sys or HeapAlloc');
+  }
+  return out;
+}
+
+function readMemstats(s: Scanner): Partial<Sample> {
+  const out: Partial<Sample> = {};
+  s.object((key) => {
+    const field = FIELDS[key];
+    if (!field) return s.skipValue();
+    const raw = s.numberToken();
+    const v = parseFloatStrict(raw);
+    if (v === undefined) throw s.fail(`bad number for memstats.${key}`);
+    out[field] = v;
+  });
+  return out;
+}
+
+/** A forward-only JSON walker over a string; errors say where. */
+class Scanner {
+  private i = 0;
+
+  constructor(private readonly text: string) {}
+
+  peek(): number {
+    return this.text.charCodeAt(this.i);
+  }
+
+  done(): boolean {
+    return this.i >= this.text.length;
+  }
+
+  ws(): void {
+    const t = this.text;
+    let c = t.charCodeAt(this.i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = t.charCodeAt(++this.i);
+  }
+
+  fail(what: string): ScrapeError {
+    return new ScrapeError('bad_format', `expvar: invalid JSON at offset ${this.i}: ${what}`);
+  }
+
+  /** Walks an object; `onKey` must consume the value. */
+  object(onKey: (key: string) => void): void {
+    this.expect(0x7b);
+    this.ws();
+    if (this.peek() === 0x7d) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      const key = this.string();
+      this.ws();
+      this.expect(0x3a /* : */);
+      this.ws();
+      onKey(key);
+      this.ws();
+      const c = this.peek();
+      this.i++;
+      if (c === 0x7d) return;
+      if (c !== 0x2c) {
+        this.i--;
+        throw this.fail('expected "," or "}"');
+      }
+    }
+  }
+
+  string(): string {
+    const t = this.text;
+    this.expect(0x22);
+    const start = this.i;
+    let escaped = false;
+    for (;;) {
+      const c = t.charCodeAt(this.i);
+      if (Number.isNaN(c)) throw this.fail('unterminated string');
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        this.i++;
+      }
+      this.i++;
+    }
+    const raw = t.slice(start, this.i);
+    this.i++;
+    if (!escaped) return raw;
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      throw this.fail('bad string escape');
+    }
+  }
+
+  numberToken(): string {
+    const t = this.text;
+    const start = this.i;
+    let c = t.charCodeAt(this.i);
+    // JSON number characters: - + . 0-9 e E
+    while (c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45) {
+      c = t.charCodeAt(++this.i);
+    }
+    if (this.i === start) throw this.fail('expected a number');
+    return t.slice(start, this.i);
+  }
+
+  /** Skips any value; arrays and objects by walking them, so nothing is allocated for them. */
+  skipValue(): void {
+    const c = this.peek();
+    if (c === 0x22) {
+      this.string();
+    } else if (c === 0x7b) {
+      this.object(() => this.skipValue());
+    } else if (c === 0x5b) {
+      this.i++;
+      this.ws();
+      if (this.peek() === 0x5d) {
+        this.i++;
+        return;
+      }
+      for (;;) {
+        this.ws();
+        this.skipValue();
+        this.ws();
+        const d = this.peek();
+        this.i++;
+        if (d === 0x5d) return;
+        if (d !== 0x2c) {
+          this.i--;
+          throw this.fail('expected "," or "]"');
+        }
+      }
+    } else if (this.text.startsWith('true', this.i)) {
+      this.i += 4;
+    } else if (this.text.startsWith('false', this.i)) {
+      this.i += 5;
+    } else if (this.text.startsWith('null', this.i)) {
+      this.i += 4;
+    } else {
+      if (parseFloatStrict(this.numberToken()) === undefined) throw this.fail('bad number');
+    }
+  }
+
+  private expect(code: number): void {
+    if (this.peek() !== code) throw this.fail(`expected "${String.fromCharCode(code)}"`);
+    this.i++;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * fetchBody: one GET with a whole-request deadline and a body cap, every failure turned into a
+ * ScrapeError with a stable code. Built on node:http(s) rather than fetch so that a slow drip, an
+ * oversized body and a dead socket are each stopped at once and reported precisely.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { ScrapeError, type ScrapeCode } from './errors.js';
+import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
+
+export type BodyKind = 'proto' | 'text' | 'json';
+
+export interface FetchOptions {
+  headers?: Record<string, string>;
+  /** Deadline for the whole request: connect, headers and the complete body. */
+  timeoutMs: number;
+  /** The body may not exceed this many bytes (checked against Content-Length and while reading). */
+  maxBytes: number;
+  signal?: AbortSignal;
+  /** What the caller will parse; an HTML page instead is rejected as 'bad_format'. */
+  expect?: BodyKind;
+}
+
+const EXPECTED_WORDS: Record<BodyKind, string> = {
+  proto: "a gzip'd pprof profile",
+  text: 'a text response',
+  json: 'JSON',
+};
+
+/** How much of a non-2xx body we read for the error message. */
+const ERROR_SNIPPET_BYTES = 2048;
+
+export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.reject(new ScrapeError('other', `invalid URL ${JSON.stringify(redactUrl(url))}`));
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return Promise.reject(new ScrapeError('other', `unsupported URL scheme ${target.protocol} (use http or https)`));
+  }
+  if (opts.signal?.aborted) return Promise.reject(new ScrapeError('other', 'scrape aborted'));
+
+  return new Promise<Buffer>((resolve, reject) => {
+    const lib = target.protocol === 'https:' ? https : http;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let status = 0;
+    let settled = false;
+
+    const finish = (err: ScrapeError | null, body?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else {
+        resolve(body!);
+      }
+    };
+    const httpStatusError = (res: http.IncomingMessage): ScrapeError => {
+      const snippet = sanitizeSnippet(Buffer.concat(chunks));
+      const where = res.headers.location ? ` (redirect to ${redactUrl(new URL(res.headers.location, target))}; redirects are not followed)` : '';
+      return new ScrapeError('http_status', `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${where}${snippet ? `: ${snippet}` : ''}`);
+    };
+
+    let res: http.IncomingMessage | undefined;
+    const onAbort = (): void => finish(new ScrapeError('other', 'scrape aborted'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const timer = setTimeout(() => {
+      if (status && (status < 200 || status > 299)) return finish(httpStatusError(res!));
+      const stage = !status
+        ? 'no response headers'
+        : `body incomplete after ${formatBytes(received)}`;
+      finish(new ScrapeError('timeout', `timed out after ${opts.timeoutMs} ms (${stage})`));
+    }, opts.timeoutMs);
+
+    // agent: false: one connection per request, so a server's idle-timeout never races a reused socket.
+    const req = lib.request(target, { method: 'GET', headers: { 'accept-encoding': 'identity', ...opts.headers }, agent: false });
+    req.on('error', (e) => finish(networkError(e, target.host)));
+    req.on('response', (r) => {
+      res = r;
+      status = r.statusCode ?? 0;
+      const ok = status >= 200 && status <= 299;
+      if (ok) {
+        const length = Number(r.headers['content-length']);
+        if (Number.isFinite(length) && length > opts.maxBytes) {
+          return finish(new ScrapeError('too_large', `body is ${formatBytes(length)} (Content-Length), over the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+        }
+      }
+      r.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (!ok) {
+          if (received <= ERROR_SNIPPET_BYTES) chunks.push(chunk);
+          else finish(httpStatusError(r));
+          return;
+        }
+        if (received > opts.maxBytes) {
+          return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+        }
+        chunks.push(chunk);
+      });
+      r.on('end', () => {
+        if (!ok) return finish(httpStatusError(r));
+        const body = Buffer.concat(chunks, received);
+        if (opts.expect && looksLikeHtml(body, r.headers['content-type'])) {
+          const snippet = sanitizeSnippet(body);
+          return finish(new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[opts.expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`));
+        }
+        finish(null, body);
+      });
+      r.on('error', (e) => finish(networkError(e, target.host, received)));
+      r.on('close', () => {
+        if (!r.complete) finish(new ScrapeError('other', `connection closed before the body was complete (${formatBytes(received)} received)`));
+      });
+    });
+    req.end();
+  });
+}
+
+const NETWORK_CODES: Record<string, [ScrapeCode, string]> = {
+  ECONNREFUSED: ['refused', 'connection refused: nothing is listening on'],
+  ENOTFOUND: ['dns', 'host name not found (DNS):'],
+  EAI_AGAIN: ['dns', 'host name lookup failed temporarily (DNS):'],
+  EAI_FAIL: ['dns', 'host name lookup failed (DNS):'],
+  ECONNRESET: ['other', 'connection reset by'],
+  EPIPE: ['other', 'connection closed by'],
+  ETIMEDOUT: ['timeout', 'connection timed out to'],
+  EHOSTUNREACH: ['other', 'host unreachable:'],
+  ENETUNREACH: ['other', 'network unreachable:'],
+};
+
+/** `host` is host:port of the URL (never credentials). */
+function networkError(e: Error & { code?: string }, host: string, received?: number): ScrapeError {
+  const known = e.code ? NETWORK_CODES[e.code] : undefined;
+  if (known) {
+    const during = received !== undefined ? ` while reading the body (${formatBytes(received)} received)` : '';
+    return new ScrapeError(known[0], `${known[1]} ${host}${during}`, { cause: e });
+  }
+  if (e.message === 'socket hang up') return new ScrapeError('other', `connection closed by ${host} before a response`, { cause: e });
+  if (e.code && /CERT|SSL|TLS/.test(e.code)) return new ScrapeError('other', `TLS: ${e.message}`, { cause: e });
+  return new ScrapeError('other', e.message, { cause: e });
+}

@@ -1,0 +1,12 @@
+/** The collector's public surface: scrape a service, capture its profiles, and the pieces they use. */
+export { ScrapeError, SCRAPE_CODES, type ScrapeCode } from './errors.js';
+export { fetchBody, type FetchOptions, type BodyKind } from './http.js';
+export { parseHeapText } from './heap-text.js';
+export { parseGoroutineCount } from './goroutine-text.js';
+export { parseExpvar } from './expvar.js';
+export { parsePrometheus } from './prometheus.js';
+export { readProcess, type ProcessInfo, type ProcessTarget } from './procfs.js';
+export { detectRestart } from './restart.js';
+export { scrapeService, mergeSample, type ScrapeResult, type ScrapeFailure, type ScrapeOptions } from './scrape.js';
+export { captureProfiles, type CapturedProfile, type ProfileFailure, type CaptureOptions } from './profiles.js';
+export type { ScrapeTarget, SourceName } from './target.js';

@@ -1,0 +1,24 @@
+/** Did the process restart between two samples? (design §4: never fit a trend across one.) Pure. */
+import type { Sample } from '../model/sample.js';
+
+/**
+ * processStart from /proc is btime + starttime (10 ms ticks) and from Prometheus it is the
+ * program's own clock at init; the two, and btime itself, can disagree by up to about a second.
+ */
+export const START_TOLERANCE_MS = 2000;
+
+export function detectRestart(prev: Sample | undefined, next: Sample): boolean {
+  if (!prev) return false;
+  if (prev.pid !== undefined && next.pid !== undefined && prev.pid !== next.pid) return true;
+  if (
+    prev.processStart !== undefined &&
+    next.processStart !== undefined &&
+    Math.abs(next.processStart - prev.processStart) > START_TOLERANCE_MS
+  ) {
+    return true;
+  }
+  // Cumulative counters only go backwards when a new process starts counting from zero.
+  if (prev.numGC !== undefined && next.numGC !== undefined && next.numGC < prev.numGC) return true;
+  if (prev.totalAlloc !== undefined && next.totalAlloc !== undefined && next.totalAlloc < prev.totalAlloc) return true;
+  return false;
+}

@@ -1,0 +1,68 @@
+/**
+ * Small pure helpers that turn what a server sent back into something safe and short to show a
+ * user: error-page snippets, "is this an HTML page?", URLs without credentials.
+ */
+
+const SNIPPET_MAX = 160;
+
+/** True when the body (or its content type) is an HTML page rather than data. */
+export function looksLikeHtml(body: Uint8Array, contentType?: string): boolean {
+  if (contentType && /^\s*(text\/html|application\/xhtml)/i.test(contentType)) return true;
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 512))
+    .toString('latin1')
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
+  return /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|title[\s>]|!--)/.test(head);
+}
+
+/**
+ * A one-line, printable excerpt of an error body: the <title> of an HTML page, or the text with
+ * tags and control characters removed, whitespace collapsed and length capped.
+ */
+export function sanitizeSnippet(body: Uint8Array, max = SNIPPET_MAX): string {
+  let text = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 4096)).toString('utf8');
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text);
+  if (title && title[1].trim()) text = title[1];
+  else text = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  text = text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\ufffd]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const KEEP_QUERY = new Set(['debug', 'seconds', 'gc']);
+
+/** The URL as it may appear in logs and alerts: no user:password, query values redacted. */
+export function redactUrl(url: string | URL): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return '<invalid URL>';
+  }
+  u.username = '';
+  u.password = '';
+  for (const key of [...u.searchParams.keys()]) {
+    if (!KEEP_QUERY.has(key)) u.searchParams.set(key, '***');
+  }
+  return u.toString();
+}
+
+/** "64 MiB" style sizes for messages. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}

@@ -1,0 +1,167 @@
+/**
+ * The composition root: opens the store, builds channels and the outbox, one ServiceWatch per
+ * service on its schedules, the optional HTTP listener, and retention pruning. Constructors do no
+ * I/O; start() does; stop() keeps stopping the other parts when one fails.
+ */
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import type { Logger } from './log.js';
+import { Store } from '../store/index.js';
+import { IncidentStore } from '../store/incidents.js';
+import { createChannels } from '../alert/registry.js';
+import { Outbox } from '../alert/outbox.js';
+import { startHttpServer, type Health, type RunningHttpServer } from '../web/server.js';
+import type { MetricsSnapshot } from '../web/metrics.js';
+import { Scheduler, cronPeriodMs } from './scheduler.js';
+import { ServiceWatch } from './watch.js';
+import type { Metric } from '../model/incident.js';
+
+export class Daemon {
+  private store: Store | null = null;
+  private incidents: IncidentStore | null = null;
+  private outbox: Outbox | null = null;
+  private scheduler: Scheduler | null = null;
+  private http: RunningHttpServer | null = null;
+  private watches = new Map<string, ServiceWatch>();
+  private readonly host = hostname();
+
+  constructor(
+    private config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  get httpUrl(): string | undefined {
+    return this.http?.url;
+  }
+
+  async start(): Promise<void> {
+    this.store = Store.open(this.config.database);
+    this.incidents = new IncidentStore(this.store.db);
+    this.startAlerts();
+    this.startWatches();
+    if (this.config.http) {
+      this.http = await startHttpServer({
+        listen: this.config.http.listen,
+        token: this.config.http.token,
+        log: this.log.child({ component: 'http' }),
+        source: { health: () => this.health(), metrics: () => this.metrics() },
+      });
+      this.log.info('http listening', { url: this.http.url });
+    }
+    this.log.info('leakwatch started', { services: this.config.services.length, database: this.config.database });
+  }
+
+  /** SIGHUP: the new config was already validated; services keep their in-memory windows. */
+  async reload(next: Config): Promise<void> {
+    if (next.database !== this.config.database) {
+      this.log.warn('database path changed: restart leakwatch to switch databases; keeping the old one', {});
+      next = { ...next, database: this.config.database };
+    }
+    await this.scheduler?.stop();
+    await this.outbox?.stop();
+    const old = this.watches;
+    this.config = next;
+    this.startAlerts();
+    this.startWatches(old);
+    this.log.info('configuration reloaded', { services: next.services.length });
+  }
+
+  async stop(): Promise<void> {
+    const steps: [string, () => Promise<void> | void][] = [
+      ['scheduler', () => this.scheduler?.stop()],
+      ['outbox', () => this.outbox?.stop()],
+      ['http', () => this.http?.close()],
+      ['store', () => this.store?.close()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.log.error(`stopping ${name} failed`, { error: (err as Error).message });
+      }
+    }
+    this.log.info('leakwatch stopped', {});
+  }
+
+  private startAlerts(): void {
+    const channels = createChannels(this.config.channels);
+    this.outbox = new Outbox({
+      db: this.store!.db,
+      channels,
+      loadProfile: (id) => this.store!.profileData(id),
+      log: this.log.child({ component: 'outbox' }),
+    });
+    this.outbox.start();
+  }
+
+  private startWatches(previous = new Map<string, ServiceWatch>()): void {
+    const store = this.store!;
+    const scheduler = new Scheduler((job, err) => this.log.error('job failed', { job, error: (err as Error).message }));
+    const watches = new Map<string, ServiceWatch>();
+    const publicUrl = this.config.http?.publicUrl;
+    for (const svc of this.config.services) {
+      const w = new ServiceWatch(svc, {
+        store,
+        incidents: this.incidents!,
+        alerts: this.outbox!,
+        log: this.log.child({ service: svc.name }),
+        host: this.host,
+        dashboardUrl: publicUrl ? (inc) => `${publicUrl.replace(/\/$/, '')}/incidents/${inc.id}` : undefined,
+      });
+      const before = previous.get(svc.name);
+      if (before) w.adoptWindow(before);
+      watches.set(svc.name, w);
+      scheduler.add(`${svc.name}/scrape`, svc.schedule, () => w.scrape());
+      if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
+    }
+    scheduler.add('retention/prune', this.config.retention.pruneSchedule, async () => {
+      const n = store.prune(this.config.retention, Date.now());
+      if (n.samples + n.profiles + n.scrapes > 0) this.log.info('pruned old data', { ...n });
+    });
+    this.watches = watches;
+    this.scheduler = scheduler;
+  }
+
+  health(): Health {
+    let db = true;
+    try {
+      this.store!.db.prepare('SELECT 1').get();
+    } catch {
+      db = false;
+    }
+    const now = Date.now();
+    const services = [...this.watches.values()].map((w) => {
+      const last = w.counters.lastSampleAt;
+      const age = last === null ? null : (now - last) / 1000;
+      return { name: w.svc.name, lastScrapeAt: last, ageSeconds: age, fresh: age !== null && age * 1000 < staleAfter(w), state: w.state };
+    });
+    return { ok: db, db, services };
+  }
+
+  metrics(): MetricsSnapshot {
+    const now = Date.now();
+    const open = this.incidents!.listOpen();
+    return {
+      outboxDepth: this.outbox?.depth() ?? 0,
+      services: [...this.watches.values()].map((w) => {
+        const slopes: Partial<Record<Metric, number>> = {};
+        for (const [m, t] of Object.entries(w.trends)) if (t) slopes[m as Metric] = t.slopePerHour;
+        return {
+          name: w.svc.name,
+          state: w.state,
+          scrapesTotal: w.counters.scrapes,
+          failuresTotal: w.counters.failures,
+          lastScrapeDurationSeconds: w.counters.lastDurationMs === null ? null : w.counters.lastDurationMs / 1000,
+          lastSampleAgeSeconds: w.counters.lastSampleAt === null ? null : (now - w.counters.lastSampleAt) / 1000,
+          slopesPerHour: slopes,
+          openIncidents: open.filter((i) => i.service === w.svc.name).length,
+        };
+      }),
+    };
+  }
+}
+
+/** A service is stale after three missed scrapes (and a timeout). */
+function staleAfter(w: ServiceWatch): number {
+  return 3 * cronPeriodMs(w.svc.schedule) + w.svc.timeout;
+}

@@ -1,0 +1,172 @@
+/**
+ * One watched service: scrape → store → detect → incidents → alerts. The I/O shell around the
+ * pure detector; the daemon owns one per configured service.
+ */
+import type { ServiceConfig } from '../config/schema.js';
+import type { Logger } from './log.js';
+import type { Incident, Metric } from '../model/incident.js';
+import type { ProfileKind, Sample } from '../model/sample.js';
+import type { Store } from '../store/index.js';
+import type { IncidentStore } from '../store/incidents.js';
+import { scrapeService, captureProfiles } from '../collect/scrape.js';
+import { detect, type Verdict } from '../analyze/detector.js';
+import { attribute } from './attribution.js';
+
+/** What the watch needs to tell the alert stage; the outbox implements it. */
+export interface AlertSink {
+  enqueue(event: { kind: 'open' | 'remind' | 'resolve'; incident: Incident; host: string; dashboardUrl?: string }, channels: string[]): void;
+}
+
+export interface WatchDeps {
+  store: Store;
+  incidents: IncidentStore;
+  alerts: AlertSink;
+  log: Logger;
+  host: string;
+  dashboardUrl?: (incident: Incident) => string | undefined;
+  now?: () => number;
+}
+
+export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
+
+export class ServiceWatch {
+  /** Samples of the current window, oldest first (the detector's input, kept in memory). */
+  private window: Sample[] = [];
+  private verdict: Verdict | undefined;
+  private reachable = true;
+  private readonly now: () => number;
+  /** Counters for leakwatch's own /metrics. */
+  readonly counters = { scrapes: 0, failures: {} as Record<string, number>, lastDurationMs: null as number | null, lastSampleAt: null as number | null };
+
+  constructor(
+    readonly svc: ServiceConfig,
+    private readonly deps: WatchDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    const t = this.now();
+    this.window = deps.store.samples(svc.name, { from: t - svc.window });
+  }
+
+  get state(): WatchState {
+    if (!this.reachable) return 'unreachable';
+    return this.verdict?.state ?? 'warming';
+  }
+
+  get trends(): Verdict['trends'] {
+    return this.verdict?.trends ?? {};
+  }
+
+  /** Keeps samples from a previous configuration of the same service (SIGHUP reload). */
+  adoptWindow(from: ServiceWatch): void {
+    this.window = from.window;
+  }
+
+  /** One scheduled MemStats scrape, then detection. */
+  async scrape(): Promise<void> {
+    const prev = this.window[this.window.length - 1];
+    const r = await scrapeService(this.svc, prev);
+    this.deps.store.recordScrape(this.svc.name, {
+      at: r.at,
+      ok: r.ok,
+      reason: r.failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      durationMs: r.durationMs,
+      failures: r.failures,
+      sample: r.sample,
+    });
+    this.reachable = r.ok;
+    this.counters.scrapes++;
+    this.counters.lastDurationMs = r.durationMs;
+    for (const f of r.failures) this.counters.failures[f.code] = (this.counters.failures[f.code] ?? 0) + 1;
+    if (!r.ok || !r.sample) {
+      this.deps.log.warn('scrape failed', { service: this.svc.name, reason: r.failures.map((f) => f.reason).join('; ') });
+      return;
+    }
+    this.counters.lastSampleAt = r.sample.t;
+    this.window.push(r.sample);
+    const cutoff = r.sample.t - this.svc.window;
+    let drop = 0;
+    while (drop < this.window.length && this.window[drop]!.t < cutoff) drop++;
+    if (drop) this.window.splice(0, drop);
+    await this.analyze(r.sample.t);
+  }
+
+  /** One scheduled profile capture (heap and goroutine), stored for later diffs. */
+  async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, number>> {
+    const at = this.now();
+    const { profiles, failures } = await captureProfiles(this.svc, kinds);
+    const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
+      at,
+      ok: profiles.length > 0,
+      reason: failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      durationMs: this.now() - at,
+      failures,
+      profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.profile.timeNanos })),
+    });
+    if (failures.length) this.deps.log.warn('profile capture failed', { service: this.svc.name, reason: failures.map((f) => f.reason).join('; ') });
+    return new Map(profiles.map((p, i) => [p.kind, profileIds[i]!]));
+  }
+
+  private async analyze(now: number): Promise<void> {
+    const { incidents, alerts, log, host } = this.deps;
+    const open = incidents.listOpen(this.svc.name);
+    this.verdict = detect({ service: this.svc, samples: this.window, now, open });
+    for (const ev of this.verdict.events) {
+      switch (ev.type) {
+        case 'open': {
+          const inc = incidents.open(this.svc.name, ev.metric, ev.trend, now, ev.note);
+          log.warn('incident opened', { service: this.svc.name, metric: ev.metric, id: inc.id, slopePerHour: Math.round(ev.trend.lowerPerHour) });
+          await this.attributeIncident(inc, ev.metric).catch((err) =>
+            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message }),
+          );
+          this.alert('open', inc.id);
+          incidents.markAlerted(inc.id, now);
+          break;
+        }
+        case 'update':
+          incidents.update(ev.incidentId, ev.trend, now);
+          break;
+        case 'remind':
+          incidents.update(ev.incidentId, ev.trend, now);
+          this.alert('remind', ev.incidentId);
+          incidents.markAlerted(ev.incidentId, now);
+          break;
+        case 'resolve':
+          incidents.resolve(ev.incidentId, now, ev.reason);
+          log.info('incident resolved', { service: this.svc.name, id: ev.incidentId, reason: ev.reason });
+          this.alert('resolve', ev.incidentId);
+          break;
+      }
+    }
+  }
+
+  private alert(kind: 'open' | 'remind' | 'resolve', id: number): void {
+    const incident = this.deps.incidents.get(id);
+    if (!incident || this.svc.alert.length === 0) return;
+    this.deps.alerts.enqueue({ kind, incident, host: this.deps.host, dashboardUrl: this.deps.dashboardUrl?.(incident) }, this.svc.alert);
+  }
+
+  /** Fresh profiles now, diffed against the baseline from the start of the window, same process lifetime. */
+  private async attributeIncident(inc: Incident, metric: Metric): Promise<void> {
+    if (!this.svc.pprof) return;
+    const kind: ProfileKind = metric === 'goroutines' ? 'goroutine' : 'heap';
+    const current = await this.captureProfiles(['heap', 'goroutine']);
+    const currentId = current.get(kind);
+    if (currentId === undefined) return;
+    const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart(this.window));
+    const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
+    if (!base || base.id === currentId) return;
+    const heapGrows = metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
+    const a = attribute(this.deps.store, { kind, baseId: base.id, currentId, blameHeap: kind === 'goroutine' || heapGrows });
+    this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: currentId });
+  }
+}
+
+/** Start of the current process lifetime within the window (first sample after the last restart). */
+export function lifetimeStart(samples: Sample[]): number {
+  for (let i = samples.length - 1; i > 0; i--) {
+    const s = samples[i]!;
+    const p = samples[i - 1]!;
+    if (s.restart || (s.processStart !== undefined && p.processStart !== undefined && s.processStart !== p.processStart)) return s.t;
+  }
+  return samples[0]?.t ?? 0;
+}

@@ -1,0 +1,337 @@
+/**
+ * Wire-level reading of profile.proto into raw records that still hold string indices and ids.
+ * Hand-written on protobufjs's low-level Reader (no reflection) because decoding speed matters:
+ * the collector decodes every scraped profile. Resolution and validation live in decode.ts.
+ *
+ * Errors thrown here start with "parsing profile:".
+ */
+import protobuf from 'protobufjs/minimal.js';
+
+type Reader = protobuf.Reader;
+
+export interface RawValueType {
+  type: number;
+  unit: number;
+}
+export interface RawLabel {
+  key: number;
+  str: number;
+  num: number;
+  numUnit: number;
+}
+export interface RawSample {
+  locationIds: number[];
+  values: number[];
+  labels: RawLabel[] | null;
+}
+export interface RawMapping {
+  id: number;
+  start: number;
+  limit: number;
+  offset: number;
+  file: number;
+  buildId: number;
+  hasFunctions: boolean;
+}
+export interface RawLine {
+  functionId: number;
+  line: number;
+}
+export interface RawLocation {
+  id: number;
+  mappingId: number;
+  address: number;
+  lines: RawLine[];
+  isFolded: boolean;
+}
+export interface RawFunction {
+  id: number;
+  name: number;
+  systemName: number;
+  filename: number;
+  startLine: number;
+}
+export interface RawProfile {
+  sampleTypes: RawValueType[];
+  samples: RawSample[];
+  mappings: RawMapping[];
+  locations: RawLocation[];
+  functions: RawFunction[];
+  strings: string[];
+  dropFrames: number;
+  keepFrames: number;
+  timeNanos: bigint;
+  timeNanosSeen: boolean;
+  durationNanos: number;
+  periodType: RawValueType | null;
+  period: number;
+  comments: number[];
+  defaultSampleType: number;
+}
+
+const VARINT = 0;
+const LEN = 2;
+const TWO_32 = 4294967296;
+
+function fail(r: Reader, what: string): never {
+  throw new Error(`parsing profile: ${what} at offset ${r.pos}`);
+}
+
+/**
+ * Reads a varint as a JS number: exact up to 2^53, negative int64 via two's complement.
+ * protobufjs's own int64() allocates a Long per value, which dominates decode time.
+ */
+function varint(r: Reader, signed: boolean): number {
+  const buf = r.buf;
+  const len = r.len;
+  let pos = r.pos;
+  if (pos >= len) fail(r, 'truncated varint');
+  let b = buf[pos++];
+  if (b < 0x80) {
+    r.pos = pos;
+    return b;
+  }
+  let lo = b & 0x7f;
+  for (let shift = 7; shift < 28; shift += 7) {
+    if (pos >= len) fail(r, 'truncated varint');
+    b = buf[pos++];
+    lo |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      r.pos = pos;
+      return lo;
+    }
+  }
+  if (pos >= len) fail(r, 'truncated varint');
+  b = buf[pos++];
+  lo = (lo | ((b & 0x7f) << 28)) >>> 0;
+  let hi = (b & 0x7f) >>> 4;
+  for (let shift = 3; b >= 0x80; shift += 7) {
+    if (shift > 31) fail(r, 'varint longer than 10 bytes');
+    if (pos >= len) fail(r, 'truncated varint');
+    b = buf[pos++];
+    hi = (hi | ((b & 0x7f) << shift)) >>> 0;
+  }
+  r.pos = pos;
+  return (signed ? hi | 0 : hi) * TWO_32 + lo;
+}
+
+/** Exact signed 64-bit varint, for time_nanos (~1.8e18 > 2^53). */
+function varintBig(r: Reader): bigint {
+  const start = r.pos;
+  varint(r, false);
+  let v = 0n;
+  for (let i = r.pos - 1; i >= start; i--) v = (v << 7n) | BigInt(r.buf[i] & 0x7f);
+  return BigInt.asIntN(64, v);
+}
+
+function wire(r: Reader, got: number, want: number, field: string): void {
+  if (got !== want) fail(r, `${field} has wire type ${got}, want ${want}`);
+}
+
+/** Starts a length-delimited record; returns its end offset. */
+function openLen(r: Reader, wt: number, field: string): number {
+  wire(r, wt, LEN, field);
+  const end = r.size() + r.pos;
+  if (end > r.len) fail(r, `${field} overruns the input`);
+  return end;
+}
+
+function closeLen(r: Reader, end: number, field: string): void {
+  if (r.pos !== end) fail(r, `${field} overruns its length`);
+}
+
+/** A repeated scalar, packed (wire type 2) or not (Go writes ≤ 2 entries unpacked). */
+function repeated(r: Reader, wt: number, out: number[], signed: boolean, field: string): void {
+  if (wt === VARINT) {
+    out.push(varint(r, signed));
+    return;
+  }
+  const end = openLen(r, wt, field);
+  while (r.pos < end) out.push(varint(r, signed));
+  closeLen(r, end, field);
+}
+
+function scalar(r: Reader, wt: number, signed: boolean, field: string): number {
+  wire(r, wt, VARINT, field);
+  return varint(r, signed);
+}
+
+/** Skips an unknown field (newer schema fields such as doc_url or Line.column). */
+function skip(r: Reader, t: number): void {
+  try {
+    r.skipType(t & 7, 0, t >>> 3);
+  } catch (err) {
+    fail(r, (err as Error).message);
+  }
+}
+
+function string(r: Reader, wt: number): string {
+  wire(r, wt, LEN, 'string_table');
+  const start = r.pos;
+  const n = r.size();
+  if (r.pos + n > r.len) fail(r, 'string_table entry overruns the input');
+  r.pos = start;
+  return r.string();
+}
+
+function tag(r: Reader): number {
+  try {
+    return r.tag();
+  } catch (err) {
+    return fail(r, (err as Error).message);
+  }
+}
+
+function valueType(r: Reader, wt: number, field: string): RawValueType {
+  const end = openLen(r, wt, field);
+  const v: RawValueType = { type: 0, unit: 0 };
+  while (r.pos < end) {
+    const t = tag(r);
+    if (t >>> 3 === 1) v.type = scalar(r, t & 7, true, `${field}.type`);
+    else if (t >>> 3 === 2) v.unit = scalar(r, t & 7, true, `${field}.unit`);
+    else skip(r, t);
+  }
+  closeLen(r, end, field);
+  return v;
+}
+
+function label(r: Reader, wt: number): RawLabel {
+  const end = openLen(r, wt, 'sample.label');
+  const l: RawLabel = { key: 0, str: 0, num: 0, numUnit: 0 };
+  while (r.pos < end) {
+    const t = tag(r);
+    const f = t >>> 3;
+    if (f === 1) l.key = scalar(r, t & 7, true, 'label.key');
+    else if (f === 2) l.str = scalar(r, t & 7, true, 'label.str');
+    else if (f === 3) l.num = scalar(r, t & 7, true, 'label.num');
+    else if (f === 4) l.numUnit = scalar(r, t & 7, true, 'label.num_unit');
+    else skip(r, t);
+  }
+  closeLen(r, end, 'sample.label');
+  return l;
+}
+
+function sample(r: Reader, wt: number): RawSample {
+  const end = openLen(r, wt, 'sample');
+  const s: RawSample = { locationIds: [], values: [], labels: null };
+  while (r.pos < end) {
+    const t = tag(r);
+    const f = t >>> 3;
+    if (f === 1) repeated(r, t & 7, s.locationIds, false, 'sample.location_id');
+    else if (f === 2) repeated(r, t & 7, s.values, true, 'sample.value');
+    else if (f === 3) (s.labels ??= []).push(label(r, t & 7));
+    else skip(r, t);
+  }
+  closeLen(r, end, 'sample');
+  return s;
+}
+
+function mapping(r: Reader, wt: number): RawMapping {
+  const end = openLen(r, wt, 'mapping');
+  const m: RawMapping = { id: 0, start: 0, limit: 0, offset: 0, file: 0, buildId: 0, hasFunctions: false };
+  while (r.pos < end) {
+    const t = tag(r);
+    const wt2 = t & 7;
+    switch (t >>> 3) {
+      case 1: m.id = scalar(r, wt2, false, 'mapping.id'); break;
+      case 2: m.start = scalar(r, wt2, false, 'mapping.memory_start'); break;
+      case 3: m.limit = scalar(r, wt2, false, 'mapping.memory_limit'); break;
+      case 4: m.offset = scalar(r, wt2, false, 'mapping.file_offset'); break;
+      case 5: m.file = scalar(r, wt2, true, 'mapping.filename'); break;
+      case 6: m.buildId = scalar(r, wt2, true, 'mapping.build_id'); break;
+      case 7: m.hasFunctions = scalar(r, wt2, false, 'mapping.has_functions') !== 0; break;
+      default: skip(r, t);
+    }
+  }
+  closeLen(r, end, 'mapping');
+  return m;
+}
+
+function line(r: Reader, wt: number): RawLine {
+  const end = openLen(r, wt, 'location.line');
+  const l: RawLine = { functionId: 0, line: 0 };
+  while (r.pos < end) {
+    const t = tag(r);
+    if (t >>> 3 === 1) l.functionId = scalar(r, t & 7, false, 'line.function_id');
+    else if (t >>> 3 === 2) l.line = scalar(r, t & 7, true, 'line.line');
+    else skip(r, t);
+  }
+  closeLen(r, end, 'location.line');
+  return l;
+}
+
+function location(r: Reader, wt: number): RawLocation {
+  const end = openLen(r, wt, 'location');
+  const l: RawLocation = { id: 0, mappingId: 0, address: 0, lines: [], isFolded: false };
+  while (r.pos < end) {
+    const t = tag(r);
+    const wt2 = t & 7;
+    switch (t >>> 3) {
+      case 1: l.id = scalar(r, wt2, false, 'location.id'); break;
+      case 2: l.mappingId = scalar(r, wt2, false, 'location.mapping_id'); break;
+      case 3: l.address = scalar(r, wt2, false, 'location.address'); break;
+      case 4: l.lines.push(line(r, wt2)); break;
+      case 5: l.isFolded = scalar(r, wt2, false, 'location.is_folded') !== 0; break;
+      default: skip(r, t);
+    }
+  }
+  closeLen(r, end, 'location');
+  return l;
+}
+
+function func(r: Reader, wt: number): RawFunction {
+  const end = openLen(r, wt, 'function');
+  const fn: RawFunction = { id: 0, name: 0, systemName: 0, filename: 0, startLine: 0 };
+  while (r.pos < end) {
+    const t = tag(r);
+    const wt2 = t & 7;
+    switch (t >>> 3) {
+      case 1: fn.id = scalar(r, wt2, false, 'function.id'); break;
+      case 2: fn.name = scalar(r, wt2, true, 'function.name'); break;
+      case 3: fn.systemName = scalar(r, wt2, true, 'function.system_name'); break;
+      case 4: fn.filename = scalar(r, wt2, true, 'function.filename'); break;
+      case 5: fn.startLine = scalar(r, wt2, true, 'function.start_line'); break;
+      default: skip(r, t);
+    }
+  }
+  closeLen(r, end, 'function');
+  return fn;
+}
+
+/** Reads every field of an (uncompressed) Profile message; fields may come in any order. */
+export function readRawProfile(data: Uint8Array): RawProfile {
+  const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const p: RawProfile = {
+    sampleTypes: [], samples: [], mappings: [], locations: [], functions: [], strings: [],
+    dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
+    periodType: null, period: 0, comments: [], defaultSampleType: 0,
+  };
+  while (r.pos < r.len) {
+    const t = tag(r);
+    const wt = t & 7;
+    switch (t >>> 3) {
+      case 1: p.sampleTypes.push(valueType(r, wt, 'sample_type')); break;
+      case 2: p.samples.push(sample(r, wt)); break;
+      case 3: p.mappings.push(mapping(r, wt)); break;
+      case 4: p.locations.push(location(r, wt)); break;
+      case 5: p.functions.push(func(r, wt)); break;
+      case 6: p.strings.push(string(r, wt)); break;
+      case 7: p.dropFrames = scalar(r, wt, true, 'drop_frames'); break;
+      case 8: p.keepFrames = scalar(r, wt, true, 'keep_frames'); break;
+      case 9:
+        // pprof reads a second time_nanos as two profiles concatenated (errConcatProfile).
+        if (p.timeNanosSeen) fail(r, 'concatenated profiles detected (time_nanos twice)');
+        wire(r, wt, VARINT, 'time_nanos');
+        p.timeNanos = varintBig(r);
+        p.timeNanosSeen = true;
+        break;
+      case 10: p.durationNanos = scalar(r, wt, true, 'duration_nanos'); break;
+      case 11: p.periodType = valueType(r, wt, 'period_type'); break;
+      case 12: p.period = scalar(r, wt, true, 'period'); break;
+      case 13: repeated(r, wt, p.comments, true, 'comment'); break;
+      case 14: p.defaultSampleType = scalar(r, wt, true, 'default_sample_type'); break;
+      default: skip(r, t);
+    }
+  }
+  return p;
+}

@@ -1,0 +1,162 @@
+/**
+ * decodeProfile: gzip'd or plain profile.proto bytes → the resolved Profile model.
+ *
+ * Stages, each naming itself in its errors like google/pprof does:
+ *   "decompressing profile: …"  bounded gunzip (gzip.ts)
+ *   "parsing profile: …"        wire format (decode-wire.ts)
+ *   "malformed profile: …"      resolution of string indices and ids, then pprof's validity checks
+ * Resolution happens only after the whole message is read: Go writes the string table last and
+ * functions after the locations that reference them.
+ */
+import { readRawProfile, type RawLabel, type RawProfile, type RawValueType } from './decode-wire.js';
+import { ungzipCapped } from './gzip.js';
+import type { Label, Line, Location, Mapping, Profile, ProfileFunction, ProfileSample, ValueType } from './model.js';
+
+export interface DecodeOptions {
+  /** Cap on the decompressed size, against gzip bombs. Default 256 MiB. */
+  maxDecompressed?: number;
+}
+
+export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
+
+export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profile {
+  const raw = ungzipCapped(data, opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED);
+  if (raw.length === 0) throw new Error('parsing profile: empty input');
+  let parsed: RawProfile;
+  try {
+    parsed = readRawProfile(raw);
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new Error(msg.startsWith('parsing profile:') ? msg : `parsing profile: ${msg}`);
+  }
+  return resolveProfile(parsed);
+}
+
+function malformed(what: string): never {
+  throw new Error(`malformed profile: ${what}`);
+}
+
+/** Id → object lookup; a dense array for the usual 1..n ids, a Map otherwise. */
+function idTable<T extends { id: number }>(items: T[], kind: string): (id: number) => T | undefined {
+  let max = 0;
+  for (const it of items) {
+    if (it.id === 0) malformed(`${kind} with reserved id 0`);
+    if (it.id > max) max = it.id;
+  }
+  if (max <= 2 * items.length + 1024) {
+    const arr = new Array<T | undefined>(max + 1);
+    for (const it of items) {
+      if (arr[it.id] !== undefined) malformed(`multiple ${kind}s with id ${it.id}`);
+      arr[it.id] = it;
+    }
+    return (id) => arr[id];
+  }
+  const map = new Map<number, T>();
+  for (const it of items) {
+    if (map.has(it.id)) malformed(`multiple ${kind}s with id ${it.id}`);
+    map.set(it.id, it);
+  }
+  return (id) => map.get(id);
+}
+
+function resolveProfile(p: RawProfile): Profile {
+  const strings = p.strings;
+  if (strings.length === 0) malformed('no string_table (not a profile?)');
+  if (strings[0] !== '') malformed("string_table[0] must be ''");
+  const str = (i: number, where: string): string => {
+    if (i < 0 || i >= strings.length || !Number.isInteger(i)) {
+      malformed(`${where}: string index ${i} out of range (string_table has ${strings.length} entries)`);
+    }
+    return strings[i];
+  };
+  const valueType = (v: RawValueType, where: string): ValueType => ({
+    type: str(v.type, `${where}.type`),
+    unit: str(v.unit, `${where}.unit`),
+  });
+
+  // pprof accepts a profile without sample types when it has no samples either; a collector
+  // cannot use one, and garbage that happens to parse usually looks exactly like that.
+  if (p.sampleTypes.length === 0) malformed('no sample types (not a profile?)');
+  const sampleTypes = p.sampleTypes.map((v, i) => valueType(v, `sample_type[${i}]`));
+  sampleTypes.forEach((t, i) => t.type === '' && malformed(`sample_type[${i}] has no name`));
+
+  const mappings: Mapping[] = p.mappings.map((m, i) => ({
+    id: m.id,
+    start: m.start,
+    limit: m.limit,
+    offset: m.offset,
+    file: str(m.file, `mapping[${i}].filename`),
+    buildId: str(m.buildId, `mapping[${i}].build_id`),
+    hasFunctions: m.hasFunctions,
+  }));
+  const mappingById = idTable(mappings, 'mapping');
+
+  const functions: ProfileFunction[] = p.functions.map((f, i) => ({
+    id: f.id,
+    name: str(f.name, `function[${i}].name`),
+    systemName: str(f.systemName, `function[${i}].system_name`),
+    filename: str(f.filename, `function[${i}].filename`),
+    startLine: f.startLine,
+  }));
+  const functionById = idTable(functions, 'function');
+
+  const locations: Location[] = p.locations.map((l) => {
+    const lines: Line[] = l.lines.map((ln) => {
+      const fn = functionById(ln.functionId);
+      if (!fn) malformed(`location ${l.id} has a line with unknown function id ${ln.functionId}`);
+      return { function: fn, line: ln.line };
+    });
+    // Like pprof, an unknown mapping id leaves the location unmapped rather than failing.
+    const mapping = l.mappingId === 0 ? null : mappingById(l.mappingId) ?? null;
+    return { id: l.id, mapping, address: l.address, lines, isFolded: l.isFolded };
+  });
+  const locationById = idTable(locations, 'location');
+
+  const nTypes = sampleTypes.length;
+  const samples: ProfileSample[] = new Array(p.samples.length);
+  for (let i = 0; i < p.samples.length; i++) {
+    const s = p.samples[i];
+    if (s.values.length !== nTypes) {
+      malformed(`sample ${i} has ${s.values.length} values vs. ${nTypes} sample types`);
+    }
+    const ids = s.locationIds;
+    const locs: Location[] = new Array(ids.length);
+    for (let j = 0; j < ids.length; j++) {
+      const loc = locationById(ids[j]);
+      if (!loc) malformed(`sample ${i} references unknown location id ${ids[j]}`);
+      locs[j] = loc;
+    }
+    samples[i] = { locations: locs, values: s.values, labels: s.labels ? labels(s.labels, str, i) : [] };
+  }
+
+  return {
+    sampleTypes,
+    defaultSampleType: str(p.defaultSampleType, 'default_sample_type'),
+    periodType: p.periodType ? valueType(p.periodType, 'period_type') : null,
+    period: p.period,
+    timeNanos: p.timeNanos,
+    durationNanos: p.durationNanos,
+    comments: p.comments.map((c, i) => str(c, `comment[${i}]`)),
+    dropFrames: str(p.dropFrames, 'drop_frames'),
+    keepFrames: str(p.keepFrames, 'keep_frames'),
+    mappings,
+    locations,
+    functions,
+    samples,
+  };
+}
+
+/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
+function labels(raw: RawLabel[], str: (i: number, where: string) => string, sample: number): Label[] {
+  const out: Label[] = [];
+  for (const l of raw) {
+    const where = `sample ${sample} label`;
+    const key = str(l.key, where);
+    if (l.str !== 0) out.push({ key, str: str(l.str, where) });
+    else if (l.num !== 0 || l.numUnit !== 0) {
+      const numUnit = str(l.numUnit, where);
+      out.push(numUnit === '' ? { key, num: l.num } : { key, num: l.num, numUnit });
+    }
+  }
+  return out;
+}

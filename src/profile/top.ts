@@ -1,0 +1,202 @@
+/**
+ * `go tool pprof -top [-diff_base BASE | -base BASE] NEW`, computed and formatted byte for byte
+ * (google/pprof internal/report: computeTotal, newTrimmedGraph, selectOutputUnit, printText).
+ */
+import { compatibilize, isDiffBaseSample, mergeProfiles, scaleProfile, setLabel, BASE_LABEL } from './diff.js';
+import { padLeft, percentage, scaledLabel, scaleValue } from './gofmt.js';
+import { NODE_FRACTION, trimmedGraph, type InlineLabel } from './graph.js';
+import type { Profile, ValueType } from './model.js';
+
+export interface TopRow {
+  function: string;
+  flat: number;
+  cum: number;
+  inline: InlineLabel;
+}
+
+export interface TopReport {
+  sampleType: string;
+  /** The sample type's unit as the profile names it ("bytes", "count", "nanoseconds"). */
+  unit: string;
+  /** Percentage denominator: Σ|base| for diff_base, Σ|new − base| per sample key for base, else Σ|new|. */
+  total: number;
+  /** Σ flat of the rows shown. */
+  shownFlat: number;
+  droppedNodes: number;
+  /** The cum value the "Dropped N nodes (cum <= X)" line prints. */
+  dropCutoff: number;
+  /** After trimming, in -top order. */
+  rows: TopRow[];
+  /** Every function before trimming, same order. */
+  allRows: TopRow[];
+  header: { file: string; buildId: string; comments: string[]; durationNanos: number };
+}
+
+export interface TopOptions {
+  base?: Profile;
+  /** How the base applies; default 'diff_base'. */
+  mode?: 'diff_base' | 'base';
+  /** Sample type name (or "inuse_"-less alias) or index; default: default_sample_type, else the last. */
+  sampleIndex?: string | number;
+}
+
+/** profile.SampleIndexByName. */
+export function sampleIndexOf(types: ValueType[], defaultSampleType: string, wanted?: string | number): number {
+  if (wanted === undefined || wanted === '') {
+    const i = defaultSampleType !== '' ? types.findIndex((t) => t.type === defaultSampleType) : -1;
+    return i >= 0 ? i : types.length - 1;
+  }
+  const asNumber = typeof wanted === 'number' ? wanted : /^[+-]?\d+$/.test(wanted) ? Number(wanted) : NaN;
+  if (!Number.isNaN(asNumber)) {
+    if (!Number.isInteger(asNumber) || asNumber < 0 || asNumber >= types.length) {
+      throw new Error(`selecting sample type: sample_index ${wanted} is outside the range [0..${types.length - 1}]`);
+    }
+    return asNumber;
+  }
+  const noInuse = String(wanted).replace(/^inuse_/, '');
+  const i = types.findIndex((t) => t.type === wanted || t.type === noInuse);
+  if (i < 0) {
+    throw new Error(`selecting sample type: sample_index "${wanted}" must be one of: [${types.map((t) => t.type).join(' ')}]`);
+  }
+  return i;
+}
+
+function sumAbs(values: Iterable<number>): number {
+  let t = 0;
+  for (const v of values) t += Math.abs(v);
+  return t;
+}
+
+/** Σ|v| at idx over the (merged) samples (those labelled pprof::base only, when any are). */
+function mergedTotal(merged: Profile, idx: number): number {
+  let total = 0;
+  let diffTotal = 0;
+  for (const s of merged.samples) {
+    const v = Math.abs(s.values[idx]);
+    total += v;
+    if (isDiffBaseSample(s)) diffTotal += v;
+  }
+  return diffTotal > 0 ? diffTotal : total;
+}
+
+/** All values at idx of samples matching `pick` share one sign, so merging cannot change Σ|v|. */
+function oneSigned(p: Profile, idx: number, pick: (s: Profile['samples'][number]) => boolean): boolean {
+  let pos = false;
+  let neg = false;
+  for (const s of p.samples) {
+    if (!pick(s)) continue;
+    const v = s.values[idx];
+    if (v > 0) pos = true;
+    else if (v < 0) neg = true;
+  }
+  return !(pos && neg);
+}
+
+/** report.computeTotal on the profile pprof would have merged, avoiding the merge when it cannot matter. */
+function computeTotal(next: Profile, base: Profile | undefined, mode: 'diff_base' | 'base', idx: number): number {
+  // pprof >= Nov 2022 does not merge a lone profile (1.19 does; it only matters for mixed-sign duplicates).
+  if (!base) return mergedTotal(next, idx);
+  if (mode === 'diff_base' && !next.samples.some(isDiffBaseSample) && oneSigned(base, idx, () => true)) {
+    const t = sumAbs(base.samples.map((s) => s.values[idx]));
+    if (t > 0) return t;
+  }
+  const labelled = mode === 'diff_base' ? setLabel(base, BASE_LABEL, 'true') : base;
+  return mergedTotal(mergeProfiles([next, scaleProfile(labelled, -1)]), idx);
+}
+
+/** The numbers behind `go tool pprof -top`, for NEW alone or against a base. */
+export function topReport(next: Profile, opts: TopOptions = {}): TopReport {
+  const mode = opts.mode ?? 'diff_base';
+  let base = opts.base;
+  if (base) [next, base] = compatibilize([next, base]);
+  const srcs = base ? [next, base] : [next];
+  const defaultType = srcs.map((p) => p.defaultSampleType).find((t) => t !== '') ?? '';
+  const idx = sampleIndexOf(next.sampleTypes, defaultType, opts.sampleIndex);
+  const total = computeTotal(next, base, mode, idx);
+
+  const g = trimmedGraph(
+    base
+      ? [
+          { profile: next, index: idx, sign: 1 },
+          { profile: base, index: idx, sign: -1 },
+        ]
+      : [{ profile: next, index: idx, sign: 1 }],
+  );
+  const toRow = (n: (typeof g.nodes)[number]): TopRow => ({ function: n.name, flat: n.flat, cum: n.cum, inline: n.inline });
+  const rows = g.nodes.map(toRow);
+
+  const mapping = srcs.map((p) => p.mappings[0]).find((m) => m !== undefined);
+  const comments: string[] = [];
+  for (const p of srcs) for (const c of p.comments) if (!comments.includes(c)) comments.push(c);
+  return {
+    sampleType: next.sampleTypes[idx].type,
+    unit: next.sampleTypes[idx].unit,
+    total,
+    shownFlat: rows.reduce((s, r) => s + r.flat, 0),
+    droppedNodes: g.droppedNodes,
+    dropCutoff: Math.abs(Math.trunc(total * NODE_FRACTION)),
+    rows,
+    allRows: g.allNodes.map(toRow),
+    header: {
+      file: mapping?.file ?? '',
+      buildId: mapping?.buildId ?? '',
+      comments,
+      durationNanos: srcs.reduce((s, p) => s + p.durationNanos, 0),
+    },
+  };
+}
+
+/** report.selectOutputUnit for the "minimum" default. */
+function outputUnit(rows: TopRow[], total: number, sampleUnit: string): string {
+  if (rows.length === 0) return 'minimum';
+  let minValue = 0;
+  for (const r of rows) {
+    let v = Math.abs(r.flat);
+    if (v === 0) v = Math.abs(r.cum);
+    if (v > 0 && (minValue === 0 || v < minValue)) minValue = v;
+  }
+  const maxValue = total;
+  if (minValue === 0) minValue = maxValue;
+  const minUnit = scaleValue(minValue, sampleUnit, 'minimum')[1];
+  const maxUnit = scaleValue(maxValue, sampleUnit, 'minimum')[1];
+  let unit = minUnit;
+  if (minUnit !== maxUnit && minValue * 100 < maxValue) unit = scaleValue(100 * minValue, sampleUnit, 'minimum')[1];
+  return unit !== '' ? unit : sampleUnit;
+}
+
+function baseName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** `go tool pprof -top` stdout, byte for byte, without the `Time:` line (it depends on the local zone). */
+export function formatTop(r: TopReport): string {
+  const sampleUnit = r.unit.toLowerCase();
+  const unit = outputUnit(r.rows, r.total, sampleUnit);
+  const fmt = (v: number): string => scaledLabel(v, sampleUnit, unit);
+  const out: string[] = [];
+  if (r.header.file !== '') out.push(`File: ${baseName(r.header.file)}`);
+  if (r.header.buildId !== '') out.push(`Build ID: ${r.header.buildId}`);
+  for (const c of r.header.comments) if (!c.startsWith('#')) out.push(c);
+  if (r.sampleType !== '') out.push(`Type: ${r.sampleType}`);
+  if (r.header.durationNanos !== 0) {
+    const [totalNanos, totalUnit] = scaleValue(r.total, sampleUnit, 'nanoseconds');
+    const ratio = totalUnit === 'ns' && totalNanos !== 0 ? `(${percentage(Math.trunc(totalNanos), r.header.durationNanos)})` : '';
+    out.push(`Duration: ${scaledLabel(r.header.durationNanos, 'nanoseconds', 'auto')}, Total samples = ${fmt(r.total)} ${ratio}`);
+  }
+  out.push(`Showing nodes accounting for ${fmt(r.shownFlat)}, ${percentage(r.shownFlat, r.total).trim()} of ${fmt(r.total)} total`);
+  if (r.total !== 0 && r.droppedNodes > 0) {
+    out.push(`Dropped ${r.droppedNodes} node${r.droppedNodes > 1 ? 's' : ''} (cum <= ${fmt(r.dropCutoff)})`);
+  }
+  out.push('      flat  flat%   sum%        cum   cum%');
+  let sum = 0;
+  for (const row of r.rows) {
+    sum += row.flat;
+    const inl = row.inline !== '' ? ` (${row.inline})` : '';
+    out.push(
+      `${padLeft(fmt(row.flat), 10)} ${percentage(row.flat, r.total)} ${percentage(sum, r.total)} ` +
+        `${padLeft(fmt(row.cum), 10)} ${percentage(row.cum, r.total)}  ${row.function}${inl}`,
+    );
+  }
+  return out.join('\n') + '\n';
+}

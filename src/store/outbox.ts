@@ -1,0 +1,134 @@
+/**
+ * SQLite side of the alert outbox (migrations/0003_outbox.sql). Only SQL lives here; the retry
+ * policy and the sending are in src/alert/outbox.ts. Every statement is prepared once.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type OutboxEventKind = 'open' | 'remind' | 'resolve';
+
+export interface OutboxRow {
+  id: number;
+  incidentId: number;
+  eventKind: OutboxEventKind;
+  eventSeq: number;
+  channel: string;
+  payload: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  claimedBy: string | null;
+  claimedAt: number | null;
+  sentAt: number | null;
+  lastError: string | null;
+}
+
+export interface NewDelivery {
+  incidentId: number;
+  eventKind: OutboxEventKind;
+  eventSeq: number;
+  channel: string;
+  payload: string;
+}
+
+const COLUMNS = `id, incident_id AS incidentId, event_kind AS eventKind, event_seq AS eventSeq, channel, payload,
+  status, attempts, created_at AS createdAt, next_attempt_at AS nextAttemptAt, claimed_by AS claimedBy,
+  claimed_at AS claimedAt, sent_at AS sentAt, last_error AS lastError`;
+
+export class OutboxStore {
+  private readonly db: Database;
+  private readonly insertStmt: Statement;
+  private readonly claimStmt: Statement;
+  private readonly sentStmt: Statement;
+  private readonly rescheduleStmt: Statement;
+  private readonly failStmt: Statement;
+  private readonly sendingStmt: Statement;
+  private readonly releaseStmt: Statement;
+  private readonly byIncidentStmt: Statement;
+  private readonly depthStmt: Statement;
+  private readonly getStmt: Statement;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.insertStmt = db.prepare(`INSERT OR IGNORE INTO outbox
+      (incident_id, event_kind, event_seq, channel, payload, status, attempts, created_at, next_attempt_at)
+      VALUES (@incidentId, @eventKind, @eventSeq, @channel, @payload, 'pending', 0, @now, @now)`);
+    // One statement: SQLite serialises writers, so a row flips to 'sending' for exactly one claimer.
+    this.claimStmt = db.prepare(`UPDATE outbox
+      SET status = 'sending', claimed_by = @owner, claimed_at = @now, attempts = attempts + 1
+      WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= @now
+                   ORDER BY next_attempt_at, id LIMIT @limit)
+      RETURNING ${COLUMNS}`);
+    // Unconditional on the owner: if it was delivered, it was delivered, whoever held the claim.
+    this.sentStmt = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = @now, claimed_by = NULL, claimed_at = NULL
+      WHERE id = @id AND status <> 'sent'`);
+    this.rescheduleStmt = db.prepare(`UPDATE outbox
+      SET status = 'pending', next_attempt_at = @nextAt, last_error = @error, claimed_by = NULL, claimed_at = NULL
+      WHERE id = @id AND status = 'sending' AND claimed_by = @owner`);
+    this.failStmt = db.prepare(`UPDATE outbox
+      SET status = 'failed', last_error = @error, claimed_by = NULL, claimed_at = NULL
+      WHERE id = @id AND status IN ('sending', 'pending') AND (claimed_by IS NULL OR claimed_by = @owner)`);
+    this.sendingStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE status = 'sending'`);
+    this.releaseStmt = db.prepare(`UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_at = NULL,
+      next_attempt_at = @now, last_error = COALESCE(last_error, @reason)
+      WHERE id = @id AND status = 'sending' AND claimed_by IS @owner`);
+    this.byIncidentStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE incident_id = ? ORDER BY id`);
+    this.depthStmt = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`);
+    this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`);
+  }
+
+  /** Writes the deliveries in one transaction; an existing (event, channel) is left alone. Returns rows added. */
+  insert(rows: readonly NewDelivery[], now: number): number {
+    return this.db.transaction(() => {
+      let added = 0;
+      for (const r of rows) added += this.insertStmt.run({ ...r, now }).changes;
+      return added;
+    })();
+  }
+
+  /** Claims up to `limit` due rows for `owner`; each claim counts as an attempt. */
+  claimDue(now: number, limit: number, owner: string): OutboxRow[] {
+    return this.claimStmt.all({ now, limit, owner }) as OutboxRow[];
+  }
+
+  markSent(id: number, now: number): boolean {
+    return this.sentStmt.run({ id, now }).changes === 1;
+  }
+
+  /** Back to pending until `nextAt`; a no-op if the claim was lost meanwhile. */
+  reschedule(id: number, owner: string, nextAt: number, error: string): boolean {
+    return this.rescheduleStmt.run({ id, owner, nextAt, error }).changes === 1;
+  }
+
+  markFailed(id: number, owner: string | null, error: string): boolean {
+    return this.failStmt.run({ id, owner, error }).changes === 1;
+  }
+
+  /**
+   * Returns rows stuck in 'sending' to 'pending' when their worker is gone (`isGone(owner,
+   * claimedAt)`), e.g. a process killed mid-send. Returns how many were released.
+   */
+  releaseAbandoned(now: number, isGone: (owner: string | null, claimedAt: number | null) => boolean, reason: string): number {
+    const stuck = this.sendingStmt.all() as OutboxRow[];
+    let released = 0;
+    for (const r of stuck) {
+      if (!isGone(r.claimedBy, r.claimedAt)) continue;
+      released += this.releaseStmt.run({ id: r.id, owner: r.claimedBy, now, reason }).changes;
+    }
+    return released;
+  }
+
+  forIncident(incidentId: number): OutboxRow[] {
+    return this.byIncidentStmt.all(incidentId) as OutboxRow[];
+  }
+
+  get(id: number): OutboxRow | undefined {
+    return this.getStmt.get(id) as OutboxRow | undefined;
+  }
+
+  /** Deliveries not yet finished (pending or being sent). */
+  depth(): number {
+    return (this.depthStmt.get() as { n: number }).n;
+  }
+}
