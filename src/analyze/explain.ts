@@ -76,13 +76,21 @@ export function explain(service: string, s: Sample, opts: { liveHeapFromProfile?
   const otherRuntime = Math.max(0, heldByGo - liveHeap - fragmentation - idleRetained - stacks - gcMetadata);
   const parts: ExplanationParts = { liveHeap, fragmentation, idleRetained, stacks, gcMetadata, otherRuntime };
 
-  const e: Explanation = { service, at: isoTime(s.t), sys, heapReleased, heldByGo, parts, notes: [], summary: '' };
-  if (s.rss !== undefined) {
-    e.rss = s.rss;
-    parts.nonGo = Math.max(0, s.rss - heldByGo);
-  }
-  if (s.goroutines !== undefined) e.goroutines = s.goroutines;
-  if (opts.liveHeapFromProfile !== undefined) e.liveHeapFromProfile = opts.liveHeapFromProfile;
+  if (s.rss !== undefined) parts.nonGo = Math.max(0, s.rss - heldByGo);
+  // Built in the order of design §3's explain JSON, so --json reads the same way.
+  const e: Explanation = {
+    service,
+    at: isoTime(s.t),
+    ...(s.rss === undefined ? {} : { rss: s.rss }),
+    sys,
+    heapReleased,
+    heldByGo,
+    ...(s.goroutines === undefined ? {} : { goroutines: s.goroutines }),
+    ...(opts.liveHeapFromProfile === undefined ? {} : { liveHeapFromProfile: opts.liveHeapFromProfile }),
+    parts,
+    notes: [],
+    summary: '',
+  };
   e.notes = notes(e, s);
   e.summary = e.notes.join(' ');
   return e;
@@ -95,7 +103,8 @@ function notes(e: Explanation, s: Sample): string[] {
   const out: string[] = [];
   const held = e.heldByGo;
   out.push(
-    `The Go runtime holds ${mb(held)} (Sys ${mb(e.sys)} from the OS minus ${mb(e.heapReleased)} already released)` +
+    `The Go runtime holds ${mb(held)} (Sys ${mb(e.sys)} from the OS` +
+      (e.heapReleased > 0 ? ` minus ${mb(e.heapReleased)} already released)` : ', none released)') +
       (e.rss === undefined ? '; RSS is unknown (set pid, pidFile or systemdUnit, or expose process metrics).' : `; RSS is ${mb(e.rss)}.`),
   );
   if (e.rss !== undefined) out.push(...rssNotes(e.rss, held));
@@ -158,9 +167,9 @@ function partNote(part: RuntimePart, v: number, held: number, e: Explanation, s:
         'if it grows, goroutines are piling up: the goroutine profile shows where they block.'
       );
     case 'gcMetadata':
-      return `${mb(v)} is GC and allocator metadata${share} (GCSys + MSpanSys + MCacheSys); it follows the heap's size and object count.`;
+      return `${mb(v)} is GC and allocator metadata (GCSys + MSpanSys + MCacheSys, ${pct(v, held)} of what the runtime holds): it follows the heap's size and object count.`;
     case 'otherRuntime':
-      return `${mb(v)} is other runtime memory${share} (profiling buckets, OtherSys); growth here is unusual.`;
+      return `${mb(v)} is other runtime memory (profiling buckets and OtherSys, ${pct(v, held)} of what the runtime holds); growth here is unusual.`;
   }
 }
 
@@ -180,7 +189,7 @@ export function formatExplanation(e: Explanation): string {
   if (e.rss !== undefined) rows.push(['RSS', e.rss, '']);
   rows.push(['Sys (from the OS)', e.sys, '']);
   rows.push(['released to the OS', e.heapReleased, '']);
-  rows.push(['held by the Go runtime', e.heldByGo, pct(e.heldByGo, e.heldByGo)]);
+  rows.push(['held by the Go runtime', e.heldByGo, '']);
   for (const p of RUNTIME_PARTS) rows.push([`  ${LABELS[p]}`, e.parts[p], pct(e.parts[p], e.heldByGo)]);
   if (e.parts.nonGo !== undefined) rows.push([LABELS.nonGo, e.parts.nonGo, e.rss ? `${pct(e.parts.nonGo, e.rss)} of RSS` : '']);
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -206,6 +215,7 @@ export function mb(bytes: number): string {
 function pct(part: number, whole: number): string {
   if (whole <= 0) return '';
   const p = (100 * part) / whole;
+  if (p > 0 && p < 0.1) return '<0.1%';
   return p >= 10 || p === 0 ? `${Math.round(p)}%` : `${p.toFixed(1)}%`;
 }
 

@@ -72,7 +72,7 @@ function checkAlertReferences(root: Tree): Problem[] {
 
 /** The dashboard and API expose service internals: off loopback they need a token. */
 function checkHttp(root: Tree): Problem[] {
-  if (!isTree(root.http) || root.http.token !== undefined) return [];
+  if (!isTree(root.http) || (root.http.token !== undefined && root.http.token !== '')) return [];
   const listen = typeof root.http.listen === 'string' ? parseListen(root.http.listen) : undefined;
   if (listen === undefined || isLoopbackHost(listen.host)) return [];
   return [{

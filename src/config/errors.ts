@@ -40,7 +40,7 @@ export function formatPath(path: ConfigPath): string {
 /** Keys whose values may be credentials: their values never appear in messages. */
 const SECRET_KEYS = new Set(['webhookUrl', 'smtp', 'token', 'headers']);
 
-export function isSecretPath(path: ConfigPath): boolean {
+function isSecretPath(path: ConfigPath): boolean {
   return path.some((seg) => typeof seg === 'string' && SECRET_KEYS.has(seg));
 }
 

@@ -110,6 +110,8 @@ const errorMessage: z.core.$ZodErrorMap = (issue) => {
       return type === undefined ? `is required (one of: ${known})`
         : `unknown channel type ${JSON.stringify(type)} (known: ${known})`;
     }
+    case 'invalid_key':
+      return issue.issues[0]?.message ?? 'is not a valid key';
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'too_small':

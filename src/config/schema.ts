@@ -95,7 +95,8 @@ const channelSchema = z.discriminatedUnion('type', [slackSchema, emailSchema]);
 
 const httpSchema = z.strictObject({
   listen: listenAddress().optional(),
-  token: z.string().min(1).optional(),
+  // Empty means none, so `token: ${TOKEN:-}` can leave it unset.
+  token: z.string().optional().transform((t) => (t === '' ? undefined : t)),
   publicUrl: httpUrl().optional(),
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from './migrate.js';
@@ -9,6 +10,8 @@ export interface OpenOptions {
   migrationsDir?: string;
   /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** For read-side commands: fail instead of creating an empty database. */
+  mustExist?: boolean;
 }
 
 /**
@@ -16,6 +19,9 @@ export interface OpenOptions {
  * ':memory:' works, for tests.
  */
 export function openDatabase(path: string, opts: OpenOptions = {}): Database {
+  if (opts.mustExist && path !== ':memory:' && !existsSync(path)) {
+    throw new Error(`opening database ${path}: no such file (has \`leakwatch run\` stored anything yet? check \`database\` in the config)`);
+  }
   let db: Database;
   try {
     db = new BetterSqlite3(path);

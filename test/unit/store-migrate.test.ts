@@ -99,6 +99,13 @@ describe('migrations', () => {
     expect(() => loadMigrations(d)).toThrow(/two migrations numbered 1/);
   });
 
+  it('with mustExist, refuses to create a missing database', () => {
+    const path = join(dir, 'missing.db');
+    expect(() => openDatabase(path, { mustExist: true })).toThrow(/opening database .*missing.db: no such file/);
+    openDatabase(path).close();
+    openDatabase(path, { mustExist: true }).close();
+  });
+
   it('works in memory', () => {
     const db = openDatabase(':memory:');
     expect(appliedMigrations(db).length).toBeGreaterThanOrEqual(1);
