@@ -98,6 +98,7 @@ export class Outbox {
   private readonly owner = `${process.pid}:${HOST}:${randomBytes(4).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<number> | undefined;
+  private again = false;
 
   constructor(opts: OutboxOptions) {
     this.store = new OutboxStore(opts.db);
@@ -175,12 +176,19 @@ export class Outbox {
   }
 
   private async tick(): Promise<void> {
-    if (this.pass) return; // the timer never queues passes behind a slow one
-    try {
-      await this.deliverDue();
-    } catch (err) {
-      this.log.error('alert outbox: delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+    // Never queue passes behind a slow one; but work that arrived during it gets one more pass.
+    if (this.pass) {
+      this.again = true;
+      return;
     }
+    do {
+      this.again = false;
+      try {
+        await this.deliverDue();
+      } catch (err) {
+        this.log.error('alert outbox: delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+      }
+    } while (this.again && this.timer);
   }
 
   private async runPass(): Promise<number> {
@@ -192,8 +200,8 @@ export class Outbox {
     );
     if (released > 0) this.log.warn('alert outbox: retrying deliveries a stopped worker left unfinished', { count: released });
     let sent = 0;
-    // Rows rescheduled in this pass are due after passNow, so the loop ends.
-    for (let round = 0; round < 100; round++) {
+    // Ends: each due row is claimed once per pass, since a rescheduled row is due after passNow.
+    for (;;) {
       const rows = this.store.claimDue(passNow, this.batchSize, this.owner);
       if (rows.length === 0) break;
       const results = await Promise.all(rows.map((r) => this.deliver(r)));

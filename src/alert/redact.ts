@@ -33,7 +33,8 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;
  * URL-encoded), e.g. an error message from a library that echoes its request.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text;
+  // URLs first, so a URL that is itself a secret still shows its host.
+  let out = text.replace(URL_IN_TEXT, (u) => redactUrl(u));
   const variants = new Set<string>();
   for (const s of secrets) {
     if (!s) continue;
@@ -45,12 +46,12 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
       // not URL-encoded: the raw form is enough
     }
   }
-  // Longest first, so a URL is masked whole before its password part is.
+  // Longest first, so a longer secret is masked whole before a part of it is.
   for (const v of [...variants].sort((a, b) => b.length - a.length)) {
     if (v.length < 3) continue; // masking "ab" everywhere would garble the message and hide nothing
     out = out.split(v).join(MASK);
   }
-  return out.replace(URL_IN_TEXT, (u) => redactUrl(u));
+  return out;
 }
 
 /** The secret strings a channel's config holds, for redactText. */

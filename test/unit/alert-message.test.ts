@@ -168,7 +168,9 @@ describe('Slack message', () => {
   });
 
   it('escapes Slack control characters in names', () => {
-    const m = slackAllText(ev({}, { service: '<!channel> & co', topGrowth: [{ function: 'main.f[<T>]', deltaBytes: 1, deltaObjects: 0 }] }));
+    const msg = buildSlackMessage(ev({}, { service: '<!channel> & co', topGrowth: [{ function: 'main.f[<T>]', deltaBytes: 1, deltaObjects: 0 }] }));
+    // The header is plain_text (Slack shows it literally); everything mrkdwn must be escaped.
+    const m = JSON.stringify(msg.blocks.filter((b) => b.type !== 'header')) + msg.text;
     expect(m).not.toContain('<!channel>');
     expect(m).toContain('&lt;!channel&gt; &amp; co');
     expect(m).toContain('main.f[&lt;T&gt;]');
