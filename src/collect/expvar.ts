@@ -2,7 +2,8 @@
  * /debug/vars (go-formats §4.4). The memstats object is read straight from the raw text with a
  * small JSON scanner: numbers are parsed from their own digits (JSON.parse would first round
  * LastGC/PauseEnd-sized integers, and would build the 512-number PauseNs/PauseEnd and the 61-object
- * BySize arrays we throw away). The scanner still validates the JSON it walks. Pure.
+ * BySize arrays we throw away). The scanner checks the structure it walks; values it skips are
+ * only bracket-matched. Pure.
  */
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
@@ -161,32 +162,16 @@ class Scanner {
     return t.slice(start, this.i);
   }
 
-  /** Skips any value; arrays and objects by walking them, so nothing is allocated for them. */
+  /**
+   * Skips any value. Arrays and objects (BySize, PauseNs, user vars) are passed over by bracket
+   * matching in one tight loop, string-aware but without parsing what is inside.
+   */
   skipValue(): void {
     const c = this.peek();
     if (c === 0x22) {
       this.string();
-    } else if (c === 0x7b) {
-      this.object(() => this.skipValue());
-    } else if (c === 0x5b) {
-      this.i++;
-      this.ws();
-      if (this.peek() === 0x5d) {
-        this.i++;
-        return;
-      }
-      for (;;) {
-        this.ws();
-        this.skipValue();
-        this.ws();
-        const d = this.peek();
-        this.i++;
-        if (d === 0x5d) return;
-        if (d !== 0x2c) {
-          this.i--;
-          throw this.fail('expected "," or "]"');
-        }
-      }
+    } else if (c === 0x7b || c === 0x5b) {
+      this.skipNested();
     } else if (this.text.startsWith('true', this.i)) {
       this.i += 4;
     } else if (this.text.startsWith('false', this.i)) {
@@ -196,6 +181,32 @@ class Scanner {
     } else {
       if (parseFloatStrict(this.numberToken()) === undefined) throw this.fail('bad number');
     }
+  }
+
+  private skipNested(): void {
+    const t = this.text;
+    const start = this.i;
+    let depth = 0;
+    for (let i = this.i; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 0x22) {
+        // Jump to the closing quote, stepping over escapes.
+        for (i++; i < t.length; i++) {
+          const d = t.charCodeAt(i);
+          if (d === 0x5c) i++;
+          else if (d === 0x22) break;
+        }
+      } else if (c === 0x7b || c === 0x5b) {
+        depth++;
+      } else if (c === 0x7d || c === 0x5d) {
+        if (--depth === 0) {
+          this.i = i + 1;
+          return;
+        }
+      }
+    }
+    this.i = start;
+    throw this.fail('unterminated array or object');
   }
 
   private expect(code: number): void {

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { gunzipSync } from 'node:zlib';
 import { ScrapeError, type ScrapeCode } from './errors.js';
 import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
 
@@ -63,7 +64,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     };
     const httpStatusError = (res: http.IncomingMessage): ScrapeError => {
       const snippet = sanitizeSnippet(Buffer.concat(chunks));
-      const where = res.headers.location ? ` (redirect to ${redactUrl(new URL(res.headers.location, target))}; redirects are not followed)` : '';
+      const where = res.headers.location ? ` (redirect to ${redirectTarget(res.headers.location, target)}; redirects are not followed)` : '';
       return new ScrapeError('http_status', `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${where}${snippet ? `: ${snippet}` : ''}`);
     };
 
@@ -95,8 +96,8 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       r.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (!ok) {
-          if (received <= ERROR_SNIPPET_BYTES) chunks.push(chunk);
-          else finish(httpStatusError(r));
+          chunks.push(chunk);
+          if (received >= ERROR_SNIPPET_BYTES) finish(httpStatusError(r));
           return;
         }
         if (received > opts.maxBytes) {
@@ -106,7 +107,12 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       });
       r.on('end', () => {
         if (!ok) return finish(httpStatusError(r));
-        const body = Buffer.concat(chunks, received);
+        let body: Buffer;
+        try {
+          body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes);
+        } catch (e) {
+          return finish(e as ScrapeError);
+        }
         if (opts.expect && looksLikeHtml(body, r.headers['content-type'])) {
           const snippet = sanitizeSnippet(body);
           return finish(new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[opts.expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`));
@@ -120,6 +126,33 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     });
     req.end();
   });
+}
+
+function redirectTarget(location: string, base: URL): string {
+  try {
+    return redactUrl(new URL(location, base));
+  } catch {
+    return 'an invalid Location';
+  }
+}
+
+/**
+ * We ask for identity, but a proxy may compress anyway. (A pprof profile's own gzip is the body
+ * itself, not a Content-Encoding, and stays as it is.)
+ */
+function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  if (!encoding || encoding === 'identity') return body;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new ScrapeError('bad_format', `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 20))}`);
+  }
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ScrapeError('too_large', `body passed the ${formatBytes(maxBytes)} cap (maxBodySize) once decompressed (Content-Encoding: gzip)`, { cause: e });
+    }
+    throw new ScrapeError('bad_gzip', `Content-Encoding gzip: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 const NETWORK_CODES: Record<string, [ScrapeCode, string]> = {

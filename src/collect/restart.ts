@@ -7,6 +7,13 @@ import type { Sample } from '../model/sample.js';
  */
 export const START_TOLERANCE_MS = 2000;
 
+/**
+ * client_golang reads TotalAlloc from runtime/metrics without flushing per-P caches, so when the
+ * source alternates it can trail the stop-the-world value a little. A restart drops it to near
+ * zero; 1% keeps the first from looking like the second.
+ */
+export const TOTAL_ALLOC_SLACK = 0.01;
+
 export function detectRestart(prev: Sample | undefined, next: Sample): boolean {
   if (!prev) return false;
   if (prev.pid !== undefined && next.pid !== undefined && prev.pid !== next.pid) return true;
@@ -19,6 +26,12 @@ export function detectRestart(prev: Sample | undefined, next: Sample): boolean {
   }
   // Cumulative counters only go backwards when a new process starts counting from zero.
   if (prev.numGC !== undefined && next.numGC !== undefined && next.numGC < prev.numGC) return true;
-  if (prev.totalAlloc !== undefined && next.totalAlloc !== undefined && next.totalAlloc < prev.totalAlloc) return true;
+  if (
+    prev.totalAlloc !== undefined &&
+    next.totalAlloc !== undefined &&
+    next.totalAlloc < prev.totalAlloc * (1 - TOTAL_ALLOC_SLACK)
+  ) {
+    return true;
+  }
   return false;
 }

@@ -29,11 +29,13 @@ export interface ScrapeResult {
   ok: boolean;
   sample?: Sample;
   failures: ScrapeFailure[];
+  /** Wall time of the whole scrape, ms (fractional). */
   durationMs: number;
 }
 
 export interface ScrapeOptions {
   signal?: AbortSignal;
+  /** Clock for `at` / `t` (Unix ms). Default Date.now. */
   now?: () => number;
 }
 
@@ -42,6 +44,8 @@ type Part = Partial<Sample>;
 export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: ScrapeOptions = {}): Promise<ScrapeResult> {
   const now = opts.now ?? Date.now;
   const at = now();
+  // Duration is wall time whatever clock `now` is (tests and replays pass their own).
+  const started = performance.now();
   const failures: ScrapeFailure[] = [];
   const get = (url: string, expect: BodyKind): Promise<Buffer> =>
     fetchBody(url, { headers: svc.headers, timeoutMs: svc.timeout, maxBytes: svc.maxBodySize, signal: opts.signal, expect });
@@ -71,7 +75,7 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
   ]);
 
   const parts = [heap, goroutines, expvar, metrics, proc].filter((p): p is Part => p !== undefined);
-  const durationMs = Math.max(0, now() - at);
+  const durationMs = performance.now() - started;
   if (parts.length === 0) return { at, ok: false, failures, durationMs };
 
   const sample = mergeSample(at, { heap, goroutines, expvar, metrics, proc });

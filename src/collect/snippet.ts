@@ -7,6 +7,8 @@ const SNIPPET_MAX = 160;
 
 /** True when the body (or its content type) is an HTML page rather than data. */
 export function looksLikeHtml(body: Uint8Array, contentType?: string): boolean {
+  // A gzip'd profile is data whatever a proxy claims its type is.
+  if (body[0] === 0x1f && body[1] === 0x8b) return false;
   if (contentType && /^\s*(text\/html|application\/xhtml)/i.test(contentType)) return true;
   const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 512))
     .toString('latin1')

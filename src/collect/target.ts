@@ -1,11 +1,21 @@
-/** What the collector needs from a service's configuration, and the URLs it derives from it. */
-import type { ServiceConfig } from '../config/schema.js';
-
-/** The subset of ServiceConfig the collector reads (tests build it directly). */
-export type ScrapeTarget = Pick<
-  ServiceConfig,
-  'name' | 'pprof' | 'expvar' | 'metrics' | 'pid' | 'pidFile' | 'systemdUnit' | 'timeout' | 'maxBodySize'
-> & { headers?: Record<string, string> };
+/**
+ * What the collector needs from a service's configuration (a resolved ServiceConfig is one), and
+ * the URLs it derives from it. Declared here so tests and benches can build it directly.
+ */
+export interface ScrapeTarget {
+  name: string;
+  pprof?: string;
+  expvar?: string;
+  metrics?: string;
+  pid?: number;
+  pidFile?: string;
+  systemdUnit?: string;
+  headers?: Record<string, string>;
+  /** ms, for each request. */
+  timeout: number;
+  /** bytes, for each response body. */
+  maxBodySize: number;
+}
 
 export type SourceName = 'pprof' | 'expvar' | 'metrics' | 'proc';
 
