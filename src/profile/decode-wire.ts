@@ -3,26 +3,19 @@
  * Hand-written on protobufjs's low-level Reader (no reflection) because decoding speed matters:
  * the collector decodes every scraped profile. Resolution and validation live in decode.ts.
  *
+ * Samples (nearly all of a big profile) are only located in this first pass and decoded
+ * straight into the model by decode-samples.ts once locations and strings are known: any
+ * intermediate per-sample representation made decoding GC-bound.
+ *
  * Errors thrown here start with "parsing profile:".
  */
 import protobuf from 'protobufjs/minimal.js';
 
-type Reader = protobuf.Reader;
+export type Reader = protobuf.Reader;
 
 export interface RawValueType {
   type: number;
   unit: number;
-}
-export interface RawLabel {
-  key: number;
-  str: number;
-  num: number;
-  numUnit: number;
-}
-export interface RawSample {
-  locationIds: number[];
-  values: number[];
-  labels: RawLabel[] | null;
 }
 export interface RawMapping {
   id: number;
@@ -53,7 +46,11 @@ export interface RawFunction {
 }
 export interface RawProfile {
   sampleTypes: RawValueType[];
-  samples: RawSample[];
+  /** Byte ranges [start, end) of each Sample message body, in order, as pairs. */
+  sampleSpans: Float64Array;
+  sampleCount: number;
+  /** The reader over the input, for the second pass over samples. */
+  reader: Reader;
   mappings: RawMapping[];
   locations: RawLocation[];
   functions: RawFunction[];
@@ -73,7 +70,7 @@ const VARINT = 0;
 const LEN = 2;
 const TWO_32 = 4294967296;
 
-function fail(r: Reader, what: string): never {
+export function fail(r: Reader, what: string): never {
   throw new Error(`parsing profile: ${what} at offset ${r.pos}`);
 }
 
@@ -81,7 +78,7 @@ function fail(r: Reader, what: string): never {
  * Reads a varint as a JS number: exact up to 2^53, negative int64 via two's complement.
  * protobufjs's own int64() allocates a Long per value, which dominates decode time.
  */
-function varint(r: Reader, signed: boolean): number {
+export function varint(r: Reader, signed: boolean): number {
   const buf = r.buf;
   const len = r.len;
   let pos = r.pos;
@@ -129,14 +126,14 @@ function wire(r: Reader, got: number, want: number, field: string): void {
 }
 
 /** Starts a length-delimited record; returns its end offset. */
-function openLen(r: Reader, wt: number, field: string): number {
+export function openLen(r: Reader, wt: number, field: string): number {
   wire(r, wt, LEN, field);
   const end = r.size() + r.pos;
   if (end > r.len) fail(r, `${field} overruns the input`);
   return end;
 }
 
-function closeLen(r: Reader, end: number, field: string): void {
+export function closeLen(r: Reader, end: number, field: string): void {
   if (r.pos !== end) fail(r, `${field} overruns its length`);
 }
 
@@ -151,13 +148,13 @@ function repeated(r: Reader, wt: number, out: number[], signed: boolean, field: 
   closeLen(r, end, field);
 }
 
-function scalar(r: Reader, wt: number, signed: boolean, field: string): number {
+export function scalar(r: Reader, wt: number, signed: boolean, field: string): number {
   wire(r, wt, VARINT, field);
   return varint(r, signed);
 }
 
 /** Skips an unknown field (newer schema fields such as doc_url or Line.column). */
-function skip(r: Reader, t: number): void {
+export function skip(r: Reader, t: number): void {
   try {
     r.skipType(t & 7, 0, t >>> 3);
   } catch (err) {
@@ -174,7 +171,7 @@ function string(r: Reader, wt: number): string {
   return r.string();
 }
 
-function tag(r: Reader): number {
+export function tag(r: Reader): number {
   try {
     return r.tag();
   } catch (err) {
@@ -195,35 +192,18 @@ function valueType(r: Reader, wt: number, field: string): RawValueType {
   return v;
 }
 
-function label(r: Reader, wt: number): RawLabel {
-  const end = openLen(r, wt, 'sample.label');
-  const l: RawLabel = { key: 0, str: 0, num: 0, numUnit: 0 };
-  while (r.pos < end) {
-    const t = tag(r);
-    const f = t >>> 3;
-    if (f === 1) l.key = scalar(r, t & 7, true, 'label.key');
-    else if (f === 2) l.str = scalar(r, t & 7, true, 'label.str');
-    else if (f === 3) l.num = scalar(r, t & 7, true, 'label.num');
-    else if (f === 4) l.numUnit = scalar(r, t & 7, true, 'label.num_unit');
-    else skip(r, t);
+/** Growable flat buffer of numbers. */
+class NumBuffer {
+  data = new Float64Array(256);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
   }
-  closeLen(r, end, 'sample.label');
-  return l;
-}
-
-function sample(r: Reader, wt: number): RawSample {
-  const end = openLen(r, wt, 'sample');
-  const s: RawSample = { locationIds: [], values: [], labels: null };
-  while (r.pos < end) {
-    const t = tag(r);
-    const f = t >>> 3;
-    if (f === 1) repeated(r, t & 7, s.locationIds, false, 'sample.location_id');
-    else if (f === 2) repeated(r, t & 7, s.values, true, 'sample.value');
-    else if (f === 3) (s.labels ??= []).push(label(r, t & 7));
-    else skip(r, t);
-  }
-  closeLen(r, end, 'sample');
-  return s;
 }
 
 function mapping(r: Reader, wt: number): RawMapping {
@@ -301,8 +281,9 @@ function func(r: Reader, wt: number): RawFunction {
 /** Reads every field of an (uncompressed) Profile message; fields may come in any order. */
 export function readRawProfile(data: Uint8Array): RawProfile {
   const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const p: RawProfile = {
-    sampleTypes: [], samples: [], mappings: [], locations: [], functions: [], strings: [],
+  const spans = new NumBuffer();
+  const p: Omit<RawProfile, 'sampleSpans' | 'sampleCount' | 'reader'> = {
+    sampleTypes: [], mappings: [], locations: [], functions: [], strings: [],
     dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
     periodType: null, period: 0, comments: [], defaultSampleType: 0,
   };
@@ -311,7 +292,13 @@ export function readRawProfile(data: Uint8Array): RawProfile {
     const wt = t & 7;
     switch (t >>> 3) {
       case 1: p.sampleTypes.push(valueType(r, wt, 'sample_type')); break;
-      case 2: p.samples.push(sample(r, wt)); break;
+      case 2: {
+        const end = openLen(r, wt, 'sample');
+        spans.push(r.pos);
+        spans.push(end);
+        r.pos = end;
+        break;
+      }
       case 3: p.mappings.push(mapping(r, wt)); break;
       case 4: p.locations.push(location(r, wt)); break;
       case 5: p.functions.push(func(r, wt)); break;
@@ -333,5 +320,5 @@ export function readRawProfile(data: Uint8Array): RawProfile {
       default: skip(r, t);
     }
   }
-  return p;
+  return { ...p, sampleSpans: spans.data, sampleCount: spans.length / 2, reader: r };
 }

@@ -8,9 +8,10 @@
  * Resolution happens only after the whole message is read: Go writes the string table last and
  * functions after the locations that reference them.
  */
-import { readRawProfile, type RawLabel, type RawProfile, type RawValueType } from './decode-wire.js';
+import { decodeSamples } from './decode-samples.js';
+import { readRawProfile, type RawProfile, type RawValueType } from './decode-wire.js';
 import { ungzipCapped } from './gzip.js';
-import type { Label, Line, Location, Mapping, Profile, ProfileFunction, ProfileSample, ValueType } from './model.js';
+import type { Line, Location, Mapping, Profile, ProfileFunction, ValueType } from './model.js';
 
 export interface DecodeOptions {
   /** Cap on the decompressed size, against gzip bombs. Default 256 MiB. */
@@ -22,41 +23,50 @@ export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
 export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profile {
   const raw = ungzipCapped(data, opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED);
   if (raw.length === 0) throw new Error('parsing profile: empty input');
-  let parsed: RawProfile;
   try {
-    parsed = readRawProfile(raw);
+    return resolveProfile(readRawProfile(raw));
   } catch (err) {
     const msg = (err as Error).message;
-    throw new Error(msg.startsWith('parsing profile:') ? msg : `parsing profile: ${msg}`);
+    if (/^(parsing|malformed) profile:/.test(msg)) throw err;
+    // Anything else (e.g. a RangeError from the reader) is still a parse failure.
+    throw new Error(`parsing profile: ${msg}`);
   }
-  return resolveProfile(parsed);
 }
 
 function malformed(what: string): never {
   throw new Error(`malformed profile: ${what}`);
 }
 
-/** Id → object lookup; a dense array for the usual 1..n ids, a Map otherwise. */
-function idTable<T extends { id: number }>(items: T[], kind: string): (id: number) => T | undefined {
+/** Id → object index: a dense array for the usual ids 1..n (Go's numbering), a Map otherwise. */
+interface IdIndex<T> {
+  dense: (T | undefined)[];
+  sparse: Map<number, T> | null;
+}
+
+function indexById<T extends { id: number }>(items: T[], kind: string): IdIndex<T> {
   let max = 0;
   for (const it of items) {
     if (it.id === 0) malformed(`${kind} with reserved id 0`);
     if (it.id > max) max = it.id;
   }
   if (max <= 2 * items.length + 1024) {
-    const arr = new Array<T | undefined>(max + 1);
+    const dense = new Array<T | undefined>(max + 1).fill(undefined);
     for (const it of items) {
-      if (arr[it.id] !== undefined) malformed(`multiple ${kind}s with id ${it.id}`);
-      arr[it.id] = it;
+      if (dense[it.id] !== undefined) malformed(`multiple ${kind}s with id ${it.id}`);
+      dense[it.id] = it;
     }
-    return (id) => arr[id];
+    return { dense, sparse: null };
   }
-  const map = new Map<number, T>();
+  const sparse = new Map<number, T>();
   for (const it of items) {
-    if (map.has(it.id)) malformed(`multiple ${kind}s with id ${it.id}`);
-    map.set(it.id, it);
+    if (sparse.has(it.id)) malformed(`multiple ${kind}s with id ${it.id}`);
+    sparse.set(it.id, it);
   }
-  return (id) => map.get(id);
+  return { dense: [], sparse };
+}
+
+function lookup<T>(ix: IdIndex<T>, id: number): T | undefined {
+  return id < ix.dense.length ? ix.dense[id] : ix.sparse?.get(id);
 }
 
 function resolveProfile(p: RawProfile): Profile {
@@ -89,7 +99,7 @@ function resolveProfile(p: RawProfile): Profile {
     buildId: str(m.buildId, `mapping[${i}].build_id`),
     hasFunctions: m.hasFunctions,
   }));
-  const mappingById = idTable(mappings, 'mapping');
+  const mappingIndex = indexById(mappings, 'mapping');
 
   const functions: ProfileFunction[] = p.functions.map((f, i) => ({
     id: f.id,
@@ -98,36 +108,26 @@ function resolveProfile(p: RawProfile): Profile {
     filename: str(f.filename, `function[${i}].filename`),
     startLine: f.startLine,
   }));
-  const functionById = idTable(functions, 'function');
+  const functionIndex = indexById(functions, 'function');
 
   const locations: Location[] = p.locations.map((l) => {
     const lines: Line[] = l.lines.map((ln) => {
-      const fn = functionById(ln.functionId);
+      const fn = lookup(functionIndex, ln.functionId);
       if (!fn) malformed(`location ${l.id} has a line with unknown function id ${ln.functionId}`);
       return { function: fn, line: ln.line };
     });
     // Like pprof, an unknown mapping id leaves the location unmapped rather than failing.
-    const mapping = l.mappingId === 0 ? null : mappingById(l.mappingId) ?? null;
+    const mapping = l.mappingId === 0 ? null : lookup(mappingIndex, l.mappingId) ?? null;
     return { id: l.id, mapping, address: l.address, lines, isFolded: l.isFolded };
   });
-  const locationById = idTable(locations, 'location');
+  const locationIndex = indexById(locations, 'location');
 
-  const nTypes = sampleTypes.length;
-  const samples: ProfileSample[] = new Array(p.samples.length);
-  for (let i = 0; i < p.samples.length; i++) {
-    const s = p.samples[i];
-    if (s.values.length !== nTypes) {
-      malformed(`sample ${i} has ${s.values.length} values vs. ${nTypes} sample types`);
-    }
-    const ids = s.locationIds;
-    const locs: Location[] = new Array(ids.length);
-    for (let j = 0; j < ids.length; j++) {
-      const loc = locationById(ids[j]);
-      if (!loc) malformed(`sample ${i} references unknown location id ${ids[j]}`);
-      locs[j] = loc;
-    }
-    samples[i] = { locations: locs, values: s.values, labels: s.labels ? labels(s.labels, str, i) : [] };
-  }
+  const samples = decodeSamples(p, {
+    nTypes: sampleTypes.length,
+    strings,
+    table: locationIndex.dense,
+    byId: (id) => lookup(locationIndex, id),
+  });
 
   return {
     sampleTypes,
@@ -144,19 +144,4 @@ function resolveProfile(p: RawProfile): Profile {
     functions,
     samples,
   };
-}
-
-/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
-function labels(raw: RawLabel[], str: (i: number, where: string) => string, sample: number): Label[] {
-  const out: Label[] = [];
-  for (const l of raw) {
-    const where = `sample ${sample} label`;
-    const key = str(l.key, where);
-    if (l.str !== 0) out.push({ key, str: str(l.str, where) });
-    else if (l.num !== 0 || l.numUnit !== 0) {
-      const numUnit = str(l.numUnit, where);
-      out.push(numUnit === '' ? { key, num: l.num } : { key, num: l.num, numUnit });
-    }
-  }
-  return out;
 }

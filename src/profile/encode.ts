@@ -171,7 +171,7 @@ export function encodeProfileProto(p: Profile): Uint8Array {
   return w.finish();
 }
 
-/** Serialises and gzips p, as net/http/pprof serves profiles. */
+/** Serialises and gzips p, as net/http/pprof serves profiles (Go also uses BestSpeed). */
 export function encodeProfile(p: Profile): Uint8Array {
-  return gzip(encodeProfileProto(p));
+  return gzip(encodeProfileProto(p), { level: 1 });
 }

@@ -20,7 +20,7 @@ class OutputTooLarge extends Error {}
  */
 export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
   if (!isGzip(data)) return data;
-  const inflate = new Inflate({ chunkSize: 64 * 1024 });
+  const inflate = new Inflate({ chunkSize: outputChunkSize(data, maxBytes) });
   const chunks: Uint8Array[] = [];
   let total = 0;
   // onData runs once per output chunk, inside push(): throwing here stops inflation right
@@ -43,6 +43,17 @@ export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
   if (inflate.err === Z_BUF_ERROR || !inflate.ended) throw new Error('decompressing profile: truncated gzip stream');
   if (inflate.err !== 0) throw new Error(`decompressing profile: corrupt gzip stream (${inflate.msg})`);
   return concat(chunks, total);
+}
+
+/**
+ * One output chunk sized from the gzip trailer's ISIZE (uncompressed size mod 2^32) means no
+ * concatenation for the usual single-member body. ISIZE is only a hint (it can lie, or describe
+ * only the last member), so it is bounded by deflate's maximum ratio (~1032:1) and 16 MiB.
+ */
+function outputChunkSize(data: Uint8Array, maxBytes: number): number {
+  const n = data.length;
+  const isize = n >= 18 ? (data[n - 4] | (data[n - 3] << 8) | (data[n - 2] << 16) | (data[n - 1] << 24)) >>> 0 : 0;
+  return Math.max(16 << 10, Math.min(isize + 1, n * 1032 + 64, 16 << 20, maxBytes + 1));
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

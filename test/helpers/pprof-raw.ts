@@ -1,9 +1,28 @@
 /**
- * Oracle helpers built on `go tool pprof -raw` (google/pprof `Profile.String()`): what the real
- * tool read from a profile, in a form that does not depend on profile-local ids, which pprof
- * renumbers when it compacts a profile.
+ * Oracle helpers built on `go tool pprof`: what the real tool read from a profile.
+ * `-raw` (google/pprof `Profile.String()`) is rendered in a form that does not depend on
+ * profile-local ids, which pprof renumbers when it compacts a profile. pprof's -raw path drops
+ * samples with no locations (a goroutine caught with only runtime.goexit on its stack) although
+ * -top counts them, so the sample view skips those and totals come from -top.
  */
 import type { Profile } from '../../src/profile/model.js';
+import { goPprof } from './go.js';
+
+/** Σ|value| per sample type of a decoded profile: what pprof -top calls the total. */
+export function absTotals(p: Profile): number[] {
+  return p.sampleTypes.map((_, i) => p.samples.reduce((a, s) => a + Math.abs(s.values[i]), 0));
+}
+
+/** Σ|value| per sample type as `go tool pprof -top -sample_index=i` reports it ("of X total"). */
+export function pprofTotals(file: string, sampleTypes: number): number[] {
+  return Array.from({ length: sampleTypes }, (_, i) => {
+    // -unit=B prints bytes unscaled (counts are never scaled), so the total is exact.
+    const out = goPprof(['-top', '-nodecount=1', `-sample_index=${i}`, '-unit=B', file]);
+    const m = /of (-?\d+)B? total/.exec(out);
+    if (!m) throw new Error(`no total in pprof -top output:\n${out}`);
+    return Number(m[1]);
+  });
+}
 
 export interface RawView {
   periodType: string | null;
@@ -12,9 +31,7 @@ export interface RawView {
   timeNanos: bigint;
   /** "type/unit" per sample type. */
   sampleTypes: string[];
-  /** Σ value per sample type. */
-  totals: number[];
-  /** Non-zero samples merged by (stack, labels): key → summed values. */
+  /** Non-zero samples with a stack, merged by (stack, labels): key → summed values. */
   samples: Map<string, number[]>;
 }
 
@@ -48,7 +65,6 @@ export function parseRaw(text: string): RawView {
     } else if (l.trim()) current.push(l.trim());
   }
 
-  const totals = sampleTypes.map(() => 0);
   const samples = new Map<string, number[]>();
   const body = lines.slice(iSamples + 2, iLocations);
   for (let i = 0; i < body.length; i++) {
@@ -58,7 +74,6 @@ export function parseRaw(text: string): RawView {
     const stack = m[2].trim().split(' ').filter(Boolean).map((id) => locText.get(id)!.join(' / '));
     const labels: string[] = [];
     while (i + 1 < body.length && /^ {16}\S/.test(body[i + 1])) labels.push(body[++i].trim());
-    values.forEach((v, j) => (totals[j] += v));
     addSample(samples, `${stack.join(' <- ')} ${labels.sort().join(' ')}`, values);
   }
   return {
@@ -66,13 +81,12 @@ export function parseRaw(text: string): RawView {
     period,
     timeNanos: time ? parseGoTime(time.slice(6)) : 0n,
     sampleTypes,
-    totals,
     samples,
   };
 }
 
 function addSample(samples: Map<string, number[]>, key: string, values: number[]): void {
-  if (values.every((v) => v === 0)) return;
+  if (key.startsWith(' ') || values.every((v) => v === 0)) return;
   const prev = samples.get(key);
   if (prev) values.forEach((v, j) => (prev[j] += v));
   else samples.set(key, [...values]);

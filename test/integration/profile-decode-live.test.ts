@@ -10,7 +10,7 @@ import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile } from '../../src/profile/encode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
 import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';
-import { parseRaw, viewOf } from '../helpers/pprof-raw.js';
+import { absTotals, parseRaw, pprofTotals, viewOf } from '../helpers/pprof-raw.js';
 
 const ENDPOINTS = [
   { name: 'heap', path: '/debug/pprof/heap' },
@@ -46,7 +46,11 @@ describe.skipIf(!goAvailable())('decoding profiles captured live from a leaking 
     const file = files.get(name)!;
     const p = decodeProfile(readFileSync(file));
     const raw = parseRaw(goPprof(['-raw', file]));
-    expect(sampleTotals(p)).toEqual(raw.totals);
+    expect(absTotals(p)).toEqual(pprofTotals(file, p.sampleTypes.length));
+    // Delta profiles carry negative values; the signed sums must match pprof's samples too.
+    const rawSums = p.sampleTypes.map((_, i) => [...raw.samples.values()].reduce((a, v) => a + v[i], 0));
+    const stackless = p.samples.filter((s) => s.locations.length === 0);
+    expect(sampleTotals(p)).toEqual(rawSums.map((v, i) => v + stackless.reduce((a, s) => a + s.values[i], 0)));
     expect(viewOf(p).samples).toEqual(raw.samples);
     expect(p.timeNanos).toBe(raw.timeNanos);
   });

@@ -10,7 +10,7 @@ import { ungzipCapped } from '../../src/profile/gzip.js';
 import type { Profile } from '../../src/profile/model.js';
 import { sampleTotals } from '../../src/profile/totals.js';
 import { goAvailable, goPprof } from '../helpers/go.js';
-import { parseRaw, viewOf } from '../helpers/pprof-raw.js';
+import { absTotals, parseRaw, pprofTotals, viewOf } from '../helpers/pprof-raw.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/pprof');
 const VERSIONS = ['out119', 'out123'];
@@ -84,7 +84,7 @@ describe.skipIf(!goAvailable())('decodeProfile against `go tool pprof` (oracle)'
   it.each(CASES)('$name: totals, samples, stacks, labels and time equal what pprof -raw reads', ({ path }) => {
     const p = decodeProfile(readFileSync(path));
     const raw = parseRaw(goPprof(['-raw', path]));
-    expect(sampleTotals(p)).toEqual(raw.totals);
+    expect(sampleTotals(p)).toEqual(pprofTotals(path, p.sampleTypes.length));
     const mine = viewOf(p);
     expect(mine.sampleTypes).toEqual(raw.sampleTypes);
     expect(mine.samples).toEqual(raw.samples);
@@ -101,11 +101,13 @@ describe.skipIf(!goAvailable())('decodeProfile against `go tool pprof` (oracle)'
   });
 
   it('a hand-built model with negative values (a diff) opens in pprof with the same samples', () => {
-    const p = handMade([[-3000, -1500], [9_007_199_254_740_000, 2048], [0, -(2 ** 40)]]);
+    const p = handMade([[-3000, -1500], [1_125_899_906_842_627, 2048], [0, -(2 ** 40)]]);
     const out = join(tmp, 'handmade.pb.gz');
     writeFileSync(out, encodeProfile(p));
     const raw = parseRaw(goPprof(['-raw', out]));
-    expect(raw.totals).toEqual(sampleTotals(p));
+    // -top's total is Σ|value|; sampleTotals is the signed sum.
+    expect(pprofTotals(out, 2)).toEqual(absTotals(p));
+    expect(sampleTotals(p)).toEqual([-3000 + 1_125_899_906_842_627, -1500 + 2048 - 2 ** 40]);
     expect(raw.samples).toEqual(viewOf(p).samples);
     expect(raw.timeNanos).toBe(p.timeNanos);
     expect(goPprof(['-top', out])).toContain('main.(*sessionStore).remember');
@@ -114,9 +116,9 @@ describe.skipIf(!goAvailable())('decodeProfile against `go tool pprof` (oracle)'
 
 describe('encodeProfile', () => {
   it('keeps ids, exact int64 values, huge addresses and labels through a round trip', () => {
-    const p = handMade([[-3000, -1500], [9_007_199_254_740_000, 2048]]);
+    const p = handMade([[-3000, -1500], [1_125_899_906_842_627, 2048]]);
     const back = decodeProfile(encodeProfile(p));
-    expect(back.samples.map((s) => s.values)).toEqual([[-3000, -1500], [9_007_199_254_740_000, 2048]]);
+    expect(back.samples.map((s) => s.values)).toEqual([[-3000, -1500], [1_125_899_906_842_627, 2048]]);
     expect(back.mappings[0].limit).toBe(0xffffffffff600000);
     expect(back.timeNanos).toBe(1795686235061474647n);
     expect(back.samples[1].labels).toEqual([{ key: 'bytes', num: 1024 }, { key: 'worker', str: 'w1' }]);
@@ -138,6 +140,36 @@ function seeded(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
 }
+
+describe('decodeProfile on hand-written wire input', () => {
+  it('accepts packed and unpacked repeats, any field order, forward references and sparse 64-bit ids', () => {
+    const big = 2 ** 40 + 5; // sparse, multi-byte ids: the Map path and the slow varint path
+    const data = proto((w) => {
+      // string table first, samples before the locations and functions they reference
+      for (const s of ['', 'goroutine', 'count', 'main.f', 'main.g', 'worker', 'a']) str(w, s);
+      w.uint32((1 << 3) | 2).fork().uint32(8).int64(1).uint32(16).int64(2).ldelim();
+      w.uint32((2 << 3) | 2).fork();
+      for (const id of [1, big, 1]) w.uint32(8).uint64(id); // three unpacked location ids
+      w.uint32(16).int64(-7);
+      w.uint32((3 << 3) | 2).fork().uint32(8).int64(5).uint32(16).int64(6).ldelim();
+      w.ldelim();
+      w.uint32((2 << 3) | 2).fork().uint32(10).fork().uint64(big).uint64(1).uint64(big).ldelim().uint32(16).int64(3).ldelim();
+      w.uint32((4 << 3) | 2).fork().uint32(8).uint64(1).uint32(34).fork().uint32(8).uint64(9).uint32(16).int64(12).ldelim().ldelim();
+      w.uint32((4 << 3) | 2).fork().uint32(8).uint64(big).uint32(24).uint64(0x7fffffffffff).ldelim();
+      w.uint32((5 << 3) | 2).fork().uint32(8).uint64(9).uint32(16).int64(3).uint32(24).int64(4).ldelim();
+      w.uint32((15 << 3) | 0).int64(6); // doc_url: newer field, skipped
+    });
+    const p = decodeProfile(data);
+    expect(p.sampleTypes).toEqual([{ type: 'goroutine', unit: 'count' }]);
+    expect(p.samples.map((s) => s.values)).toEqual([[-7], [3]]);
+    expect(p.samples.map((s) => s.locations.map((l) => l.id))).toEqual([[1, big, 1], [big, 1, big]]);
+    expect(p.samples[0].labels).toEqual([{ key: 'worker', str: 'a' }]);
+    expect(p.locations[0].lines[0]).toEqual({ function: p.functions[0], line: 12 });
+    expect(p.functions[0]).toMatchObject({ id: 9, name: 'main.f', systemName: 'main.g' });
+    expect(p.locations[1]).toMatchObject({ address: 0x7fffffffffff, lines: [], mapping: null });
+    expect(sampleTotals(p)).toEqual([-4]);
+  });
+});
 
 describe('decodeProfile rejects bad input with an error naming the stage', () => {
   const good = readFileSync(join(FIXTURES, 'out123/new.pb.gz'));
