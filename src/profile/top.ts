@@ -2,9 +2,10 @@
  * `go tool pprof -top [-diff_base BASE | -base BASE] NEW`, computed and formatted byte for byte
  * (google/pprof internal/report: computeTotal, newTrimmedGraph, selectOutputUnit, printText).
  */
-import { compatibilize, isDiffBaseSample, mergeProfiles, scaleProfile, setLabel, BASE_LABEL } from './diff.js';
+import { BASE_LABEL, compatibilize, isDiffBaseSample } from './diff.js';
+import { mergeSources } from './merge.js';
 import { padLeft, percentage, scaledLabel, scaleValue } from './gofmt.js';
-import { NODE_FRACTION, trimmedGraph, type InlineLabel } from './graph.js';
+import { NODE_FRACTION, trimmedGraph, type InlineLabel, type WeightedSamples } from './graph.js';
 import type { Profile, ValueType } from './model.js';
 
 export interface TopRow {
@@ -61,9 +62,9 @@ export function sampleIndexOf(types: ValueType[], defaultSampleType: string, wan
   return i;
 }
 
-function sumAbs(values: Iterable<number>): number {
+function sumAbs(p: Profile, idx: number): number {
   let t = 0;
-  for (const v of values) t += Math.abs(v);
+  for (const s of p.samples) t += Math.abs(s.values[idx]);
   return t;
 }
 
@@ -79,12 +80,11 @@ function mergedTotal(merged: Profile, idx: number): number {
   return diffTotal > 0 ? diffTotal : total;
 }
 
-/** All values at idx of samples matching `pick` share one sign, so merging cannot change Σ|v|. */
-function oneSigned(p: Profile, idx: number, pick: (s: Profile['samples'][number]) => boolean): boolean {
+/** All values at idx share one sign: merging duplicates cannot cancel anything. */
+function oneSigned(p: Profile, idx: number): boolean {
   let pos = false;
   let neg = false;
   for (const s of p.samples) {
-    if (!pick(s)) continue;
     const v = s.values[idx];
     if (v > 0) pos = true;
     else if (v < 0) neg = true;
@@ -92,16 +92,31 @@ function oneSigned(p: Profile, idx: number, pick: (s: Profile['samples'][number]
   return !(pos && neg);
 }
 
-/** report.computeTotal on the profile pprof would have merged, avoiding the merge when it cannot matter. */
-function computeTotal(next: Profile, base: Profile | undefined, mode: 'diff_base' | 'base', idx: number): number {
+/**
+ * The samples pprof would analyse, with its total. pprof merges NEW and the negated BASE, and
+ * merging is not invisible: samples that cancel vanish, and a vanished sample no longer votes on
+ * whether an edge is inline. Under -diff_base nothing can cancel across the two (the base label
+ * keeps their keys apart), so when neither profile mixes signs the merge is skipped: the graph is
+ * linear in the weights and Σ|base| is the total. -base always merges.
+ */
+function analysedSamples(next: Profile, base: Profile | undefined, mode: 'diff_base' | 'base', idx: number): { sources: WeightedSamples[]; total: number } {
   // pprof >= Nov 2022 does not merge a lone profile (1.19 does; it only matters for mixed-sign duplicates).
-  if (!base) return mergedTotal(next, idx);
-  if (mode === 'diff_base' && !next.samples.some(isDiffBaseSample) && oneSigned(base, idx, () => true)) {
-    const t = sumAbs(base.samples.map((s) => s.values[idx]));
-    if (t > 0) return t;
+  if (!base) return { sources: [{ profile: next, index: idx, sign: 1 }], total: mergedTotal(next, idx) };
+  if (mode === 'diff_base' && !next.samples.some(isDiffBaseSample) && oneSigned(next, idx) && oneSigned(base, idx)) {
+    const total = sumAbs(base, idx);
+    if (total > 0) {
+      return {
+        sources: [
+          { profile: next, index: idx, sign: 1 },
+          { profile: base, index: idx, sign: -1 },
+        ],
+        total,
+      };
+    }
   }
-  const labelled = mode === 'diff_base' ? setLabel(base, BASE_LABEL, 'true') : base;
-  return mergedTotal(mergeProfiles([next, scaleProfile(labelled, -1)]), idx);
+  const label = mode === 'diff_base' ? { key: BASE_LABEL, value: 'true' } : undefined;
+  const merged = mergeSources([{ profile: next }, { profile: base, ratio: -1, label }]);
+  return { sources: [{ profile: merged, index: idx, sign: 1 }], total: mergedTotal(merged, idx) };
 }
 
 /** The numbers behind `go tool pprof -top`, for NEW alone or against a base. */
@@ -112,16 +127,8 @@ export function topReport(next: Profile, opts: TopOptions = {}): TopReport {
   const srcs = base ? [next, base] : [next];
   const defaultType = srcs.map((p) => p.defaultSampleType).find((t) => t !== '') ?? '';
   const idx = sampleIndexOf(next.sampleTypes, defaultType, opts.sampleIndex);
-  const total = computeTotal(next, base, mode, idx);
-
-  const g = trimmedGraph(
-    base
-      ? [
-          { profile: next, index: idx, sign: 1 },
-          { profile: base, index: idx, sign: -1 },
-        ]
-      : [{ profile: next, index: idx, sign: 1 }],
-  );
+  const { sources, total } = analysedSamples(next, base, mode, idx);
+  const g = trimmedGraph(sources);
   const toRow = (n: (typeof g.nodes)[number]): TopRow => ({ function: n.name, flat: n.flat, cum: n.cum, inline: n.inline });
   const rows = g.nodes.map(toRow);
 
