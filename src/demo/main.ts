@@ -32,7 +32,8 @@ export function renderSlack(p: SlackPayload): string {
     for (const f of b.fields ?? []) lines.push(f.text.replace(/\n/g, ' '));
     if (b.type === 'divider') lines.push('─'.repeat(40));
   }
-  const body = (lines.length ? lines.join('\n') : (p.text ?? '')).split('\n');
+  const unescape = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const body = unescape(lines.length ? lines.join('\n') : (p.text ?? '')).split('\n');
   const width = Math.min(100, Math.max(...body.map((l) => l.length)));
   return ['┌' + '─'.repeat(width + 2) + '┐', ...body.map((l) => `│ ${l.padEnd(width)} │`), '└' + '─'.repeat(width + 2) + '┘'].join('\n');
 }

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { configFrom, parse, serviceOf } from '../args.js';
 import { Store } from '../../store/index.js';
-import { toTraceLine } from '../../analyze/trace.js';
+import type { Sample } from '../../model/sample.js';
 
 export default async function exportTrace(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { o: { type: 'string', short: 'o' }, output: { type: 'string' } });
@@ -18,4 +18,17 @@ export default async function exportTrace(argv: string[]): Promise<number> {
   }
   if (file) await new Promise<void>((ok, fail) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : ok())));
   return 0;
+}
+
+/** The numeric fields of the trace format (design §3), in a stable order. */
+const TRACE_FIELDS = [
+  'heapAlloc', 'heapInuse', 'heapIdle', 'heapReleased', 'heapSys', 'sys', 'stackSys', 'nextGC', 'numGC', 'totalAlloc', 'goroutines', 'rss',
+] as const;
+
+/** One JSON line of the trace format: t as ISO time, processStart as ISO time. */
+export function toTraceLine(s: Sample): string {
+  const line: Record<string, string | number> = { t: new Date(s.t).toISOString() };
+  for (const f of TRACE_FIELDS) if (s[f] !== undefined) line[f] = s[f]!;
+  if (s.processStart !== undefined) line.processStart = new Date(s.processStart).toISOString();
+  return JSON.stringify(line);
 }
