@@ -1,0 +1,96 @@
+/**
+ * The daemon's life: SIGHUP reloads (and refuses a bad config), SIGKILL between writing an alert
+ * and sending it loses nothing and sends nothing twice, a restart does not re-open incidents.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cli, eventually, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
+import { startSlackReceiver, type SlackReceiver } from '../helpers/receivers.js';
+import { startReplayTarget, type ReplayTarget } from '../../src/demo/target.js';
+import { Store } from '../../src/store/index.js';
+
+const recording = join(dirname(fileURLToPath(import.meta.url)), '../../config/demo/recording.jsonl.gz');
+
+describe('daemon lifecycle', () => {
+  let target: ReplayTarget;
+  let slack: SlackReceiver;
+
+  beforeAll(async () => {
+    target = await startReplayTarget(recording);
+    slack = await startSlackReceiver();
+  });
+  afterAll(async () => {
+    await target?.close();
+    await slack?.close();
+  });
+
+  const service = (name: string) => `  - name: ${name}\n    pprof: ${target.base}/debug/pprof\n    metrics: ${target.base}/metrics`;
+
+  it('reloads on SIGHUP, and keeps running the old config when the new one is invalid', async () => {
+    const dir = tempDir();
+    const head = `database: ${join(dir, 'lw.db')}\ndefaults:\n  schedule: "* * * * * *"\n  window: 1h\nservices:\n`;
+    const path = writeConfig(dir, head + service('first'));
+    const daemon = startDaemon(path);
+    try {
+      await daemon.waitForLog(/leakwatch started/);
+      writeFileSync(path, head + service('first') + '\n    thresholds: { heapGrowth: fast }\n');
+      daemon.proc.kill('SIGHUP');
+      await daemon.waitForLog(/reload refused[^\n]*heapGrowth/);
+      const store = Store.open(join(dir, 'lw.db'));
+      const before = store.sampleCount('first');
+      await eventually(() => store.sampleCount('first') >= before + 2, 10_000, 'the old config to keep scraping');
+      writeFileSync(path, head + service('first') + '\n' + service('second'));
+      daemon.proc.kill('SIGHUP');
+      await daemon.waitForLog(/configuration reloaded/);
+      await eventually(() => store.sampleCount('second') >= 2, 10_000, 'the new service to be scraped');
+      store.close();
+      expect(await daemon.stop()).toBe(0);
+    } finally {
+      await daemon.stop();
+    }
+  }, 60_000);
+
+  it('delivers an alert written before a SIGKILL exactly once after restart, without re-opening', async () => {
+    const dir = tempDir();
+    const path = writeConfig(
+      dir,
+      `database: ${join(dir, 'lw.db')}
+defaults:
+  schedule: "* * * * * *"
+  profileSchedule: "*/5 * * * * *"
+  window: 40s
+  warmup: 5s
+  thresholds: { heapGrowth: 100MB/h }
+  alert: [ops]
+channels:
+  ops: { type: slack, webhookUrl: "${slack.url}" }
+services:
+${service('checkout')}
+`,
+    );
+    slack.hang(1);
+    const first = startDaemon(path);
+    await first.waitForLog(/incident opened/, 60_000);
+    await eventually(() => slack.requests >= 1, 15_000, 'the alert to reach the receiver');
+    await first.stop('SIGKILL');
+    expect(slack.received).toHaveLength(0);
+
+    const second = startDaemon(path);
+    try {
+      await slack.waitFor(1, 30_000);
+      const r = cli(['incidents', '--json', '--config', path]);
+      const { incidents } = JSON.parse(r.stdout) as { incidents: { id: number; resolvedAt: string | null; deliveries: { status: string; attempts: number }[] }[] };
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.resolvedAt).toBeNull();
+      expect(incidents[0]!.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+      expect(JSON.stringify(slack.received[0]!.body)).toContain('main.(*sessionStore).remember');
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(slack.received).toHaveLength(1);
+      expect(second.logs()).not.toMatch(/incident opened/);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 120_000);
+});
