@@ -1,14 +1,18 @@
 /**
  * The leak detector: one pure function the daemon calls after every scrape and `leakwatch replay`
- * calls at every trace sample. Design §4 in code:
+ * calls at every trace sample (design §4):
  *
  *  1. only the current process lifetime, minus its warm-up, minus what is older than `window`;
  *  2. per-bucket floors (series.ts), never raw HeapAlloc;
- *  3. Theil–Sen + autocorrelation-corrected Mann–Kendall over the whole span (trend.ts);
- *  4. leaking = conservative (lower) bound above the threshold, ≥99% confidence, AND the most
- *     recent third of the span still grows above the threshold and at no less than half the
- *     span's rate — a step, a drained burst or a filled cache is flat or falling there;
- *  5. growth stopped = the recent third's upper bound is below the threshold.
+ *  3. Theil–Sen slope, Sen's interval and Mann–Kendall, both corrected for autocorrelation
+ *     (trend.ts), over the whole span and over trailing spans of 4, 2 and 1 h, so a leak that
+ *     began late in the window is not diluted by the flat hours before it;
+ *  4. a span leaks when its conservative (lower) slope clears the threshold — scaled up by
+ *     √(window/span) for shorter spans —, it is ≥99% significant, its conservative rise is ≥5×
+ *     the floor's own noise, no single jump carries most of the rise (steps, bursts, Sys peaks),
+ *     and its last third still grows above the threshold at ≥ half the span's rate (caches that
+ *     filled, bursts that drain);
+ *  5. growth stopped = the last third of the whole span has its upper bound below the threshold.
  */
 import type { ServiceConfig, Rate } from '../config/schema.js';
 import type { Incident, Metric } from '../model/incident.js';
@@ -37,7 +41,24 @@ export interface Verdict {
 
 const HOUR = 3_600_000;
 const MIN_POINTS = 6;
-const MIN_SPAN_HOURS = 0.5;
+/**
+ * Spans are fractions of the window, so any window behaves like the default 6 h one: the whole
+ * span, then trailing 4 h, 2 h and 1 h; nothing is judged on less than 1 h (window/6).
+ */
+const TRAILING_SPANS = [2 / 3, 1 / 3, 1 / 6];
+const MIN_SPAN = 1 / 6;
+/** The conservative rise over a span must exceed the series' own noise this many times. */
+const NOISE_MULTIPLE = 5;
+/**
+ * A leak spreads its growth over the span; a step, a burst or Sys ratcheting to a new peak puts it
+ * in one jump. No single bucket-to-bucket rise may carry more than this share of the fitted rise.
+ */
+const MAX_JUMP_SHARE = 0.6;
+/**
+ * Sys only moves when the heap reaches a new peak, and worker pools resize in jumps of many
+ * goroutines, so steps are normal there: their growth must come in more, smaller steps.
+ */
+const MAX_JUMP_SHARE_STEPPY = 0.35;
 const MIN_CONFIDENCE = 0.99;
 /** The recent part of the span that must still grow: its last third, at least 4 buckets. */
 const RECENT_FRACTION = 1 / 3;
@@ -49,8 +70,6 @@ const THRESHOLD: Record<Metric, 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goro
   rss: 'rssGrowth',
   goroutines: 'goroutineGrowth',
 };
-
-const LIMIT: Record<Metric, 'heap' | 'sys' | 'rss' | 'goroutines'> = { heap: 'heap', sys: 'sys', rss: 'rss', goroutines: 'goroutines' };
 
 /** Threshold in the metric's unit per hour at level `current`. */
 export function thresholdPerHour(rate: Rate, current: number): number {
@@ -75,7 +94,7 @@ export function detect(input: DetectInput): Verdict {
     const a = assess(metric, floors[metric], service);
     if (a) assessments.push(a);
   }
-  explainByHeap(assessments);
+  explainByHeap(assessments, input.open.some((i) => i.metric === 'heap' && i.resolvedAt === null));
 
   const events = incidentEvents(assessments, input.open, { now, lifetimeBegan: began, cooldown: service.cooldown });
   const trends: Partial<Record<Metric, Trend>> = {};
@@ -101,51 +120,111 @@ function firstIndexAtOrAfter(samples: readonly Sample[], t: number): number {
 function assess(metric: Metric, series: FloorSeries, service: ServiceConfig): MetricAssessment | undefined {
   const n = series.t.length;
   if (n < 3) return undefined;
-  const full = cachedFit(series.t, series.v);
+  const full = cachedFit(series);
   const current = series.v[n - 1];
-  const limit = service.limits[LIMIT[metric]];
-  const trend: Trend = {
-    slopePerHour: full.slope,
-    lowerPerHour: full.lower,
-    upperPerHour: full.upper,
-    confidence: full.confidence,
-    current,
-    n,
-    timeToLimitHours: timeToLimit(current, full.slope, limit),
+  const limit = service.limits[metric];
+  const toTrend = (f: TrendFit): Trend => {
+    const trend: Trend = {
+      slopePerHour: f.slope, lowerPerHour: f.lower, upperPerHour: f.upper, confidence: f.confidence,
+      current, n: f.n, timeToLimitHours: timeToLimit(current, f.slope, limit),
+    };
+    if (limit !== undefined) trend.limit = limit;
+    return trend;
   };
-  if (limit !== undefined) trend.limit = limit;
   const rate = service.thresholds[THRESHOLD[metric]];
   const span = series.t[n - 1] - series.t[0];
-  if (!rate || n < MIN_POINTS || span < MIN_SPAN_HOURS) return { metric, trend, leaking: false, stopped: false };
+  const windowHours = service.window / HOUR;
+  const minSpan = windowHours * MIN_SPAN - 1e-9;
+  if (!rate || n < MIN_POINTS || span < minSpan) return { metric, trend: toTrend(full), leaking: false, stopped: false };
   const threshold = thresholdPerHour(rate, current);
-  const recentFrom = series.t[n - 1] - span * RECENT_FRACTION;
+  const stopped = recentFit(series, 0).upper < threshold;
+  let noise: number | undefined;
+  if (!stopped) {
+    // Longest trailing span first: a leak that began late in the window shows in a short one.
+    const trailing = TRAILING_SPANS.map((f) => f * windowHours).filter((h) => h < span && h >= minSpan);
+    for (const hours of [span, ...trailing]) {
+      const from = firstPointAtOrAfter(series, series.t[n - 1] - hours - 1e-9);
+      if (n - from < MIN_POINTS) continue;
+      const f = from === 0 ? full : cachedFit(series, from);
+      // Traffic makes the floor rise for an hour or two at rates a whole window never sustains:
+      // a shorter span must clear a proportionally higher bar, √(window/span) × the threshold.
+      const bar = threshold * Math.sqrt(Math.max(1, windowHours / hours));
+      if (!(f.lower > bar && f.confidence >= MIN_CONFIDENCE)) continue;
+      const maxJump = (metric === 'sys' || metric === 'goroutines' ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours;
+      if (largestJump(series, from) > maxJump) continue;
+      if (f.lower * hours < NOISE_MULTIPLE * (noise ??= localNoise(series, windowHours * MIN_SPAN))) continue;
+      const recent = recentFit(series, from);
+      const grows = recent.slope > threshold && recent.slope >= 0.5 * f.slope;
+      if (grows) return { metric, trend: toTrend(f), leaking: true, stopped: false };
+    }
+  }
+  return { metric, trend: toTrend(full), leaking: false, stopped };
+}
+
+/**
+ * The floor's own noise, from residuals around local trend lines over window/6 (1 h): unlike the residuals
+ * of one line over the window, a leak that began mid-window or a daily swing does not count as noise.
+ */
+function localNoise(series: FloorSeries, chunkHours: number): number {
+  const residuals: number[] = [];
+  for (let from = 0; from < series.t.length; ) {
+    let to = from;
+    while (to < series.t.length && series.t[to] < series.t[from] + chunkHours) to++;
+    if (to - from >= 4) {
+      const f = cachedFit(series, from, to);
+      const r = series.v.slice(from, to).map((v, i) => v - f.slope * series.t[from + i]);
+      const mid = medianOf(r);
+      for (const x of r) residuals.push(Math.abs(x - mid));
+    }
+    from = to;
+  }
+  return residuals.length ? 1.4826 * medianOf(residuals) : 0;
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Largest rise between consecutive points of series[from..]. */
+function largestJump(series: FloorSeries, from: number): number {
+  let max = 0;
+  for (let i = from + 1; i < series.v.length; i++) max = Math.max(max, series.v[i] - series.v[i - 1]);
+  return max;
+}
+
+function firstPointAtOrAfter(series: FloorSeries, t: number): number {
+  let i = 0;
+  while (i < series.t.length && series.t[i] < t) i++;
+  return i;
+}
+
+/** Fit of the last third of series[from..], at least MIN_RECENT_POINTS points. */
+function recentFit(series: FloorSeries, from: number): TrendFit {
+  const n = series.t.length;
+  const recentFrom = series.t[n - 1] - (series.t[n - 1] - series.t[from]) * RECENT_FRACTION;
   let k = n - MIN_RECENT_POINTS;
-  while (k > 0 && series.t[k - 1] >= recentFrom) k--;
-  const recent = cachedFit(series.t.slice(k), series.v.slice(k));
-  const leaking =
-    full.lower > threshold &&
-    full.confidence >= MIN_CONFIDENCE &&
-    recent.slope > threshold &&
-    recent.slope >= 0.5 * full.slope;
-  return { metric, trend, leaking, stopped: recent.upper < threshold };
+  while (k > from && series.t[k - 1] >= recentFrom) k--;
+  return cachedFit(series, k);
 }
 
 /**
  * A heap leak also raises Sys and RSS; one incident is enough. RSS or Sys growth the heap does
  * not account for is reported on its own, with a note saying a heap profile cannot explain it.
  */
-function explainByHeap(assessments: MetricAssessment[]): void {
+function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean): void {
   const heap = assessments.find((a) => a.metric === 'heap');
+  if (!heap) return;
   for (const a of assessments) {
     if ((a.metric !== 'rss' && a.metric !== 'sys') || !a.leaking) continue;
     const what = a.metric === 'rss' ? 'RSS' : 'Sys';
-    if (heap?.leaking && heap.trend.slopePerHour >= 0.5 * a.trend.slopePerHour) {
-      a.explained = true;
-    } else if (heap && !heap.leaking) {
-      a.note = `${what} grows while the Go heap is flat: the memory is outside the Go heap (goroutine stacks, runtime metadata, retained pages, cgo or mmap); a heap profile cannot explain it, see \`leakwatch explain\``;
-    } else if (heap) {
-      a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
-    }
+    // Compare relative rates: RSS and Sys follow the GC goal, (1+GOGC/100) times the live heap.
+    const rel = (x: MetricAssessment): number => x.trend.slopePerHour / Math.max(1, x.trend.current);
+    // With the heap known to leak, its growth explains even a faster-looking RSS or Sys step.
+    if (rel(heap) >= (heap.leaking || heapIncidentOpen ? 0.25 : 0.5) * rel(a)) a.explained = true;
+    else if (heap.leaking) a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
+    else a.note = `${what} grows while the Go heap is flat: the memory is outside the Go heap (goroutine stacks, runtime metadata, retained pages, cgo or mmap); a heap profile cannot explain it, see \`leakwatch explain\``;
   }
 }
 
@@ -157,28 +236,30 @@ function explainByHeap(assessments: MetricAssessment[]): void {
 const FIT_CACHE_SIZE = 512;
 const fitCache = new Map<string, { t: number[]; v: number[]; fit: TrendFit }[]>();
 
-function cachedFit(t: number[], v: number[]): TrendFit {
+/** The fit of points [from, to) of a series, cached by their exact values. */
+function cachedFit(series: FloorSeries, from = 0, to = series.t.length): TrendFit {
+  const { t, v } = series;
   let h = 0x811c9dc5;
-  for (let i = 0; i < v.length; i++) {
+  for (let i = from; i < to; i++) {
     h = Math.imul(h ^ (v[i] | 0), 16777619);
     h = Math.imul(h ^ ((v[i] / 4294967296) | 0), 16777619);
     h = Math.imul(h ^ ((t[i] * HOUR) | 0), 16777619);
   }
-  const key = `${t.length}:${h}`;
+  const key = `${to - from}:${h}`;
   const hits = fitCache.get(key);
   if (hits) {
-    for (const e of hits) if (sameArrays(e.t, t) && sameArrays(e.v, v)) return e.fit;
+    for (const e of hits) if (sameRange(e.t, t, from, to) && sameRange(e.v, v, from, to)) return e.fit;
   }
-  const fit = fitTrend(t, v);
+  const entry = { t: t.slice(from, to), v: v.slice(from, to), fit: undefined as unknown as TrendFit };
+  entry.fit = fitTrend(entry.t, entry.v);
   if (fitCache.size >= FIT_CACHE_SIZE) fitCache.clear();
-  const entry = { t: t.slice(), v: v.slice(), fit };
   if (hits) hits.push(entry);
   else fitCache.set(key, [entry]);
-  return fit;
+  return entry.fit;
 }
 
-function sameArrays(a: number[], b: number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameRange(a: number[], b: number[], from: number, to: number): boolean {
+  if (a.length !== to - from) return false;
+  for (let i = from; i < to; i++) if (a[i - from] !== b[i]) return false;
   return true;
 }

@@ -28,11 +28,41 @@ export function isRestart(prev: Sample, cur: Sample): boolean {
   return false;
 }
 
+/**
+ * Per sample: its predecessor and the latest restart at or before it along that chain. The
+ * daemon and replay ask again at every scrape over mostly the same sample objects; this keeps the
+ * answer O(1) per new sample instead of a scan of the whole window.
+ */
+const restartChain = new WeakMap<Sample, { prev: Sample; lastRestart: Sample | undefined; since: number }>();
+
 /** Index of the first sample of the last process lifetime in `samples`. */
 export function lifetimeStartIndex(samples: readonly Sample[]): number {
-  for (let i = samples.length - 1; i > 0; i--) {
-    if (isRestart(samples[i - 1], samples[i])) return i;
+  const n = samples.length;
+  if (n === 0) return 0;
+  // A memo is usable if it links to the same predecessor and its chain reaches back to our first sample.
+  const usable = (i: number): boolean => {
+    const m = restartChain.get(samples[i]);
+    return m !== undefined && m.prev === samples[i - 1] && m.since <= samples[0].t;
+  };
+  let i = n - 1;
+  while (i > 0 && !usable(i)) i--;
+  const memo = i > 0 ? restartChain.get(samples[i]) : undefined;
+  let last = memo?.lastRestart;
+  const since = memo?.since ?? samples[0].t;
+  for (let j = i + 1; j < n; j++) {
+    if (isRestart(samples[j - 1], samples[j])) last = samples[j];
+    restartChain.set(samples[j], { prev: samples[j - 1], lastRestart: last, since });
   }
+  if (last === undefined) return 0;
+  // The restart sample may lie before this slice: then the whole slice is one lifetime.
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (samples[mid].t < last.t) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < n && samples[k].t === last.t; k++) if (samples[k] === last) return k;
   return 0;
 }
 
@@ -51,43 +81,68 @@ const HOUR = 3_600_000;
 /** Points per full window: enough for a tight rank interval, few enough that O(n²) fits are cheap. */
 const POINTS_PER_WINDOW = 72;
 
-/** Bucket width for a window: window/72, clamped to [1 min, 30 min]. */
+/** Bucket width for a window: window/72 (5 min for 6 h), clamped to [1 s, 30 min]. */
 export function bucketWidth(window: number): number {
-  return Math.min(30 * 60_000, Math.max(60_000, Math.round(window / POINTS_PER_WINDOW)));
+  return Math.min(30 * 60_000, Math.max(1000, Math.round(window / POINTS_PER_WINDOW)));
 }
 
 /** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
 const NO_LIMIT = 2 ** 62;
 
-function heapGoalFloor(s: Sample, gogc: number | undefined): number | undefined {
-  const g = gogc ?? s.gogc;
-  if (g === undefined || g <= 0 || s.nextGC === undefined || s.nextGC <= 0) return undefined;
-  // Under GOMEMLIMIT the goal is the limit, not live×(1+GOGC/100): the quotient says nothing.
+/** NextGC when it is a GOGC goal: not pinned by a known GOMEMLIMIT (then it is the limit's goal). */
+function gogcGoal(s: Sample): number | undefined {
+  if (s.nextGC === undefined || s.nextGC <= 0) return undefined;
   if (s.gomemlimit !== undefined && s.gomemlimit > 0 && s.gomemlimit < NO_LIMIT && s.nextGC >= 0.8 * s.gomemlimit) return undefined;
-  return s.nextGC / (1 + g / 100);
+  return s.nextGC;
 }
 
-interface Acc {
-  series: FloorSeries;
-  bucket: number;
-  min: number;
+/**
+ * Per completed bucket: [0] live heap from a known GOGC, [1] HeapAlloc per-cycle floor, [2] Sys,
+ * [3] RSS, [4] goroutines, [5] lowest GOGC goal where GOGC is unknown, [6] highest
+ * NextGC/HeapAlloc there (a sample just after a GC sees the full 1+GOGC/100).
+ */
+type BucketMins = (number | undefined)[];
+
+/**
+ * Most services never tell their GOGC. Estimate 1+GOGC/100 as a high quantile of the buckets'
+ * best NextGC/HeapAlloc ratios, snapped to steps of 5 GOGC points so it stays put from one
+ * scrape to the next (and the fits stay cached).
+ */
+function estimateGoalRatio(buckets: readonly BucketMins[]): number | undefined {
+  const ratios = buckets.flatMap((m) => (m[6] !== undefined && m[6] > 1 ? [m[6]] : []));
+  if (ratios.length < 3) return undefined;
+  ratios.sort((a, b) => a - b);
+  const q = ratios[Math.floor(0.9 * (ratios.length - 1))];
+  return 1 + Math.round((q - 1) * 20) / 20;
 }
 
-function push(acc: Acc, bucket: number, value: number | undefined, width: number, origin: number): void {
-  if (value === undefined || !Number.isFinite(value)) return;
-  if (bucket !== acc.bucket) {
-    if (acc.bucket !== -1) flush(acc, width, origin);
-    acc.bucket = bucket;
-    acc.min = value;
-  } else if (value < acc.min) {
-    acc.min = value;
-  }
+/**
+ * A completed bucket never changes, but the daemon and replay ask for it on every scrape. Its
+ * floors are memoised on its first sample object (samples are immutable values), and reused only
+ * when the same sample objects, parameters and GC-cycle carry-in are seen again.
+ */
+interface BucketMemo {
+  width: number;
+  gogc: number | undefined;
+  inGC: number | undefined;
+  inMin: number;
+  count: number;
+  last: Sample;
+  outGC: number | undefined;
+  outMin: number;
+  mins: BucketMins;
 }
 
-function flush(acc: Acc, width: number, origin: number): void {
-  acc.series.t.push(((acc.bucket + 0.5) * width - origin) / HOUR);
-  acc.series.v.push(acc.min);
+const bucketMemo = new WeakMap<Sample, BucketMemo>();
+
+function addPoint(series: FloorSeries, t: number, v: number | undefined): void {
+  if (v === undefined) return;
+  series.t.push(t);
+  series.v.push(v);
 }
+
+const minOf = (a: number | undefined, b: number | undefined): number | undefined =>
+  b === undefined || !Number.isFinite(b) ? a : a === undefined || b < a ? b : a;
 
 /**
  * Floors of samples[from..] with fromT <= t, in completed buckets (bucket end <= now).
@@ -99,54 +154,66 @@ function flush(acc: Acc, width: number, origin: number): void {
 export function floorSeries(samples: readonly Sample[], from: number, fromT: number, now: number, width: number, gogc: number | undefined): FloorSet {
   const nowBucket = Math.floor(now / width);
   const origin = Math.floor(fromT / width) * width;
-  const make = (): Acc => ({ series: { t: [], v: [] }, bucket: -1, min: 0 });
-  const goal = make();
-  const cycle = make();
-  const sys = make();
-  const rss = make();
-  const gor = make();
+  const out: FloorSet = { heap: { t: [], v: [] }, sys: { t: [], v: [] }, rss: { t: [], v: [] }, goroutines: { t: [], v: [] } };
   let cycleMin = Infinity;
   let prevGC: number | undefined;
-  for (let i = from; i < samples.length; i++) {
-    const s = samples[i];
-    if (s.heapAlloc !== undefined) {
-      cycleMin = s.numGC !== undefined && s.numGC === prevGC ? Math.min(cycleMin, s.heapAlloc) : s.heapAlloc;
-      prevGC = s.numGC;
-    }
-    if (s.t < fromT) continue;
-    const b = Math.floor(s.t / width);
+  const carry = (s: Sample): void => {
+    if (s.heapAlloc === undefined) return;
+    cycleMin = s.numGC !== undefined && s.numGC === prevGC ? Math.min(cycleMin, s.heapAlloc) : s.heapAlloc;
+    prevGC = s.numGC;
+  };
+  const buckets: BucketMins[] = [];
+  const times: number[] = [];
+  let i = from;
+  for (; i < samples.length && samples[i].t < fromT; i++) carry(samples[i]);
+  while (i < samples.length) {
+    const b = Math.floor(samples[i].t / width);
     if (b >= nowBucket) break;
-    push(goal, b, heapGoalFloor(s, gogc), width, origin);
-    push(cycle, b, s.heapAlloc === undefined ? undefined : cycleMin, width, origin);
-    push(sys, b, s.sys, width, origin);
-    push(rss, b, s.rss, width, origin);
-    push(gor, b, s.goroutines, width, origin);
-  }
-  for (const acc of [goal, cycle, sys, rss, gor]) if (acc.bucket !== -1) flush(acc, width, origin);
-  return { heap: mergeHeap(goal.series, cycle.series), sys: sys.series, rss: rss.series, goroutines: gor.series };
-}
-
-/** Goal-derived floor where it is trustworthy, HeapAlloc cycle floor elsewhere. */
-function mergeHeap(goal: FloorSeries, cycle: FloorSeries): FloorSeries {
-  if (goal.t.length === 0) return cycle;
-  const byT = new Map<number, number>();
-  cycle.t.forEach((t, i) => byT.set(t, cycle.v[i]));
-  const out: FloorSeries = { t: [], v: [] };
-  const goalT = new Set(goal.t);
-  for (let i = 0; i < goal.t.length; i++) {
-    const h = byT.get(goal.t[i]);
-    out.t.push(goal.t[i]);
-    out.v.push(h !== undefined && h > 1.5 * goal.v[i] ? h : goal.v[i]);
-  }
-  for (let i = 0; i < cycle.t.length; i++) {
-    if (!goalT.has(cycle.t[i])) {
-      out.t.push(cycle.t[i]);
-      out.v.push(cycle.v[i]);
+    const first = samples[i];
+    const m = bucketMemo.get(first);
+    let mins: BucketMins;
+    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && samples[i + m.count - 1] === m.last) {
+      mins = m.mins;
+      prevGC = m.outGC;
+      cycleMin = m.outMin;
+      i += m.count;
+    } else {
+      const inGC = prevGC;
+      const inMin = cycleMin;
+      mins = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+      let j = i;
+      for (; j < samples.length && Math.floor(samples[j].t / width) === b; j++) {
+        const s = samples[j];
+        carry(s);
+        const goal = gogcGoal(s);
+        const g = gogc ?? s.gogc;
+        if (goal !== undefined && g !== undefined && g > 0) mins[0] = minOf(mins[0], goal / (1 + g / 100));
+        else if (goal !== undefined && g === undefined) {
+          mins[5] = minOf(mins[5], goal);
+          if (s.heapAlloc !== undefined && s.heapAlloc > 0) mins[6] = Math.max(mins[6] ?? 0, goal / s.heapAlloc);
+        }
+        if (s.heapAlloc !== undefined) mins[1] = minOf(mins[1], cycleMin);
+        mins[2] = minOf(mins[2], s.sys);
+        mins[3] = minOf(mins[3], s.rss);
+        mins[4] = minOf(mins[4], s.goroutines);
+      }
+      bucketMemo.set(first, { width, gogc, inGC, inMin, count: j - i, last: samples[j - 1], outGC: prevGC, outMin: cycleMin, mins });
+      i = j;
     }
+    buckets.push(mins);
+    times.push(((b + 0.5) * width - origin) / HOUR);
   }
-  if (out.t.length !== goal.t.length) {
-    const order = out.t.map((_, i) => i).sort((a, b) => out.t[a] - out.t[b]);
-    return { t: order.map((i) => out.t[i]), v: order.map((i) => out.v[i]) };
+  const ratio = estimateGoalRatio(buckets);
+  for (let k = 0; k < buckets.length; k++) {
+    const mins = buckets[k];
+    const t = times[k];
+    const goal = mins[0] ?? (ratio !== undefined && mins[5] !== undefined ? mins[5] / ratio : undefined);
+    const cycle = mins[1];
+    // Goal-derived floor where it is trustworthy; far below the HeapAlloc floor means a limit pins the goal.
+    addPoint(out.heap, t, goal !== undefined && !(cycle !== undefined && cycle > 1.5 * goal) ? goal : cycle);
+    addPoint(out.sys, t, mins[2]);
+    addPoint(out.rss, t, mins[3]);
+    addPoint(out.goroutines, t, mins[4]);
   }
   return out;
 }

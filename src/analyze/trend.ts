@@ -17,6 +17,8 @@ export interface TrendFit {
   upper: number;
   /** Φ(z) of the corrected Mann–Kendall statistic: 0.5 = no evidence, → 1 = increasing. */
   confidence: number;
+  /** Robust scale (1.4826·MAD) of the residuals around the Theil–Sen line: the series' noise. */
+  noise: number;
   /** Mann–Kendall S and its corrected variance (for tables and tests). */
   s: number;
   varS: number;
@@ -34,7 +36,7 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
-/** All pairwise slopes (v[j]-v[i])/(t[j]-t[i]) for i<j with distinct times, sorted ascending. */
+/** All pairwise slopes (v[j]-v[i])/(t[j]-t[i]) for i<j with distinct times, unordered. */
 export function pairSlopes(t: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
   const n = t.length;
   const out = new Float64Array((n * (n - 1)) / 2);
@@ -45,14 +47,44 @@ export function pairSlopes(t: ArrayLike<number>, v: ArrayLike<number>): Float64A
       if (dt !== 0) out[k++] = (v[j] - v[i]) / dt;
     }
   }
-  return out.subarray(0, k).sort();
+  return out.subarray(0, k);
 }
 
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
+/** k-th smallest (0-based) of a[lo..hi], partially reordering a (Hoare quickselect). */
+function select(a: Float64Array, k: number, lo = 0, hi = a.length - 1): number {
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** Median of the slopes (reorders them). */
+function median(a: Float64Array): number {
+  const n = a.length;
   if (n === 0) return 0;
   const m = n >> 1;
-  return n % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  const hi = select(a, m);
+  if (n % 2) return hi;
+  // After selecting m, everything below index m is <= a[m]: the lower middle is their maximum.
+  let lo = -Infinity;
+  for (let i = 0; i < m; i++) if (a[i] > lo) lo = a[i];
+  return (lo + hi) / 2;
 }
 
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
@@ -77,7 +109,7 @@ export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
 /** Average ranks (1-based), ties share their mean rank. */
 function ranks(x: ArrayLike<number>): Float64Array {
   const n = x.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  const idx = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i + 1;
@@ -120,7 +152,7 @@ export function hamedRaoFactor(t: ArrayLike<number>, v: ArrayLike<number>, slope
  */
 export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): TrendFit {
   const n = t.length;
-  if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, s: 0, varS: 0, n };
+  if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, noise: 0, s: 0, varS: 0, n };
   const slopes = pairSlopes(t, v);
   const slope = median(slopes);
   const mk = mannKendall(v);
@@ -131,10 +163,21 @@ export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_S
   // M1 = (N−C)/2, M2 = (N+C)/2; rounded outwards so the bound stays conservative.
   const m1 = Math.floor((nPairs - c) / 2);
   const m2 = Math.ceil((nPairs + c) / 2);
-  const lower = m1 >= 1 ? slopes[m1 - 1] : -Infinity;
-  const upper = m2 < nPairs ? slopes[m2] : Infinity;
+  // median() left the slopes partitioned around index N>>1: each bound is searched on its side only.
+  const mid = nPairs >> 1;
+  const lower = m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, m1 - 1 <= mid ? mid : nPairs - 1);
+  const upper = m2 >= nPairs ? Infinity : select(slopes, m2, m2 >= mid ? mid : 0, nPairs - 1);
   const zs = varS > 0 ? (mk.s - Math.sign(mk.s)) / Math.sqrt(varS) : 0;
-  return { slope, lower, upper, confidence: normalCdf(zs), s: mk.s, varS, n };
+  return { slope, lower, upper, confidence: normalCdf(zs), noise: residualScale(t, v, slope), s: mk.s, varS, n };
+}
+
+function residualScale(t: ArrayLike<number>, v: ArrayLike<number>, slope: number): number {
+  const n = t.length;
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) r[i] = v[i] - slope * t[i];
+  const mid = median(r.slice());
+  for (let i = 0; i < n; i++) r[i] = Math.abs(r[i] - mid);
+  return 1.4826 * median(r);
 }
 
 /** A fitted trend of one metric as the detector reports it (status, incidents, replay). */

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { detect } from '../../src/analyze/detector.js';
+import { replay } from '../../src/analyze/replay.js';
+import { SHAPES, Rng, T0, benchService, scenario } from '../../src/bench/scenarios.js';
+import type { Incident, Metric } from '../../src/model/incident.js';
+import type { Sample } from '../../src/model/sample.js';
+
+const HOUR = 3_600_000;
+const MB = 1e6;
+
+interface Spec {
+  hours: number;
+  /** Live heap in bytes at hour h (since trace start) of the current lifetime hl. */
+  heap: (h: number, hl: number) => number;
+  rss?: (h: number) => number;
+  goroutines?: (h: number) => number;
+  restartsAt?: number[];
+}
+
+/** A trace with GOGC known (NextGC = 2 × live), small noise, 15 s apart. */
+function trace(spec: Spec, seed = 1): Sample[] {
+  const rng = new Rng(seed);
+  const out: Sample[] = [];
+  let start = T0;
+  let numGC = 0;
+  let restart = 0;
+  const restarts = spec.restartsAt ?? [];
+  for (let t = T0; t <= T0 + spec.hours * HOUR; t += 15_000) {
+    const h = (t - T0) / HOUR;
+    if (restart < restarts.length && h >= restarts[restart]) {
+      restart++;
+      start = t;
+      numGC = 0;
+    }
+    numGC += 3;
+    const live = spec.heap(h, (t - start) / HOUR) * (1 + 0.001 * rng.normal());
+    out.push({
+      t, heapAlloc: Math.round(live * (1 + rng.next())), nextGC: Math.round(2 * live), gogc: 100, numGC,
+      sys: Math.round(live * 2.3), rss: Math.round((spec.rss?.(h) ?? live * 2.1) * (1 + 0.001 * rng.normal())),
+      goroutines: Math.round(spec.goroutines?.(h) ?? 100 + 3 * rng.normal()), processStart: start,
+    });
+  }
+  return out;
+}
+
+const service = { ...benchService('unit'), limits: { heap: 1000 * MB } };
+const at = (samples: Sample[], h: number): Sample[] => samples.filter((s) => s.t <= T0 + h * HOUR);
+
+function openIncident(metric: Metric, openedAt: number, lastAlertAt: number | null = openedAt): Incident {
+  return {
+    id: 7, service: 'unit', metric, openedAt, resolvedAt: null, slopePerHour: 1, confidence: 0.99, current: 1,
+    timeToLimitHours: null, topGrowth: [], topGoroutines: [], lastAlertAt,
+  };
+}
+
+describe('detect', () => {
+  const leak = trace({ hours: 8, heap: (h) => 200 * MB * (1 + 0.05 * h) });
+
+  it('is warming during the warm-up of a lifetime and opens nothing', () => {
+    const v = detect({ service, samples: at(leak, 0.2), now: T0 + 0.2 * HOUR, open: [] });
+    expect(v.state).toBe('warming');
+    expect(v.events).toEqual([]);
+  });
+
+  it('opens a heap incident for a steady 5%/h leak, with slope, bounds and time to limit', () => {
+    const v = detect({ service, samples: at(leak, 3), now: T0 + 3 * HOUR, open: [] });
+    expect(v.state).toBe('leaking');
+    const open = v.events.filter((e) => e.type === 'open');
+    expect(open.map((e) => e.type === 'open' && e.metric)).toEqual(['heap']);
+    const trend = v.trends.heap!;
+    expect(trend.slopePerHour / MB).toBeGreaterThan(9);
+    expect(trend.slopePerHour / MB).toBeLessThan(11);
+    expect(trend.lowerPerHour).toBeGreaterThan(0);
+    expect(trend.lowerPerHour).toBeLessThanOrEqual(trend.slopePerHour);
+    expect(trend.confidence).toBeGreaterThan(0.99);
+    // ~230 MB now, 1000 MB limit, ~10 MB/h: ~77 h.
+    expect(trend.timeToLimitHours).toBeGreaterThan(60);
+    expect(trend.timeToLimitHours).toBeLessThan(90);
+  });
+
+  it('updates an open incident, and reminds only once the cooldown has passed', () => {
+    const now = T0 + 4 * HOUR;
+    const quiet = detect({ service, samples: at(leak, 4), now, open: [openIncident('heap', now - 0.5 * HOUR)] });
+    expect(quiet.events.map((e) => e.type)).toEqual(['update']);
+    const due = detect({ service, samples: at(leak, 4), now, open: [openIncident('heap', now - 3 * HOUR, now - 1.5 * HOUR)] });
+    expect(due.events.map((e) => e.type)).toEqual(['update', 'remind']);
+  });
+
+  it('resolves an open incident when the process restarted after it opened', () => {
+    const restarted = trace({ hours: 5, heap: (_h, hl) => 200 * MB * (1 + 0.05 * hl), restartsAt: [4] });
+    const v = detect({ service, samples: restarted, now: T0 + 5 * HOUR, open: [openIncident('heap', T0 + 3 * HOUR)] });
+    expect(v.events).toEqual([{ type: 'resolve', incidentId: 7, reason: 'restart' }]);
+  });
+
+  it('resolves when growth stopped', () => {
+    const stopped = trace({ hours: 8, heap: (h) => 200 * MB * (1 + 0.05 * Math.min(h, 3)) });
+    const v = detect({ service, samples: stopped, now: T0 + 8 * HOUR, open: [openIncident('heap', T0 + 2 * HOUR)] });
+    expect(v.events).toEqual([{ type: 'resolve', incidentId: 7, reason: 'growth-stopped' }]);
+    expect(v.state).toBe('ok');
+  });
+
+  it('opens an RSS incident, not a heap one, when RSS grows and the heap is flat', () => {
+    const s = trace({ hours: 4, heap: () => 200 * MB, rss: (h) => 450 * MB * (1 + 0.04 * h) });
+    const v = detect({ service, samples: s, now: T0 + 4 * HOUR, open: [] });
+    const opens = v.events.flatMap((e) => (e.type === 'open' ? [e] : []));
+    expect(opens.map((e) => e.metric)).toEqual(['rss']);
+    expect(opens[0].note).toMatch(/outside the Go heap/);
+  });
+
+  it('does not let a heap leak also open RSS and Sys incidents', () => {
+    const v = detect({ service, samples: leak, now: T0 + 8 * HOUR, open: [] });
+    expect(v.events.flatMap((e) => (e.type === 'open' ? [e.metric] : []))).toEqual(['heap']);
+  });
+
+  it('never fits across a restart: two flat lifetimes at different levels are not a leak', () => {
+    const s = trace({ hours: 8, heap: (h) => (h < 4 ? 150 : 400) * MB, restartsAt: [4] });
+    expect(replay(s, service).incidents).toEqual([]);
+  });
+});
+
+describe('detector on every scenario shape (seed 1)', () => {
+  for (const shape of SHAPES) {
+    it(`${shape.name}: ${shape.positive ? 'opens the leaking metric after the onset' : 'opens nothing'}`, () => {
+      const sc = scenario(shape, 1);
+      const incidents = replay(sc.samples, sc.service).incidents;
+      if (!shape.positive) {
+        expect(incidents).toEqual([]);
+        return;
+      }
+      const onset = sc.samples[0].t + sc.truth.onsets[0] * HOUR;
+      for (const inc of incidents) {
+        expect(sc.truth.allowed).toContain(inc.metric);
+        expect(Date.parse(inc.openedAt)).toBeGreaterThanOrEqual(onset);
+      }
+      expect(incidents.some((i) => i.metric === sc.truth.metric)).toBe(true);
+      if (sc.truth.metric === 'rss') expect(incidents.find((i) => i.metric === 'rss')?.note).toMatch(/outside the Go heap/);
+    });
+  }
+});

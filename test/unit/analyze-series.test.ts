@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { bucketWidth, floorSeries, isRestart, lifetimeBegan, lifetimeStartIndex } from '../../src/analyze/series.js';
+import type { Sample } from '../../src/model/sample.js';
+
+const MIN = 60_000;
+const MB = 1e6;
+
+describe('restarts and lifetimes', () => {
+  it.each([
+    { desc: 'collector flag', prev: { t: 0 }, cur: { t: 1, restart: true }, want: true },
+    { desc: 'new process start', prev: { t: 0, processStart: 1000 }, cur: { t: 1, processStart: 90_000 }, want: true },
+    { desc: 'same process start (float jitter)', prev: { t: 0, processStart: 1000 }, cur: { t: 1, processStart: 1000.4 }, want: false },
+    { desc: 'new pid', prev: { t: 0, pid: 5 }, cur: { t: 1, pid: 6 }, want: true },
+    { desc: 'NumGC backwards', prev: { t: 0, numGC: 50 }, cur: { t: 1, numGC: 2 }, want: true },
+    { desc: 'TotalAlloc backwards', prev: { t: 0, totalAlloc: 5e9 }, cur: { t: 1, totalAlloc: 1e6 }, want: true },
+    { desc: 'counters forward', prev: { t: 0, numGC: 5, totalAlloc: 1 }, cur: { t: 1, numGC: 6, totalAlloc: 2 }, want: false },
+  ])('$desc → $want', ({ prev, cur, want }) => {
+    expect(isRestart(prev as Sample, cur as Sample)).toBe(want);
+  });
+
+  it('finds the last lifetime, whatever slices were asked before', () => {
+    const s: Sample[] = Array.from({ length: 20 }, (_, i) => ({ t: i * 1000, numGC: i < 5 ? i : i < 12 ? i - 5 : i - 12 }));
+    expect(lifetimeStartIndex(s.slice(8))).toBe(4); // restart at index 12 → 4 in the slice
+    expect(lifetimeStartIndex(s.slice(13))).toBe(0);
+    expect(lifetimeStartIndex(s.slice(0, 12))).toBe(5);
+    expect(lifetimeStartIndex(s)).toBe(12);
+    expect(lifetimeBegan(s, 12)).toBe(12_000);
+    expect(lifetimeBegan(s.slice(13), 0)).toBe(-Infinity);
+  });
+});
+
+function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: number; known: boolean; limit?: number }): Sample[] {
+  const out: Sample[] = [];
+  let phase = 0;
+  let numGC = 0;
+  for (let m = 0; m < opts.minutes; m += 0.25) {
+    const live = opts.live(m);
+    const goal = opts.limit !== undefined ? Math.min(live * (1 + opts.gogc / 100), opts.limit) : live * (1 + opts.gogc / 100);
+    phase += 0.37 * (goal - live);
+    while (phase >= goal - live) {
+      phase -= goal - live;
+      numGC++;
+    }
+    const s: Sample = { t: m * MIN, heapAlloc: live + phase, nextGC: goal, numGC };
+    if (opts.known) s.gogc = opts.gogc;
+    if (opts.limit !== undefined) s.gomemlimit = opts.limit;
+    out.push(s);
+  }
+  return out;
+}
+
+describe('heap floor', () => {
+  const w = bucketWidth(6 * 3_600_000);
+  it('uses 5-minute buckets for a 6 h window, window/72 within [1 s, 30 min] otherwise', () => {
+    expect(w).toBe(5 * MIN);
+    expect(bucketWidth(72 * MIN)).toBe(MIN);
+    expect(bucketWidth(10_000)).toBe(1000);
+    expect(bucketWidth(7 * 86_400_000)).toBe(30 * MIN);
+  });
+
+  it.each([
+    { desc: 'GOGC known', gogc: 100, known: true },
+    { desc: 'GOGC 300 known', gogc: 300, known: true },
+    { desc: 'GOGC unknown (estimated from NextGC/HeapAlloc)', gogc: 100, known: false },
+    { desc: 'GOGC 300 unknown', gogc: 300, known: false },
+  ])('$desc: the floor is the live heap, not the sawtooth', ({ gogc, known }) => {
+    const samples = cycleTrace({ minutes: 120, live: (m) => 100 * MB + m * 0.1 * MB, gogc, known });
+    const f = floorSeries(samples, 0, 0, 120 * MIN, w, undefined).heap;
+    expect(f.v.length).toBe(24);
+    f.v.forEach((v, i) => {
+      const live = 100 * MB + (i * 5 + 2.5) * 0.1 * MB;
+      expect(Math.abs(v - live) / live).toBeLessThan(0.05);
+    });
+  });
+
+  it('falls back to HeapAlloc per GC cycle when a known GOMEMLIMIT pins the goal', () => {
+    const samples = cycleTrace({ minutes: 60, live: () => 400 * MB, gogc: 100, known: true, limit: 450 * MB });
+    const f = floorSeries(samples, 0, 0, 60 * MIN, w, undefined).heap;
+    for (const v of f.v) expect(v / (400 * MB)).toBeLessThan(1.05);
+    for (const v of f.v) expect(v / (400 * MB)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('takes the service GOGC over none in the samples', () => {
+    const samples = cycleTrace({ minutes: 30, live: () => 100 * MB, gogc: 200, known: false });
+    const f = floorSeries(samples, 0, 0, 30 * MIN, w, 200).heap;
+    for (const v of f.v) expect(v).toBeCloseTo(100 * MB, -3);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { fitTrend, hamedRaoFactor, mannKendall, normalCdf, timeToLimit } from '../../src/analyze/trend.js';
+import { Rng } from '../../src/bench/scenarios.js';
+
+const hours = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
+
+describe('normalCdf', () => {
+  it.each([
+    [0, 0.5],
+    [1.6448536, 0.95],
+    [2.3263479, 0.99],
+    [-1.959964, 0.025],
+  ])('Φ(%f) = %f', (z, p) => {
+    expect(normalCdf(z)).toBeCloseTo(p, 6);
+  });
+});
+
+describe('mannKendall', () => {
+  it.each([
+    { desc: 'strictly increasing', v: [1, 2, 3, 4, 5], s: 10, varS: (5 * 4 * 15) / 18 },
+    { desc: 'strictly decreasing', v: [5, 4, 3, 2, 1], s: -10, varS: (5 * 4 * 15) / 18 },
+    { desc: 'two tie groups', v: [1, 1, 2, 2], s: 4, varS: (4 * 3 * 13 - 2 * (2 * 1 * 9)) / 18 },
+    { desc: 'all tied', v: [7, 7, 7, 7], s: 0, varS: 0 },
+    { desc: 'mixed', v: [3, 1, 2], s: -1, varS: (3 * 2 * 11) / 18 },
+  ])('$desc: S=$s', ({ v, s, varS }) => {
+    const r = mannKendall(v);
+    expect(r.s).toBe(s);
+    expect(r.varS).toBeCloseTo(varS, 10);
+  });
+});
+
+describe('fitTrend (Theil–Sen + Sen interval + corrected Mann–Kendall)', () => {
+  it.each([
+    { desc: 'rising line', slope: 2.5 },
+    { desc: 'falling line', slope: -4 },
+    { desc: 'flat line', slope: 0 },
+  ])('$desc: slope and both bounds are exact', ({ slope }) => {
+    const t = hours(20);
+    const f = fitTrend(t, t.map((x) => 100 + slope * x));
+    expect(f.slope).toBeCloseTo(slope, 12);
+    expect(f.lower).toBeCloseTo(slope, 12);
+    expect(f.upper).toBeCloseTo(slope, 12);
+  });
+
+  it('ignores a wild outlier (one rank, not its size)', () => {
+    const t = hours(25);
+    const v = t.map((x) => 10 + 3 * x);
+    v[12] = 1e9;
+    expect(fitTrend(t, v).slope).toBeCloseTo(3, 9);
+  });
+
+  it('is certain about a clean trend and not about noise', () => {
+    const rng = new Rng(7);
+    const t = hours(48, 0.25);
+    const trending = fitTrend(t, t.map((x) => 100 + 2 * x + rng.normal()));
+    expect(trending.confidence).toBeGreaterThan(0.999);
+    expect(trending.lower).toBeGreaterThan(1.5);
+    expect(trending.upper).toBeLessThan(2.5);
+    const noise = fitTrend(t, t.map(() => 100 + rng.normal()));
+    expect(noise.confidence).toBeLessThan(0.99);
+    expect(noise.lower).toBeLessThan(0);
+    expect(noise.upper).toBeGreaterThan(0);
+  });
+
+  it('a constant series has zero slope and no evidence either way', () => {
+    const f = fitTrend(hours(10), Array(10).fill(5));
+    expect(f.slope).toBe(0);
+    expect(f.confidence).toBeCloseTo(0.5, 8);
+  });
+
+  it('widens the interval for autocorrelated wander (Hamed–Rao)', () => {
+    const rng = new Rng(3);
+    const t = hours(72);
+    const white = t.map(() => rng.normal());
+    let x = 0;
+    const wander = t.map(() => (x = 0.9 * x + rng.normal()));
+    expect(hamedRaoFactor(t, white, 0)).toBeLessThan(1.5);
+    expect(hamedRaoFactor(t, wander, 0)).toBeGreaterThan(2);
+    const a = fitTrend(t, wander);
+    expect(a.varS).toBeGreaterThan(mannKendall(wander).varS);
+  });
+
+  it('reports the noise around the line', () => {
+    const rng = new Rng(11);
+    const t = hours(200, 0.1);
+    const f = fitTrend(t, t.map((x) => 5 * x + 3 * rng.normal()));
+    expect(f.noise).toBeGreaterThan(2.4);
+    expect(f.noise).toBeLessThan(3.6);
+  });
+});
+
+describe('timeToLimit', () => {
+  it.each([
+    { current: 1000, slope: 100, limit: 2000, want: 10 },
+    { current: 1000, slope: 0, limit: 2000, want: null },
+    { current: 1000, slope: -5, limit: 2000, want: null },
+    { current: 2500, slope: 100, limit: 2000, want: 0 },
+    { current: 1000, slope: 100, limit: undefined, want: null },
+  ])('$current at $slope/h to $limit → $want h', ({ current, slope, limit, want }) => {
+    expect(timeToLimit(current, slope, limit)).toBe(want);
+  });
+});
