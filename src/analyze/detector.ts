@@ -63,6 +63,8 @@ const MIN_CONFIDENCE = 0.99;
 /** The recent part of the span that must still grow: its last third, at least 4 buckets. */
 const RECENT_FRACTION = 1 / 3;
 const MIN_RECENT_POINTS = 4;
+/** GC cycles the recent part needs before a flat heap floor counts as "growth stopped". */
+const MIN_RECENT_GCS = 2;
 
 const THRESHOLD: Record<Metric, 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goroutineGrowth'> = {
   heap: 'heapGrowth',
@@ -89,12 +91,15 @@ export function detect(input: DetectInput): Verdict {
   const from = Math.max(life, firstIndexAtOrAfter(samples, fromT - width));
   const floors = floorSeries(samples, from, fromT, now, width, service.gogc);
 
+  // The heap floor only moves when a GC completes: without GCs late in the span there is no
+  // evidence that heap growth stopped (a growing heap GCs less and less often).
+  const heapJudgeable = gcsSince(samples, from, now - (now - fromT) * RECENT_FRACTION) >= MIN_RECENT_GCS;
   const assessments: MetricAssessment[] = [];
   for (const metric of METRICS) {
-    const a = assess(metric, floors[metric], service);
+    const a = assess(metric, floors[metric], service, metric !== 'heap' || heapJudgeable);
     if (a) assessments.push(a);
   }
-  explainByHeap(assessments, input.open.some((i) => i.metric === 'heap' && i.resolvedAt === null));
+  explainByHeap(assessments, input.open.some((i) => i.metric === 'heap' && i.resolvedAt === null), heapJudgeable);
 
   const events = incidentEvents(assessments, input.open, { now, lifetimeBegan: began, cooldown: service.cooldown });
   const trends: Partial<Record<Metric, Trend>> = {};
@@ -104,6 +109,14 @@ export function detect(input: DetectInput): Verdict {
   const stillOpen = input.open.some((i) => i.resolvedAt === null && !resolved.has(i.id));
   const state = opened || stillOpen ? 'leaking' : now < warmupEnd ? 'warming' : 'ok';
   return { state, trends, events };
+}
+
+/** Completed GC cycles among samples[from..] at or after `t`; Infinity when NumGC is not known. */
+function gcsSince(samples: readonly Sample[], from: number, t: number): number {
+  const last = samples[samples.length - 1];
+  const first = samples[Math.max(from, firstIndexAtOrAfter(samples, t))];
+  if (last?.numGC === undefined || first?.numGC === undefined) return Infinity;
+  return last.numGC - first.numGC;
 }
 
 function firstIndexAtOrAfter(samples: readonly Sample[], t: number): number {
@@ -117,7 +130,7 @@ function firstIndexAtOrAfter(samples: readonly Sample[], t: number): number {
   return lo;
 }
 
-function assess(metric: Metric, series: FloorSeries, service: ServiceConfig): MetricAssessment | undefined {
+function assess(metric: Metric, series: FloorSeries, service: ServiceConfig, judgeable: boolean): MetricAssessment | undefined {
   const n = series.t.length;
   if (n < 3) return undefined;
   const full = cachedFit(series);
@@ -137,7 +150,7 @@ function assess(metric: Metric, series: FloorSeries, service: ServiceConfig): Me
   const minSpan = windowHours * MIN_SPAN - 1e-9;
   if (!rate || n < MIN_POINTS || span < minSpan) return { metric, trend: toTrend(full), leaking: false, stopped: false };
   const threshold = thresholdPerHour(rate, current);
-  const stopped = recentFit(series, 0).upper < threshold;
+  const stopped = judgeable && recentFit(series, 0).upper < threshold;
   let noise: number | undefined;
   if (!stopped) {
     // Longest trailing span first: a leak that began late in the window shows in a short one.
@@ -213,12 +226,17 @@ function recentFit(series: FloorSeries, from: number): TrendFit {
  * A heap leak also raises Sys and RSS; one incident is enough. RSS or Sys growth the heap does
  * not account for is reported on its own, with a note saying a heap profile cannot explain it.
  */
-function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean): void {
+function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean, heapJudgeable: boolean): void {
   const heap = assessments.find((a) => a.metric === 'heap');
   if (!heap) return;
   for (const a of assessments) {
     if ((a.metric !== 'rss' && a.metric !== 'sys') || !a.leaking) continue;
     const what = a.metric === 'rss' ? 'RSS' : 'Sys';
+    // No recent GC: the heap floor is stale, so it cannot show the heap flat while a heap incident is open.
+    if (!heapJudgeable && heapIncidentOpen) {
+      a.explained = true;
+      continue;
+    }
     // Compare relative rates: RSS and Sys follow the GC goal, (1+GOGC/100) times the live heap.
     const rel = (x: MetricAssessment): number => x.trend.slopePerHour / Math.max(1, x.trend.current);
     // With the heap known to leak, its growth explains even a faster-looking RSS or Sys step.

@@ -84,7 +84,7 @@ export async function startTarget(args: string[]): Promise<RunningTarget> {
     proc,
     stop: () =>
       new Promise<void>((ok) => {
-        if (proc.exitCode !== null) return ok();
+        if (proc.exitCode !== null || proc.signalCode !== null) return ok();
         proc.once('exit', () => ok());
         proc.kill('SIGKILL');
       }),
