@@ -9,6 +9,7 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
+import { detectRestart } from '../model/restart.js';
 
 /** Bucketed floor series of one metric. `t` in hours since `origin`, `v` in the metric's unit. */
 export interface FloorSeries {
@@ -20,12 +21,7 @@ export type FloorSet = Record<Metric, FloorSeries>;
 
 /** A process restart between two consecutive samples (design §4: never fit across one). */
 export function isRestart(prev: Sample, cur: Sample): boolean {
-  if (cur.restart) return true;
-  if (prev.processStart !== undefined && cur.processStart !== undefined && Math.abs(cur.processStart - prev.processStart) > 1000) return true;
-  if (prev.pid !== undefined && cur.pid !== undefined && prev.pid !== cur.pid) return true;
-  if (prev.numGC !== undefined && cur.numGC !== undefined && cur.numGC < prev.numGC) return true;
-  if (prev.totalAlloc !== undefined && cur.totalAlloc !== undefined && cur.totalAlloc < prev.totalAlloc) return true;
-  return false;
+  return cur.restart === true || detectRestart(prev, cur);
 }
 
 /**

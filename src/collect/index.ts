@@ -6,7 +6,7 @@ export { parseGoroutineCount } from './goroutine-text.js';
 export { parseExpvar } from './expvar.js';
 export { parsePrometheus } from './prometheus.js';
 export { readProcess, type ProcessInfo, type ProcessTarget } from './procfs.js';
-export { detectRestart } from './restart.js';
+export { detectRestart } from '../model/restart.js';
 export { scrapeService, mergeSample, type ScrapeResult, type ScrapeFailure, type ScrapeOptions } from './scrape.js';
 export { captureProfiles, type CapturedProfile, type ProfileFailure, type CaptureOptions } from './profiles.js';
 export type { ScrapeTarget, SourceName } from './target.js';

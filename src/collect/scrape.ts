@@ -11,7 +11,7 @@ import { MEMSTATS_MARKER, parseHeapText } from './heap-text.js';
 import { fetchBody, type BodyKind } from './http.js';
 import { readProcess } from './procfs.js';
 import { parsePrometheus } from './prometheus.js';
-import { detectRestart } from './restart.js';
+import { detectRestart } from '../model/restart.js';
 import { hasProcess, pprofUrl, type ScrapeTarget, type SourceName } from './target.js';
 
 // The daemon imports both entry points from here.

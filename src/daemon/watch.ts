@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { scrapeService, captureProfiles } from '../collect/scrape.js';
 import { detect, type Verdict } from '../analyze/detector.js';
+import { lifetimeStartIndex } from '../analyze/series.js';
 import { attribute } from './attribution.js';
 
 /** What the watch needs to tell the alert stage; the outbox implements it. */
@@ -152,21 +153,12 @@ export class ServiceWatch {
     const current = await this.captureProfiles(['heap', 'goroutine']);
     const currentId = current.get(kind);
     if (currentId === undefined) return;
-    const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart(this.window));
+    const lifetimeStart = this.window[lifetimeStartIndex(this.window)]?.t ?? 0;
+    const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart);
     const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
     if (!base || base.id === currentId) return;
     const heapGrows = metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
     const a = attribute(this.deps.store, { kind, baseId: base.id, currentId, blameHeap: kind === 'goroutine' || heapGrows });
     this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: currentId });
   }
-}
-
-/** Start of the current process lifetime within the window (first sample after the last restart). */
-export function lifetimeStart(samples: Sample[]): number {
-  for (let i = samples.length - 1; i > 0; i--) {
-    const s = samples[i]!;
-    const p = samples[i - 1]!;
-    if (s.restart || (s.processStart !== undefined && p.processStart !== undefined && s.processStart !== p.processStart)) return s.t;
-  }
-  return samples[0]?.t ?? 0;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScrapeError } from '../../src/collect/errors.js';
 import { parseBootTime, parseStatStartTicks, parseStatusRss, processStartMs, readProcess } from '../../src/collect/procfs.js';
-import { detectRestart } from '../../src/collect/restart.js';
+import { detectRestart } from '../../src/model/restart.js';
 import { mergeSample } from '../../src/collect/scrape.js';
 import type { Sample } from '../../src/model/sample.js';
 

@@ -1,5 +1,5 @@
 /** Did the process restart between two samples? (design §4: never fit a trend across one.) Pure. */
-import type { Sample } from '../model/sample.js';
+import type { Sample } from './sample.js';
 
 /**
  * processStart from /proc is btime + starttime (10 ms ticks) and from Prometheus it is the
