@@ -27,9 +27,10 @@ export function isRestart(prev: Sample, cur: Sample): boolean {
 /**
  * Per sample: its predecessor and the latest restart at or before it along that chain. The
  * daemon and replay ask again at every scrape over mostly the same sample objects; this keeps the
- * answer O(1) per new sample instead of a scan of the whole window.
+ * answer O(1) per new sample instead of a scan of the whole window. The links are weak: a strong
+ * `prev` would chain every sample ever scraped to its predecessor and keep them all alive.
  */
-const restartChain = new WeakMap<Sample, { prev: Sample; lastRestart: Sample | undefined; since: number }>();
+const restartChain = new WeakMap<Sample, { prev: WeakRef<Sample>; lastRestart: WeakRef<Sample> | undefined; since: number }>();
 
 /** Index of the first sample of the last process lifetime in `samples`. */
 export function lifetimeStartIndex(samples: readonly Sample[]): number {
@@ -38,16 +39,16 @@ export function lifetimeStartIndex(samples: readonly Sample[]): number {
   // A memo is usable if it links to the same predecessor and its chain reaches back to our first sample.
   const usable = (i: number): boolean => {
     const m = restartChain.get(samples[i]);
-    return m !== undefined && m.prev === samples[i - 1] && m.since <= samples[0].t;
+    return m !== undefined && m.prev.deref() === samples[i - 1] && m.since <= samples[0].t;
   };
   let i = n - 1;
   while (i > 0 && !usable(i)) i--;
   const memo = i > 0 ? restartChain.get(samples[i]) : undefined;
-  let last = memo?.lastRestart;
+  let last = memo?.lastRestart?.deref();
   const since = memo?.since ?? samples[0].t;
   for (let j = i + 1; j < n; j++) {
     if (isRestart(samples[j - 1], samples[j])) last = samples[j];
-    restartChain.set(samples[j], { prev: samples[j - 1], lastRestart: last, since });
+    restartChain.set(samples[j], { prev: new WeakRef(samples[j - 1]), lastRestart: last && new WeakRef(last), since });
   }
   if (last === undefined) return 0;
   // The restart sample may lie before this slice: then the whole slice is one lifetime.

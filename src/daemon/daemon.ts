@@ -46,7 +46,6 @@ export class Daemon {
         log: this.log.child({ component: 'http' }),
         source: { health: () => this.health(), metrics: () => this.metrics() },
       });
-      this.log.info('http listening', { url: this.http.url });
     }
     this.log.info('leakwatch started', { services: this.config.services.length, database: this.config.database });
   }

@@ -6,6 +6,7 @@
  * Secrets never reach the output: see redact().
  */
 import { fstatSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -28,6 +29,11 @@ export interface LoggerOptions {
   journal?: boolean;
   /** Clock for the time field; tests pin it. */
   now?: () => number;
+  /**
+   * Known secret values (config tokens, webhook URLs, header values), masked wherever they appear
+   * in a line. Read on every write, so a Set the daemon refills on reload stays current.
+   */
+  secrets?: ReadonlySet<string> | readonly string[];
 }
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -47,7 +53,7 @@ export function createLogger(opts: LoggerOptions): Logger {
         : journal
           ? `<${PRIORITY[level]}>${formatText(null, level, msg, fields)}`
           : formatText(now(), level, msg, fields);
-    stream.write(line + '\n');
+    stream.write((opts.secrets ? maskSecrets(line, opts.secrets) : line) + '\n');
   };
   return bind(write, {});
 }
@@ -88,7 +94,9 @@ export function formatText(time: number | null, level: LogLevel, msg: string, fi
   if (time !== null) parts.push(`time=${new Date(time).toISOString()}`);
   // Under the journal the priority prefix carries the level; keep it for grep anyway.
   parts.push(`level=${level}`, `msg=${logfmtValue(redactString(msg))}`);
-  for (const [k, v] of Object.entries(redactFields(fields))) parts.push(`${logfmtKey(k)}=${logfmtValue(v)}`);
+  for (const [k, v] of Object.entries(redactFields(fields))) {
+    if (v !== undefined) parts.push(`${logfmtKey(k)}=${logfmtValue(v)}`);
+  }
   return parts.join(' ');
 }
 
@@ -109,7 +117,7 @@ function logfmtValue(v: unknown): string {
 
 // ---------- redaction (pure) ----------
 
-const SECRET_KEY = /(token|password|passwd|secret|webhook_?url|authorization|api_?key|cookie|credential|^pass$|^auth$)/i;
+const SECRET_KEY = /(token|password|passwd|secret|webhook[_-]?url|authorization|api[_-]?key|cookie|credential|^pass$|^auth$)/i;
 const REDACTED = '[redacted]';
 
 /** Replaces values of secret-named keys, URL credentials and bearer tokens, at any depth. */
@@ -138,6 +146,45 @@ export function redactString(s: string): string {
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]+/g, `$1 ${REDACTED}`)
     .replace(/(hooks\.slack\.com\/services\/)[A-Za-z0-9/_\-]+/g, `$1${REDACTED}`)
     .replace(/([?&](?:token|access_token|api_key|apikey|key|sig|signature)=)[^&\s"]+/gi, `$1${REDACTED}`);
+}
+
+/** Masks raw and URL-encoded occurrences; values under 4 characters would mask ordinary text. */
+export function maskSecrets(line: string, secrets: Iterable<string>): string {
+  let out = line;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
+      if (out.includes(form)) out = out.split(form).join(REDACTED);
+    }
+  }
+  return out;
+}
+
+/** Every secret value a config holds, for `createLogger({ secrets })`; refill the Set on reload. */
+export function configSecrets(config: Config, into: Set<string> = new Set()): Set<string> {
+  into.clear();
+  const urlPassword = (raw: string | undefined) => {
+    try {
+      const pw = raw ? new URL(raw).password : '';
+      if (pw) into.add(decodeURIComponent(pw));
+    } catch {
+      // not a URL: nothing to take from it
+    }
+  };
+  if (config.http?.token) into.add(config.http.token);
+  for (const c of Object.values(config.channels)) {
+    if (c.type === 'slack') into.add(c.webhookUrl);
+    else urlPassword(c.smtp);
+  }
+  for (const s of config.services) {
+    for (const v of Object.values(s.headers)) {
+      into.add(v);
+      const credential = /^\S+\s+(\S+)$/.exec(v); // "Bearer xyz" -> also "xyz"
+      if (credential) into.add(credential[1]);
+    }
+    for (const u of [s.pprof, s.expvar, s.metrics]) urlPassword(u);
+  }
+  return into;
 }
 
 // ---------- rate limiting ----------

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGoroutineCount } from '../../src/collect/goroutine-text.js';
 import { fetchBody } from '../../src/collect/http.js';
 import { parsePrometheus } from '../../src/collect/prometheus.js';
-import { START_TOLERANCE_MS } from '../../src/collect/restart.js';
+import { START_TOLERANCE_MS } from '../../src/model/restart.js';
 import { captureProfiles, scrapeService } from '../../src/collect/scrape.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
 import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';

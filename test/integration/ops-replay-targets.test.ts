@@ -2,12 +2,15 @@
  * The footprint bench's replay targets must look like a real Go service to the daemon: same bytes,
  * same status codes and content types as net/http/pprof, and `go tool pprof` must read them.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FIXTURE_DIR, startReplayTargets, type ReplayTargets } from '../../src/bench/replay-targets.js';
 import { scrapeService } from '../../src/collect/index.js';
-import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';
+import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
 
 const fixture = (name: string) => readFileSync(join(DEFAULT_FIXTURE_DIR, name));
 let replay: ReplayTargets;
@@ -85,8 +88,12 @@ describe.skipIf(!goAvailable())('replay targets vs the real tools', () => {
     await real?.stop();
   });
 
-  it('go tool pprof reads the served heap profile and prints the recorded top', () => {
-    const out = goPprof(['-top', `${replay.targets[0].pprof}/heap`]);
+  it('go tool pprof reads the served heap profile and prints the recorded top', async () => {
+    // Asynchronous on purpose: the targets live in this process, so a sync exec would deadlock.
+    const { stdout: out } = await promisify(execFile)('go', ['tool', 'pprof', '-top', `${replay.targets[0].pprof}/heap`], {
+      env: { ...process.env, PPROF_TMPDIR: join(tmpdir(), 'leakwatch-pprof') },
+      timeout: 30_000,
+    });
     const noTime = (s: string) => s.split('\n').filter((l) => !l.startsWith('Time:')).join('\n').trim();
     expect(noTime(out)).toBe(noTime(fixture('expected_top_new.txt').toString()));
   });

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, rateLimited, resetRateLimit, type LoggerOptions } from '../../src/daemon/log.js';
+import { parseConfig } from '../../src/config/load.js';
+import { configSecrets, createLogger, rateLimited, resetRateLimit, type LoggerOptions } from '../../src/daemon/log.js';
 
 function capture(opts: Partial<LoggerOptions> = {}) {
   const stream = new PassThrough();
@@ -13,7 +14,7 @@ function capture(opts: Partial<LoggerOptions> = {}) {
 describe('logger: text format', () => {
   it('writes one logfmt line per event with time, level, quoted msg and fields', () => {
     const { log, lines } = capture();
-    log.info('scrape ok', { service: 'checkout', ms: 12, note: 'two words' });
+    log.info('scrape ok', { service: 'checkout', ms: 12, note: 'two words', absent: undefined });
     expect(lines()).toEqual(['time=2026-01-02T03:04:05.000Z level=info msg="scrape ok" service=checkout ms=12 note="two words"']);
   });
 
@@ -70,6 +71,7 @@ describe('logger: secrets are never written', () => {
     { desc: 'URL credentials in the message', msg: 'connect smtp://bob:pw-in-msg@mail:25 failed', fields: {}, secret: 'pw-in-msg' },
     { desc: 'bearer token inside an error', msg: 'x', fields: { err: new Error('401 for Bearer abc.def.ghi') }, secret: 'abc.def.ghi' },
     { desc: 'Slack webhook path', msg: 'post to https://hooks.slack.com/services/T000/B000/XXXXsecret failed', fields: {}, secret: 'XXXXsecret' },
+    { desc: 'API key header', msg: 'x', fields: { headers: { 'X-Api-Key': 'k-998877' } }, secret: 'k-998877' },
     { desc: 'token query parameter', msg: 'x', fields: { url: 'http://h/debug/vars?token=qparam1' }, secret: 'qparam1' },
   ];
   for (const format of ['text', 'json'] as const) {
@@ -83,6 +85,40 @@ describe('logger: secrets are never written', () => {
       });
     }
   }
+
+  it('masks known secret values wherever they appear, raw or URL-encoded, and follows updates', () => {
+    const secrets = new Set(['X-custom-9f8e7d']);
+    const { log, lines } = capture({ secrets });
+    log.error('target said: unknown key X-custom-9f8e7d', { url: 'http://h/?k=X-custom-9f8e7d' });
+    secrets.add('p@ss word/2');
+    log.error('connect failed', { dsn: 'smtp://u:p%40ss%20word%2F2@h', raw: 'p@ss word/2' });
+    const out = lines().join('\n');
+    expect(out).not.toContain('9f8e7d');
+    expect(out).not.toContain('word');
+    expect(out.match(/\[redacted\]/g)!.length).toBe(4);
+  });
+
+  it('collects every secret a config holds', () => {
+    const config = parseConfig(
+      `http: { listen: "0.0.0.0:9470", token: "\${TOK}" }
+channels:
+  s: { type: slack, webhookUrl: "https://hooks.example.com/T1/B2/\${HOOK}" }
+  m: { type: email, smtp: "smtp://user:\${SMTP_PASS}@mail.example.com:587", from: a@example.com, to: [b@example.com] }
+services:
+  - name: checkout
+    pprof: http://svc:pw-in-url@127.0.0.1:6060/debug/pprof
+    headers: { Authorization: "Bearer \${CHECKOUT_TOKEN}" }
+`,
+      { path: '/tmp/leakwatch.yaml', env: { TOK: 'tok-1111', HOOK: 'hook-2222', SMTP_PASS: 'p@ss-3333', CHECKOUT_TOKEN: 'ck-4444' } },
+    );
+    const secrets = configSecrets(config);
+    expect([...secrets].sort()).toEqual(
+      ['Bearer ck-4444', 'ck-4444', 'https://hooks.example.com/T1/B2/hook-2222', 'p@ss-3333', 'pw-in-url', 'tok-1111'].sort(),
+    );
+    const { log, lines } = capture({ secrets });
+    log.error('upstream echoed ck-4444 and tok-1111', {});
+    expect(lines()[0]).not.toMatch(/4444|1111/);
+  });
 
   it('keeps the non-secret parts of a URL so the line stays useful', () => {
     const { log, lines } = capture();

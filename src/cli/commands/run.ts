@@ -1,13 +1,15 @@
 /** `leakwatch run`: the daemon in the foreground. */
 import { configFrom, parse } from '../args.js';
-import { createLogger } from '../../daemon/log.js';
+import { configSecrets, createLogger } from '../../daemon/log.js';
 import { Daemon } from '../../daemon/daemon.js';
 import type { Config } from '../../config/schema.js';
 
 export default async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {});
   let config = configFrom(values);
-  const log = createLogger({ level: config.log.level, format: config.log.format });
+  // Every secret value of the config is masked wherever it would appear in a log line.
+  const secrets = configSecrets(config);
+  const log = createLogger({ level: config.log.level, format: config.log.format, secrets });
   const daemon = new Daemon(config, log);
   await daemon.start();
   return new Promise<number>((resolve) => {
@@ -32,6 +34,7 @@ export default async function run(argv: string[]): Promise<number> {
         return;
       }
       config = next;
+      configSecrets(next, secrets);
       daemon.reload(config).catch((err) => log.error('reload failed', { error: (err as Error).message }));
     });
   });

@@ -1,0 +1,216 @@
+/**
+ * Footprint bench: the real daemon (`node dist/cli/main.js run`) watching 200 replay targets on a
+ * one-second schedule for N minutes (FOOTPRINT_MINUTES, default 3; FOOTPRINT_TARGETS, default 200).
+ * Samples the daemon's /proc every second and prints CPU % of one core, peak RSS, the RSS slope
+ * (a watchdog must not leak itself), scrape lag p50/p99 and missed scrapes as the targets saw them.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/footprint.js
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spreadOffset } from '../daemon/scheduler.js';
+import {
+  floorSlope, leastSquaresSlope, parseProcStat, parseProcStatus, percentile, scrapeTiming, sumMetric,
+} from './footprint-stats.js';
+import { startReplayTargets, type ReplayTarget } from './replay-targets.js';
+
+const minutes = Number(process.env.FOOTPRINT_MINUTES ?? '3');
+const count = Number(process.env.FOOTPRINT_TARGETS ?? '200');
+const profileSchedule = process.env.FOOTPRINT_PROFILE_SCHEDULE ?? '0 * * * * *';
+/** The trend window: the daemon's per-service memory grows until it is full, so it is kept short. */
+const windowSeconds = Number(process.env.FOOTPRINT_WINDOW_SECONDS ?? '60');
+const cli = process.env.FOOTPRINT_CLI ?? resolve(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+/**
+ * Start-up (loading, first connections) and the first trend window (in-memory windows filling)
+ * are not steady state: leave them out of CPU, lag and the RSS slope.
+ */
+const SETTLE_MS = 15_000 + windowSeconds * 1_000;
+const PERIOD_MS = 1_000;
+
+interface ProcSample {
+  t: number;
+  cpuTicks: number;
+  rss: number;
+  hwm: number;
+}
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', () => ok()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((ok) => srv.close(() => ok()));
+  return port;
+}
+
+function configYaml(dir: string, port: number, targets: ReplayTarget[]): string {
+  const services = targets
+    .map((t) => `  - name: ${t.name}\n    pprof: ${t.pprof}\n    expvar: ${t.expvar}`)
+    .join('\n');
+  return `database: ${join(dir, 'leakwatch.db')}
+http:
+  listen: 127.0.0.1:${port}
+log:
+  level: warn
+defaults:
+  schedule: "* * * * * *"
+  profileSchedule: "${profileSchedule}"
+  timeout: 2s
+  window: ${windowSeconds}s
+  warmup: 0s
+services:
+${services}
+`;
+}
+
+function sampleProc(pid: number): ProcSample | null {
+  try {
+    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const status = parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { t: Date.now(), cpuTicks: stat.cpuTicks, ...status };
+  } catch {
+    return null; // the process is gone
+  }
+}
+
+async function waitHealthy(url: string, exited: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (exited()) throw new Error('daemon exited during start-up');
+    try {
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) })).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`daemon not healthy within ${timeoutMs} ms`);
+}
+
+const mb = (b: number) => (b / 1e6).toFixed(1);
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'leakwatch-footprint-'));
+  const replay = await startReplayTargets({ count });
+  const port = await freePort();
+  const configPath = join(dir, 'leakwatch.yaml');
+  writeFileSync(configPath, configYaml(dir, port, replay.targets));
+  const url = `http://127.0.0.1:${port}`;
+
+  const daemon = spawn(process.execPath, [cli, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  let logLines = 0;
+  const keep = (d: Buffer) => {
+    for (const line of d.toString().split('\n').filter(Boolean)) {
+      logLines++;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    }
+  };
+  daemon.stdout.on('data', keep);
+  daemon.stderr.on('data', keep);
+  let exitCode: number | null = null;
+  const exited = new Promise<void>((ok) => daemon.once('exit', (code, signal) => ((exitCode = code ?? (signal ? 128 : 1)), ok())));
+
+  const samples: ProcSample[] = [];
+  /** V8 heap in use, from the daemon's own /metrics (process_heap_bytes), every 5 s. */
+  const heap: { t: number; bytes: number }[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+  let heapTicker: NodeJS.Timeout | undefined;
+  try {
+    const startedAt = Date.now();
+    await waitHealthy(url, () => exitCode !== null, 30_000);
+    console.log(`footprint: ${count} targets, 1 s schedule, ${windowSeconds} s window, ${minutes} min, daemon pid ${daemon.pid} (healthy after ${Date.now() - startedAt} ms)`);
+    ticker = setInterval(() => {
+      const s = sampleProc(daemon.pid!);
+      if (s) samples.push(s);
+    }, 1_000);
+    heapTicker = setInterval(() => {
+      fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })
+        .then((r) => r.text())
+        .then((text) => heap.push({ t: Date.now(), bytes: sumMetric(text, 'process_heap_bytes') }))
+        .catch(() => undefined); // a missed reading is fine
+    }, 5_000);
+    const runMs = minutes * 60_000;
+    await Promise.race([new Promise((r) => setTimeout(r, runMs)), exited]);
+    if (exitCode !== null) throw new Error(`daemon exited early with ${exitCode}`);
+    const endAt = Date.now();
+    clearInterval(ticker);
+    clearInterval(heapTicker);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+
+    const from = startedAt + SETTLE_MS;
+    const steady = samples.filter((s) => s.t >= from);
+    const first = steady[0];
+    const last = steady[steady.length - 1];
+    const cpuPct = first && last && last.t > first.t ? ((last.cpuTicks - first.cpuTicks) / clockTicks() / ((last.t - first.t) / 1000)) * 100 : NaN;
+    const peak = Math.max(...samples.map((s) => s.hwm), 0);
+    const slopeMbPerHour = leastSquaresSlope(steady.map((s) => ({ x: s.t / 3_600_000, y: s.rss / 1e6 })));
+    const heapFloorMbPerHour = floorSlope(
+      heap.filter((h) => h.t >= from).map((h) => ({ x: h.t / 3_600_000, y: h.bytes / 1e6 })),
+      30 / 3_600,
+    );
+    const timing = scrapeTiming(
+      replay.targets.map((t) => ({
+        phaseMs: spreadOffset(`${t.name}/scrape`, PERIOD_MS),
+        arrivals: t.hits.filter((h) => h.path === '/debug/pprof/heap?debug=1').map((h) => h.at),
+      })),
+      { from, to: endAt - PERIOD_MS },
+      PERIOD_MS,
+    );
+    const result = {
+      targets: count,
+      minutes,
+      windowSeconds,
+      cpuPercentOfOneCore: Number(cpuPct.toFixed(1)),
+      peakRssBytes: peak,
+      endRssBytes: last?.rss ?? NaN,
+      rssSlopeMBPerHour: Number(slopeMbPerHour.toFixed(2)),
+      heapFloorSlopeMBPerHour: Number(heapFloorMbPerHour.toFixed(2)),
+      scrapeLagP50Ms: percentile(timing.lagsMs, 50),
+      scrapeLagP99Ms: percentile(timing.lagsMs, 99),
+      scrapesExpected: timing.expected,
+      scrapesMissed: timing.missed,
+      daemonScrapesTotal: sumMetric(metrics, 'leakwatch_scrapes_total'),
+      daemonScrapeFailuresTotal: sumMetric(metrics, 'leakwatch_scrape_failures_total'),
+      databaseBytes: ['leakwatch.db', 'leakwatch.db-wal'].map((f) => join(dir, f)).filter((f) => existsSync(f)).reduce((n, f) => n + statSync(f).size, 0),
+      logLines,
+    };
+    console.log(`cpu:            ${result.cpuPercentOfOneCore}% of one core (steady state: after the first ${SETTLE_MS / 1000} s)`);
+    console.log(`rss:            peak ${mb(peak)} MB, end ${mb(result.endRssBytes)} MB, slope ${result.rssSlopeMBPerHour} MB/h over the last ${steady.length} s`);
+    console.log(`v8 heap:        floor slope ${result.heapFloorSlopeMBPerHour} MB/h (minimum per 30 s of process_heap_bytes)`);
+    console.log(`scrape lag:     p50 ${result.scrapeLagP50Ms} ms, p99 ${result.scrapeLagP99Ms} ms (arrival at the target vs due time)`);
+    console.log(`missed scrapes: ${result.scrapesMissed} of ${result.scrapesExpected} (${((100 * result.scrapesMissed) / Math.max(1, result.scrapesExpected)).toFixed(2)}%)`);
+    console.log(`daemon says:    ${result.daemonScrapesTotal} scrapes, ${result.daemonScrapeFailuresTotal} failures; database ${mb(result.databaseBytes)} MB; ${logLines} log lines`);
+    console.log(`result ${JSON.stringify(result)}`);
+    return 0;
+  } catch (err) {
+    console.error(`footprint: ${(err as Error).message}`);
+    if (tail.length > 0) console.error(`last daemon output:\n${tail.join('\n')}`);
+    return 1;
+  } finally {
+    if (ticker) clearInterval(ticker);
+    if (heapTicker) clearInterval(heapTicker);
+    if (exitCode === null) {
+      daemon.kill('SIGTERM');
+      const killer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await replay.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
