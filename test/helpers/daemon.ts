@@ -30,6 +30,18 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Like cli(), without blocking this process's event loop (for servers running in the test). */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((ok) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => ok({ code, stdout, stderr }));
+  });
+}
+
 export interface RunningDaemon {
   proc: ChildProcess;
   /** Everything the daemon logged so far. */
