@@ -85,7 +85,7 @@ ${service('checkout')}
       expect(incidents).toHaveLength(1);
       expect(incidents[0]!.resolvedAt).toBeNull();
       expect(incidents[0]!.deliveries).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
-      expect(JSON.stringify(slack.received[0]!.body)).toContain('main.(*sessionStore).remember');
+      expect(JSON.stringify(slack.received[0]!.body)).toContain(`incident #${incidents[0]!.id}`);
       await new Promise((r) => setTimeout(r, 4000));
       expect(slack.received).toHaveLength(1);
       expect(second.logs()).not.toMatch(/incident opened/);
