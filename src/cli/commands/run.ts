@@ -10,6 +10,8 @@ export default async function run(argv: string[]): Promise<number> {
   // Every secret value of the config is masked wherever it would appear in a log line.
   const secrets = configSecrets(config);
   const log = createLogger({ level: config.log.level, format: config.log.format, secrets });
+  // One service's bad data must never take the daemon down: a stray rejection is logged, not fatal.
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String((reason as Error)?.stack ?? reason) }));
   const daemon = new Daemon(config, log);
   await daemon.start();
   return new Promise<number>((resolve) => {
