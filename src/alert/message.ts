@@ -4,6 +4,7 @@
  */
 import type { Incident, Metric } from '../model/incident.js';
 import type { AlertEvent, AlertKind } from './types.js';
+import { formatBytes } from '../config/units.js';
 
 export interface Fact {
   label: string;
@@ -59,21 +60,8 @@ export const MAX_GROWTH_LINES = 10;
 export const MAX_STACKS = 5;
 export const MAX_STACK_FRAMES = 12;
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-
-/** Decimal units (the config's KB/MB/GB are 1000-based too), three significant digits. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const sign = n < 0 ? '-' : '';
-  let v = Math.abs(n);
-  let u = 0;
-  while (v >= 999.5 && u < BYTE_UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  const digits = u === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
-  return `${sign}${v.toFixed(digits).replace(/\.0+$|(\.\d*?)0+$/, '$1')} ${BYTE_UNITS[u]}`;
-}
+/** Decimal units, like the config's KB/MB/GB: one formatter for every message leakwatch writes. */
+export { formatBytes };
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
