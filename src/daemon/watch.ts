@@ -3,7 +3,7 @@
  * pure detector; the daemon owns one per configured service.
  */
 import type { ServiceConfig } from '../config/schema.js';
-import type { Logger } from './log.js';
+import { rateLimited, resetRateLimit, type Logger } from './log.js';
 import type { Incident, Metric } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
@@ -29,6 +29,9 @@ export interface WatchDeps {
 }
 
 export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
+
+/** A dead target logs its failure at most once a minute, with a count of what was suppressed. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export class ServiceWatch {
   /** Samples of the current window, oldest first (the detector's input, kept in memory). */
@@ -79,9 +82,10 @@ export class ServiceWatch {
     this.counters.lastDurationMs = r.durationMs;
     for (const f of r.failures) this.counters.failures[f.code] = (this.counters.failures[f.code] ?? 0) + 1;
     if (!r.ok || !r.sample) {
-      this.deps.log.warn('scrape failed', { service: this.svc.name, reason: r.failures.map((f) => f.reason).join('; ') });
+      rateLimited(this.deps.log, 'scrape', FAILURE_LOG_INTERVAL_MS).warn('scrape failed', { reason: r.failures.map((f) => f.reason).join('; ') });
       return;
     }
+    if (r.failures.length === 0) resetRateLimit(this.deps.log, 'scrape');
     this.counters.lastSampleAt = r.sample.t;
     this.window.push(r.sample);
     const cutoff = r.sample.t - this.svc.window;
@@ -103,7 +107,9 @@ export class ServiceWatch {
       failures,
       profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.profile.timeNanos })),
     });
-    if (failures.length) this.deps.log.warn('profile capture failed', { service: this.svc.name, reason: failures.map((f) => f.reason).join('; ') });
+    if (failures.length) {
+      rateLimited(this.deps.log, 'profiles', FAILURE_LOG_INTERVAL_MS).warn('profile capture failed', { reason: failures.map((f) => f.reason).join('; ') });
+    }
     return new Map(profiles.map((p, i) => [p.kind, profileIds[i]!]));
   }
 

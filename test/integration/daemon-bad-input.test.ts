@@ -61,6 +61,7 @@ describe('daemon with broken targets', () => {
   let dir: string;
   let configPath: string;
   let exitCode: number | null;
+  let logs = '';
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -96,6 +97,7 @@ ${services.join('\n')}
     await daemon.waitForLog(/leakwatch started/);
     await sleep(6_500);
     exitCode = await daemon.stop();
+    logs = daemon.logs();
   }, 60_000);
 
   afterAll(async () => {
@@ -135,6 +137,12 @@ ${services.join('\n')}
     } finally {
       store.close();
     }
+  });
+
+  it('logs a dead target once per minute, not once per scrape', () => {
+    const lines = logs.split('\n').filter((l) => l.includes('scrape failed') && l.includes('service=down'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/refused/i);
   });
 
   it('shows unreachable services and why in status', () => {
