@@ -26,15 +26,13 @@ export interface RawMapping {
   buildId: number;
   hasFunctions: boolean;
 }
-export interface RawLine {
-  functionId: number;
-  line: number;
-}
 export interface RawLocation {
   id: number;
   mappingId: number;
   address: number;
-  lines: RawLine[];
+  /** This location's lines are lines[firstLine .. firstLine + lineCount) of RawProfile.lines. */
+  firstLine: number;
+  lineCount: number;
   isFolded: boolean;
 }
 export interface RawFunction {
@@ -53,6 +51,8 @@ export interface RawProfile {
   reader: Reader;
   mappings: RawMapping[];
   locations: RawLocation[];
+  /** Every location's lines, flat: (function_id, line) pairs, so pass one allocates no Line objects. */
+  lines: Float64Array;
   functions: RawFunction[];
   strings: string[];
   dropFrames: number;
@@ -227,22 +227,24 @@ function mapping(r: Reader, wt: number): RawMapping {
   return m;
 }
 
-function line(r: Reader, wt: number): RawLine {
+function line(r: Reader, wt: number, out: NumBuffer): void {
   const end = openLen(r, wt, 'location.line');
-  const l: RawLine = { functionId: 0, line: 0 };
+  let functionId = 0;
+  let ln = 0;
   while (r.pos < end) {
     const t = tag(r);
-    if (t >>> 3 === 1) l.functionId = scalar(r, t & 7, false, 'line.function_id');
-    else if (t >>> 3 === 2) l.line = scalar(r, t & 7, true, 'line.line');
+    if (t >>> 3 === 1) functionId = scalar(r, t & 7, false, 'line.function_id');
+    else if (t >>> 3 === 2) ln = scalar(r, t & 7, true, 'line.line');
     else skip(r, t);
   }
   closeLen(r, end, 'location.line');
-  return l;
+  out.push(functionId);
+  out.push(ln);
 }
 
-function location(r: Reader, wt: number): RawLocation {
+function location(r: Reader, wt: number, lines: NumBuffer): RawLocation {
   const end = openLen(r, wt, 'location');
-  const l: RawLocation = { id: 0, mappingId: 0, address: 0, lines: [], isFolded: false };
+  const l: RawLocation = { id: 0, mappingId: 0, address: 0, firstLine: lines.length / 2, lineCount: 0, isFolded: false };
   while (r.pos < end) {
     const t = tag(r);
     const wt2 = t & 7;
@@ -250,7 +252,10 @@ function location(r: Reader, wt: number): RawLocation {
       case 1: l.id = scalar(r, wt2, false, 'location.id'); break;
       case 2: l.mappingId = scalar(r, wt2, false, 'location.mapping_id'); break;
       case 3: l.address = scalar(r, wt2, false, 'location.address'); break;
-      case 4: l.lines.push(line(r, wt2)); break;
+      case 4:
+        line(r, wt2, lines);
+        l.lineCount++;
+        break;
       case 5: l.isFolded = scalar(r, wt2, false, 'location.is_folded') !== 0; break;
       default: skip(r, t);
     }
@@ -282,8 +287,11 @@ function func(r: Reader, wt: number): RawFunction {
 export function readRawProfile(data: Uint8Array): RawProfile {
   const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   const spans = new NumBuffer();
-  const p: Omit<RawProfile, 'sampleSpans' | 'sampleCount' | 'reader'> = {
-    sampleTypes: [], mappings: [], locations: [], functions: [], strings: [],
+  const lines = new NumBuffer();
+  // One literal with every field, so each decode's RawProfile has the same shape (no deopts).
+  const p: RawProfile = {
+    sampleTypes: [], sampleSpans: spans.data, sampleCount: 0, reader: r,
+    mappings: [], locations: [], lines: lines.data, functions: [], strings: [],
     dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
     periodType: null, period: 0, comments: [], defaultSampleType: 0,
   };
@@ -300,7 +308,7 @@ export function readRawProfile(data: Uint8Array): RawProfile {
         break;
       }
       case 3: p.mappings.push(mapping(r, wt)); break;
-      case 4: p.locations.push(location(r, wt)); break;
+      case 4: p.locations.push(location(r, wt, lines)); break;
       case 5: p.functions.push(func(r, wt)); break;
       case 6: p.strings.push(string(r, wt)); break;
       case 7: p.dropFrames = scalar(r, wt, true, 'drop_frames'); break;
@@ -320,5 +328,8 @@ export function readRawProfile(data: Uint8Array): RawProfile {
       default: skip(r, t);
     }
   }
-  return { ...p, sampleSpans: spans.data, sampleCount: spans.length / 2, reader: r };
+  p.sampleSpans = spans.data;
+  p.lines = lines.data;
+  p.sampleCount = spans.length / 2;
+  return p;
 }

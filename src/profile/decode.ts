@@ -20,6 +20,10 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
 
+/**
+ * Samples with the same stack share one `locations` array and samples with the same labels one
+ * frozen `labels` array (decode-samples.ts): treat both as read-only, as every consumer does.
+ */
 export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profile {
   const raw = ungzipCapped(data, opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED);
   if (raw.length === 0) throw new Error('parsing profile: empty input');
@@ -111,11 +115,13 @@ function resolveProfile(p: RawProfile): Profile {
   const functionIndex = indexById(functions, 'function');
 
   const locations: Location[] = p.locations.map((l) => {
-    const lines: Line[] = l.lines.map((ln) => {
-      const fn = lookup(functionIndex, ln.functionId);
-      if (!fn) malformed(`location ${l.id} has a line with unknown function id ${ln.functionId}`);
-      return { function: fn, line: ln.line };
-    });
+    const lines = new Array<Line>(l.lineCount);
+    for (let k = 0; k < l.lineCount; k++) {
+      const functionId = p.lines[2 * (l.firstLine + k)];
+      const fn = lookup(functionIndex, functionId);
+      if (!fn) malformed(`location ${l.id} has a line with unknown function id ${functionId}`);
+      lines[k] = { function: fn, line: p.lines[2 * (l.firstLine + k) + 1] };
+    }
     // Like pprof, an unknown mapping id leaves the location unmapped rather than failing.
     const mapping = l.mappingId === 0 ? null : lookup(mappingIndex, l.mappingId) ?? null;
     return { id: l.id, mapping, address: l.address, lines, isFolded: l.isFolded };

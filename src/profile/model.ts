@@ -48,7 +48,11 @@ export interface Label {
 }
 
 export interface ProfileSample {
-  /** Leaf first, as in profile.proto. */
+  /**
+   * Leaf first, as in profile.proto. The decoder shares one array between samples with the same
+   * stack (and one frozen `labels` array between samples with the same labels): treat both as
+   * read-only.
+   */
   locations: Location[];
   /** One value per sample type. */
   values: number[];
