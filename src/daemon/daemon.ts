@@ -12,6 +12,8 @@ import { createChannels } from '../alert/registry.js';
 import { Outbox } from '../alert/outbox.js';
 import { startHttpServer, type Health, type RunningHttpServer } from '../web/server.js';
 import type { MetricsSnapshot } from '../web/metrics.js';
+import { webRoutes } from '../web/dashboard.js';
+import { OutboxStore } from '../store/outbox.js';
 import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
 import type { Metric } from '../model/incident.js';
@@ -45,6 +47,13 @@ export class Daemon {
         token: this.config.http.token,
         log: this.log.child({ component: 'http' }),
         source: { health: () => this.health(), metrics: () => this.metrics() },
+        routes: webRoutes({
+          store: this.store,
+          incidents: this.incidents,
+          outbox: new OutboxStore(this.store.db),
+          config: () => this.config,
+          live: (name) => this.watches.get(name),
+        }),
       });
     }
     this.log.info('leakwatch started', { services: this.config.services.length, database: this.config.database });
@@ -97,7 +106,8 @@ export class Daemon {
     const store = this.store!;
     const scheduler = new Scheduler((job, err) => this.log.error('job failed', { job, error: (err as Error).message }));
     const watches = new Map<string, ServiceWatch>();
-    const publicUrl = this.config.http?.publicUrl;
+    // Links in alerts: the configured public URL, else the address the listener is bound to.
+    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
     for (const svc of this.config.services) {
       const w = new ServiceWatch(svc, {
         store,
@@ -105,7 +115,10 @@ export class Daemon {
         alerts: this.outbox!,
         log: this.log.child({ service: svc.name }),
         host: this.host,
-        dashboardUrl: publicUrl ? (inc) => `${publicUrl.replace(/\/$/, '')}/incidents/${inc.id}` : undefined,
+        dashboardUrl: (inc) => {
+          const base = dashboard();
+          return base ? `${base}/incidents/${inc.id}` : undefined;
+        },
       });
       const before = previous.get(svc.name);
       if (before) w.adoptWindow(before);

@@ -1,0 +1,201 @@
+/**
+ * The read-only JSON API. Every answer has the shape of the matching CLI `--json` output, built by
+ * the same functions (serviceStatus, incidentView, explain), so scripts can move between the two.
+ */
+import type { Config, ServiceConfig } from '../config/schema.js';
+import type { Store } from '../store/index.js';
+import type { IncidentStore } from '../store/incidents.js';
+import type { OutboxStore } from '../store/outbox.js';
+import { METRICS, type Incident, type Metric } from '../model/incident.js';
+import type { Trend } from '../analyze/trend.js';
+import type { Sample } from '../model/sample.js';
+import { serviceStatus, type ServiceStatus } from '../cli/commands/status.js';
+import { incidentView } from '../cli/commands/incidents.js';
+import { explain, type Explanation } from '../analyze/explain.js';
+import { formatTrace } from '../analyze/trace.js';
+import { decodeProfile } from '../profile/decode.js';
+import { sampleTotals } from '../profile/totals.js';
+import type { Reply, Route } from './server.js';
+
+export interface WebDeps {
+  store: Store;
+  incidents: IncidentStore;
+  outbox: OutboxStore;
+  /** A function: the daemon's config changes on SIGHUP. */
+  config: () => Config;
+  /** Clock, for tests; Date.now by default. */
+  now?: () => number;
+  /**
+   * The running daemon's own verdict per service (its ServiceWatch). With it the overview and
+   * /api/status reuse the fits the daemon already made instead of reloading and refitting every
+   * window on each request (seconds of blocked event loop at 200 services).
+   */
+  live?: (service: string) => LiveVerdict | undefined;
+}
+
+export interface LiveVerdict {
+  readonly state: ServiceStatus['state'];
+  readonly trends: Partial<Record<Metric, Trend>>;
+}
+
+export function jsonReply(status: number, body: unknown): Reply {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body, null, 2) + '\n' };
+}
+
+const notFound = (error: string) => jsonReply(404, { error });
+
+export function statusOf(deps: WebDeps): { services: ServiceStatus[] } {
+  const now = deps.now?.() ?? Date.now();
+  return {
+    services: deps.config().services.map((s) => {
+      const live = deps.live?.(s.name);
+      // A watch that has not judged yet (just started or reloaded) has no trends: fit from the store.
+      return live && Object.keys(live.trends).length > 0 ? liveStatus(deps, s, live) : serviceStatus(deps.store, deps.incidents, s, now);
+    }),
+  };
+}
+
+/** serviceStatus's answer, with the state and trends the daemon already computed. */
+function liveStatus(deps: WebDeps, svc: ServiceConfig, live: LiveVerdict): ServiceStatus {
+  const { store } = deps;
+  const last = store.lastScrape(svc.name);
+  const latest = store.latestSample(svc.name);
+  const open = deps.incidents.listOpen(svc.name).length;
+  const trends: ServiceStatus['trends'] = {};
+  for (const m of METRICS) {
+    const t = live.trends[m];
+    if (t) trends[m] = { slopePerHour: t.slopePerHour, lowerPerHour: t.lowerPerHour, confidence: t.confidence, timeToLimitHours: t.timeToLimitHours };
+  }
+  return {
+    name: svc.name,
+    state: (last && !last.ok) || live.state === 'unreachable' ? 'unreachable' : open > 0 ? 'leaking' : live.state,
+    lastScrapeAt: last ? new Date(last.at).toISOString() : null,
+    lastScrapeOk: last ? last.ok : null,
+    ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
+    samples: store.sampleCount(svc.name),
+    latest: latest
+      ? { heapAlloc: latest.heapAlloc, heapInuse: latest.heapInuse, sys: latest.sys, rss: latest.rss, goroutines: latest.goroutines }
+      : {},
+    trends,
+    openIncidents: open,
+  };
+}
+
+export function configuredService(deps: WebDeps, name: string): ServiceConfig | undefined {
+  return deps.config().services.find((s) => s.name === name);
+}
+
+/** Configured now, or with stored history (a service removed from the config keeps its data). */
+export function knownService(deps: WebDeps, name: string): boolean {
+  return configuredService(deps, name) !== undefined || deps.store.serviceId(name) !== undefined;
+}
+
+/** Incident ids are positive integers; anything else is simply not found. */
+export function incidentById(deps: WebDeps, id: string): Incident | undefined {
+  return /^[1-9]\d{0,15}$/.test(id) ? deps.incidents.get(Number(id)) : undefined;
+}
+
+/** The `from`/`to` query values: ISO time, Unix ms or relative (`-2h`). */
+export function parseQueryTime(text: string, now: number): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const rel = /^-(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
+  if (rel) return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** Samples answered at most per request: a month at 15 s is 170k rows; ask for a narrower range. */
+export const MAX_SAMPLES = 50_000;
+
+/** Per store (profile ids are per database): the last decoded profile's inuse_space total. */
+const profileTotals = new WeakMap<Store, { id: number; total: number | undefined }>();
+
+/** inuse_space total of the newest stored heap profile (what the heap profile shows); decoded once per profile. */
+export function liveHeapFromLatestProfile(store: Store, service: string, now: number): number | undefined {
+  const meta = store.profileNear(service, 'heap', now, 'before');
+  if (!meta) return undefined;
+  const cached = profileTotals.get(store);
+  if (cached?.id === meta.id) return cached.total;
+  const data = store.profileData(meta.id);
+  let total: number | undefined;
+  try {
+    const p = data && decodeProfile(data);
+    const i = p ? p.sampleTypes.findIndex((t) => t.type === 'inuse_space') : -1;
+    total = p && i >= 0 ? sampleTotals(p)[i] : undefined;
+  } catch {
+    total = undefined; // a profile that does not decode just leaves the comparison out
+  }
+  profileTotals.set(store, { id: meta.id, total });
+  return total;
+}
+
+/** `leakwatch explain` of the latest sample; undefined with no samples, throws when MemStats are missing. */
+export function explainService(deps: WebDeps, name: string): Explanation | undefined {
+  const sample = deps.store.latestSample(name);
+  if (!sample) return undefined;
+  const now = deps.now?.() ?? Date.now();
+  return explain(name, sample, { liveHeapFromProfile: liveHeapFromLatestProfile(deps.store, name, now) });
+}
+
+function samplesOf(deps: WebDeps, name: string, url: URL): Reply {
+  const now = deps.now?.() ?? Date.now();
+  const range: { from?: number; to?: number } = {};
+  for (const key of ['from', 'to'] as const) {
+    const text = url.searchParams.get(key);
+    if (text === null || text === '') continue;
+    const t = parseQueryTime(text, now);
+    if (t === undefined) return jsonReply(400, { error: `${key}: expected an ISO time, Unix milliseconds or a relative time like -2h; got "${text}"` });
+    range[key] = t;
+  }
+  if (range.from === undefined && range.to === undefined) {
+    range.from = now - (configuredService(deps, name)?.window ?? 6 * 3_600_000);
+  }
+  const samples: Sample[] = deps.store.samples(name, { ...range, limit: MAX_SAMPLES });
+  const lines = formatTrace(samples).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+  return jsonReply(200, lines);
+}
+
+export function apiRoutes(deps: WebDeps): Route[] {
+  return [
+    { method: 'GET', path: '/api/status', handle: () => jsonReply(200, statusOf(deps)) },
+    {
+      method: 'GET',
+      path: '/api/incidents',
+      handle: ({ url }) => {
+        const service = url.searchParams.get('service') ?? undefined;
+        if (service !== undefined && !knownService(deps, service)) return notFound(`unknown service "${service}"`);
+        const incidents = deps.incidents.list({ service }).map((i) => incidentView(i, deps.outbox));
+        return jsonReply(200, { incidents });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/incidents/:id',
+      handle: ({ params }) => {
+        const incident = incidentById(deps, params.id!);
+        return incident ? jsonReply(200, incidentView(incident, deps.outbox)) : notFound(`no incident ${params.id}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/services/:name/samples',
+      handle: ({ params, url }) =>
+        knownService(deps, params.name!) ? samplesOf(deps, params.name!, url) : notFound(`unknown service "${params.name}"`),
+    },
+    {
+      method: 'GET',
+      path: '/api/services/:name/explain',
+      handle: ({ params }) => {
+        const name = params.name!;
+        if (!knownService(deps, name)) return notFound(`unknown service "${name}"`);
+        let e: Explanation | undefined;
+        try {
+          e = explainService(deps, name);
+        } catch (err) {
+          return jsonReply(422, { error: (err as Error).message });
+        }
+        return e ? jsonReply(200, e) : notFound(`no samples of ${name} yet`);
+      },
+    },
+  ];
+}
