@@ -14,7 +14,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { Store } from '../store/index.js';
 import { IncidentStore } from '../store/incidents.js';
-import { serviceStatus } from '../cli/commands/status.js';
+import { serviceStatus } from '../views/status.js';
 import { startReplayTarget } from './target.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

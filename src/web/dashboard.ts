@@ -4,8 +4,8 @@
  * `/incidents/:id` is the page alerts link to. Read-only; every value escaped by `html`.
  */
 import { METRICS } from '../model/incident.js';
-import type { ServiceStatus } from '../cli/commands/status.js';
-import { serviceStatus } from '../cli/commands/status.js';
+import type { ServiceStatus } from '../views/status.js';
+import { serviceStatus } from '../views/status.js';
 import { formatBytes, formatConfidence, formatCount, formatHours, formatLevel } from '../alert/message.js';
 import { mb, type Explanation, type ExplanationParts } from '../analyze/explain.js';
 import type { Route } from './server.js';

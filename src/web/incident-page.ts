@@ -4,7 +4,7 @@
  * and the command to dig further.
  */
 import type { Incident, Metric } from '../model/incident.js';
-import { incidentView } from '../cli/commands/incidents.js';
+import { incidentView } from '../views/incidents.js';
 import { formatBytes, formatConfidence, formatCount, formatHours, formatLevel, nextStepCommand } from '../alert/message.js';
 import { configuredService, incidentById, type WebDeps } from './api.js';
 import { badge, html, isoShort, page, seg, when, type SafeHtml } from './html.js';
