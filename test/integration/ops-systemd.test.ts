@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest';
 const UNIT = resolve(dirname(fileURLToPath(import.meta.url)), '../../systemd/leakwatch.service');
 const unitText = readFileSync(UNIT, 'utf8');
 const haveAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+if (!haveAnalyze && process.env.LEAKWATCH_REQUIRE_SYSTEMD === '1') {
+  throw new Error('LEAKWATCH_REQUIRE_SYSTEMD=1 but systemd-analyze is not on PATH: apt-get install systemd');
+}
 if (!haveAnalyze) console.warn('\n*** SKIPPING systemd-analyze checks: systemd-analyze not on PATH (apt-get install systemd) ***\n');
 
 /** Directive values in [Service], in order (a key may repeat). */
