@@ -67,7 +67,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `leakwatch demo: watching "checkout", a replay of a real Go service leaking ~400 KB/s ` +
       `(${Math.round(target.durationMs / 1000)} s recording, looped) at ${target.base}\n` +
-      `database ${config.database}; one-second scrapes, 40 s window. Ctrl-C to stop.\n\n`,
+      `database ${config.database}; one-second scrapes, 40 s window.\n` +
+      (daemon.httpUrl ? `dashboard ${daemon.httpUrl}/  (also ${daemon.httpUrl}/metrics and /healthz)\n` : '') +
+      `Ctrl-C to stop.\n\n`,
   );
   const reader = Store.open(config.database);
   const incidents = new IncidentStore(reader.db);

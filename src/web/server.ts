@@ -138,7 +138,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   const url = `http://${host}:${bound.port}`;
-  log.info('http listening', { url, auth: opts.token !== undefined ? 'bearer' : 'none' });
+  log.info('http listening', { url, access: opts.token !== undefined ? 'bearer token required' : 'open (loopback)' });
 
   return {
     url,
