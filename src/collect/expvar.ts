@@ -8,37 +8,9 @@
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
 import { parseFloatStrict } from './numbers.js';
+import { MEMSTATS_FIELDS } from './memstats-fields.js';
 
-type NumericKey = Exclude<keyof Sample, 't' | 'restart'>;
-
-const FIELDS: Record<string, NumericKey> = {
-  Alloc: 'heapAlloc',
-  TotalAlloc: 'totalAlloc',
-  Sys: 'sys',
-  Mallocs: 'mallocs',
-  Frees: 'frees',
-  HeapAlloc: 'heapAlloc',
-  HeapSys: 'heapSys',
-  HeapIdle: 'heapIdle',
-  HeapInuse: 'heapInuse',
-  HeapReleased: 'heapReleased',
-  HeapObjects: 'heapObjects',
-  StackInuse: 'stackInuse',
-  StackSys: 'stackSys',
-  MSpanInuse: 'mspanInuse',
-  MSpanSys: 'mspanSys',
-  MCacheInuse: 'mcacheInuse',
-  MCacheSys: 'mcacheSys',
-  BuckHashSys: 'buckHashSys',
-  GCSys: 'gcSys',
-  OtherSys: 'otherSys',
-  NextGC: 'nextGC',
-  LastGC: 'lastGC',
-  PauseTotalNs: 'pauseTotalNs',
-  NumGC: 'numGC',
-  NumForcedGC: 'numForcedGC',
-  GCCPUFraction: 'gcCPUFraction',
-};
+const FIELDS = MEMSTATS_FIELDS;
 
 export function parseExpvar(text: string): Partial<Sample> {
   const s = new Scanner(text);

@@ -5,32 +5,12 @@
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
 import { parseFloatStrict, parseUint } from './numbers.js';
+import { MEMSTATS_FIELDS, type NumericKey } from './memstats-fields.js';
 
 export const MEMSTATS_MARKER = '# runtime.MemStats';
 
-type NumericKey = Exclude<keyof Sample, 't' | 'restart'>;
-
-/** Footer lines "# Name = value" and the Sample field they fill. */
-const SINGLE: Record<string, NumericKey> = {
-  Alloc: 'heapAlloc',
-  TotalAlloc: 'totalAlloc',
-  Sys: 'sys',
-  Mallocs: 'mallocs',
-  Frees: 'frees',
-  HeapAlloc: 'heapAlloc',
-  HeapSys: 'heapSys',
-  HeapIdle: 'heapIdle',
-  HeapInuse: 'heapInuse',
-  HeapReleased: 'heapReleased',
-  HeapObjects: 'heapObjects',
-  BuckHashSys: 'buckHashSys',
-  GCSys: 'gcSys',
-  OtherSys: 'otherSys',
-  NextGC: 'nextGC',
-  LastGC: 'lastGC',
-  NumGC: 'numGC',
-  NumForcedGC: 'numForcedGC',
-};
+/** Footer lines "# Name = value" and the Sample field they fill (GCCPUFraction is a float, below). */
+const SINGLE = MEMSTATS_FIELDS;
 
 /** "# Name = inuse / sys" lines. */
 const PAIRS: Record<string, [NumericKey, NumericKey]> = {
@@ -71,6 +51,10 @@ function parseLine(line: string, out: Partial<Sample>): void {
   if (eq < 0) return;
   const name = line.slice(0, eq);
   const raw = line.slice(eq + 3);
+  if (name === 'GCCPUFraction') {
+    out.gcCPUFraction = need(parseFloatStrict(raw), name, raw);
+    return;
+  }
   const single = SINGLE[name];
   if (single) {
     out[single] = need(parseUint(raw), name, raw);
@@ -84,7 +68,6 @@ function parseLine(line: string, out: Partial<Sample>): void {
     out[pair[1]] = need(parseUint(m[2]), name, raw);
     return;
   }
-  if (name === 'GCCPUFraction') out.gcCPUFraction = need(parseFloatStrict(raw), name, raw);
 }
 
 function need(v: number | undefined, name: string, raw: string): number {

@@ -2,7 +2,7 @@
  * Read models shared by the CLI, the dashboard and the demo: what `status` shows per service.
  * Reads the store and runs the same pure detector the daemon runs.
  */
-import { detect } from '../analyze/detector.js';
+import { detect, type Trend } from '../analyze/detector.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { METRICS, type Metric } from '../model/incident.js';
 import type { IncidentStore } from '../store/incidents.js';
@@ -20,19 +20,28 @@ export interface ServiceStatus {
   openIncidents: number;
 }
 
-export function serviceStatus(store: Store, incidents: IncidentStore, svc: ServiceConfig, now = Date.now()): ServiceStatus {
+/** A verdict the caller already has (the running daemon's), so status need not refit the window. */
+export interface LiveVerdict {
+  readonly state: ServiceStatus['state'];
+  readonly trends: Partial<Record<Metric, Trend>>;
+}
+
+export function serviceStatus(store: Store, incidents: IncidentStore, svc: ServiceConfig, now = Date.now(), live?: LiveVerdict): ServiceStatus {
   const last = store.lastScrape(svc.name);
   const latest = store.latestSample(svc.name);
   const open = incidents.listOpen(svc.name);
-  const samples = store.samples(svc.name, { from: now - svc.window });
-  const verdict = samples.length ? detect({ service: svc, samples, now, open }) : undefined;
+  let verdict: LiveVerdict | undefined = live;
+  if (!verdict) {
+    const samples = store.samples(svc.name, { from: now - svc.window });
+    verdict = samples.length ? detect({ service: svc, samples, now, open }) : undefined;
+  }
   const trends: ServiceStatus['trends'] = {};
   for (const m of METRICS) {
     const t = verdict?.trends[m];
     if (t) trends[m] = { slopePerHour: t.slopePerHour, lowerPerHour: t.lowerPerHour, confidence: t.confidence, timeToLimitHours: t.timeToLimitHours };
   }
   const state: ServiceStatus['state'] =
-    last && !last.ok ? 'unreachable' : open.length > 0 ? 'leaking' : (verdict?.state ?? 'warming');
+    (last && !last.ok) || verdict?.state === 'unreachable' ? 'unreachable' : open.length > 0 ? 'leaking' : (verdict?.state ?? 'warming');
   return {
     name: svc.name,
     state,

@@ -6,10 +6,9 @@ import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import type { OutboxStore } from '../store/outbox.js';
-import { METRICS, type Incident, type Metric } from '../model/incident.js';
-import type { Trend } from '../analyze/trend.js';
+import type { Incident } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { serviceStatus, type ServiceStatus } from '../views/status.js';
+import { serviceStatus, type LiveVerdict, type ServiceStatus } from '../views/status.js';
 import { incidentView } from '../views/incidents.js';
 import { explain, type Explanation } from '../analyze/explain.js';
 import { formatTrace } from '../analyze/trace.js';
@@ -33,10 +32,7 @@ export interface WebDeps {
   live?: (service: string) => LiveVerdict | undefined;
 }
 
-export interface LiveVerdict {
-  readonly state: ServiceStatus['state'];
-  readonly trends: Partial<Record<Metric, Trend>>;
-}
+export type { LiveVerdict };
 
 export function jsonReply(status: number, body: unknown): Reply {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body, null, 2) + '\n' };
@@ -50,34 +46,8 @@ export function statusOf(deps: WebDeps): { services: ServiceStatus[] } {
     services: deps.config().services.map((s) => {
       const live = deps.live?.(s.name);
       // A watch that has not judged yet (just started or reloaded) has no trends: fit from the store.
-      return live && Object.keys(live.trends).length > 0 ? liveStatus(deps, s, live) : serviceStatus(deps.store, deps.incidents, s, now);
+      return serviceStatus(deps.store, deps.incidents, s, now, live && Object.keys(live.trends).length > 0 ? live : undefined);
     }),
-  };
-}
-
-/** serviceStatus's answer, with the state and trends the daemon already computed. */
-function liveStatus(deps: WebDeps, svc: ServiceConfig, live: LiveVerdict): ServiceStatus {
-  const { store } = deps;
-  const last = store.lastScrape(svc.name);
-  const latest = store.latestSample(svc.name);
-  const open = deps.incidents.listOpen(svc.name).length;
-  const trends: ServiceStatus['trends'] = {};
-  for (const m of METRICS) {
-    const t = live.trends[m];
-    if (t) trends[m] = { slopePerHour: t.slopePerHour, lowerPerHour: t.lowerPerHour, confidence: t.confidence, timeToLimitHours: t.timeToLimitHours };
-  }
-  return {
-    name: svc.name,
-    state: (last && !last.ok) || live.state === 'unreachable' ? 'unreachable' : open > 0 ? 'leaking' : live.state,
-    lastScrapeAt: last ? new Date(last.at).toISOString() : null,
-    lastScrapeOk: last ? last.ok : null,
-    ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
-    samples: store.sampleCount(svc.name),
-    latest: latest
-      ? { heapAlloc: latest.heapAlloc, heapInuse: latest.heapInuse, sys: latest.sys, rss: latest.rss, goroutines: latest.goroutines }
-      : {},
-    trends,
-    openIncidents: open,
   };
 }
 
