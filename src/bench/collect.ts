@@ -95,7 +95,7 @@ async function storageAndCpu(): Promise<string> {
   }
 }
 
-await runDecodeBench();
+console.log(await runDecodeBench());
 console.log();
 await runScrapeBench();
 console.log();
