@@ -11,7 +11,9 @@
  *     √(window/span) for shorter spans —, it is ≥99% significant, its conservative rise is ≥5×
  *     the floor's own noise, no single jump carries most of the rise (steps, bursts, Sys peaks),
  *     and its last third still grows above the threshold at ≥ half the span's rate (caches that
- *     filled, bursts that drain);
+ *     filled, bursts that drain); its conservative slope must clear the bar even after removing
+ *     what co-moving traffic explains (traffic.ts: in-flight data follows the allocation rate, a
+ *     leak does not need it to); goroutine growth must not come in a few jumps (worker pools);
  *  5. growth stopped = the last third of the whole span has its upper bound below the threshold.
  */
 import type { ServiceConfig, Rate } from '../config/schema.js';
@@ -21,6 +23,7 @@ import type { Sample } from '../model/sample.js';
 import { incidentEvents, type IncidentEvent, type MetricAssessment } from './lifecycle.js';
 import { bucketWidth, floorSeries, lifetimeBegan, lifetimeStartIndex, type FloorSeries } from './series.js';
 import { fitTrend, timeToLimit, type Trend, type TrendFit } from './trend.js';
+import { trafficExplainer } from './traffic.js';
 
 export type { IncidentEvent, Trend };
 
@@ -59,6 +62,12 @@ const MAX_JUMP_SHARE = 0.6;
  * goroutines, so steps are normal there: their growth must come in more, smaller steps.
  */
 const MAX_JUMP_SHARE_STEPPY = 0.35;
+/**
+ * A goroutine leak adds goroutines one request at a time, so its rise spreads over most buckets;
+ * a worker pool resizing a few times in a row puts all of it in a few jumps. The largest quarter
+ * of the bucket-to-bucket rises may carry at most this share of the fitted rise.
+ */
+const MAX_TOP_QUARTER_SHARE = 0.7;
 const MIN_CONFIDENCE = 0.99;
 /** The recent part of the span that must still grow: its last third, at least 4 buckets. */
 const RECENT_FRACTION = 1 / 3;
@@ -94,9 +103,12 @@ export function detect(input: DetectInput): Verdict {
   // The heap floor only moves when a GC completes: without GCs late in the span there is no
   // evidence that heap growth stopped (a growing heap GCs less and less often).
   const heapJudgeable = gcsSince(samples, from, now - (now - fromT) * RECENT_FRACTION) >= MIN_RECENT_GCS;
+  const windowHours = service.window / HOUR;
   const assessments: MetricAssessment[] = [];
   for (const metric of METRICS) {
-    const a = assess(metric, floors[metric], service, metric !== 'heap' || heapJudgeable);
+    // Growth that co-moving traffic explains is in-flight work (its heap, pages, goroutines), not a leak (traffic.ts).
+    const explained = trafficExplainer(floors[metric], floors.allocRate, windowHours * MIN_SPAN);
+    const a = assess(metric, floors[metric], service, metric !== 'heap' || heapJudgeable, explained);
     if (a) assessments.push(a);
   }
   explainByHeap(assessments, input.open.some((i) => i.metric === 'heap' && i.resolvedAt === null), heapJudgeable);
@@ -130,7 +142,11 @@ function firstIndexAtOrAfter(samples: readonly Sample[], t: number): number {
   return lo;
 }
 
-function assess(metric: Metric, series: FloorSeries, service: ServiceConfig, judgeable: boolean): MetricAssessment | undefined {
+/**
+ * `explained(t)`: the growth per hour that traffic explains from series time `t` to the end; a
+ * span leaks only when its conservative slope clears the bar without it.
+ */
+function assess(metric: Metric, series: FloorSeries, service: ServiceConfig, judgeable: boolean, explained?: (t: number) => number): MetricAssessment | undefined {
   const n = series.t.length;
   if (n < 3) return undefined;
   const full = cachedFit(series);
@@ -165,7 +181,10 @@ function assess(metric: Metric, series: FloorSeries, service: ServiceConfig, jud
       if (!(f.lower > bar && f.confidence >= MIN_CONFIDENCE)) continue;
       const maxJump = (metric === 'sys' || metric === 'goroutines' ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours;
       if (largestJump(series, from) > maxJump) continue;
-      if (f.lower * hours < NOISE_MULTIPLE * (noise ??= localNoise(series, windowHours * MIN_SPAN))) continue;
+      if (metric === 'goroutines' && topQuarterRise(series, from) > MAX_TOP_QUARTER_SHARE * f.slope * hours) continue;
+      const lower = f.lower - (explained?.(series.t[from]) ?? 0);
+      if (!(lower > bar)) continue;
+      if (lower * hours < NOISE_MULTIPLE * (noise ??= cachedNoise(series, windowHours * MIN_SPAN))) continue;
       const recent = recentFit(series, from);
       const grows = recent.slope > threshold && recent.slope >= 0.5 * f.slope;
       if (grows) return { metric, trend: toTrend(f), leaking: true, stopped: false };
@@ -194,6 +213,20 @@ function localNoise(series: FloorSeries, chunkHours: number): number {
   return residuals.length ? 1.4826 * medianOf(residuals) : 0;
 }
 
+/** localNoise of the last few series seen, by their exact points: an open leak asks every scrape. */
+const noiseCache: { t: number[]; v: number[]; chunkHours: number; noise: number }[] = [];
+
+function cachedNoise(series: FloorSeries, chunkHours: number): number {
+  const n = series.t.length;
+  for (const e of noiseCache) {
+    if (e.chunkHours === chunkHours && sameRange(e.t, series.t, 0, n) && sameRange(e.v, series.v, 0, n)) return e.noise;
+  }
+  const noise = localNoise(series, chunkHours);
+  if (noiseCache.length >= 8) noiseCache.shift();
+  noiseCache.push({ t: [...series.t], v: [...series.v], chunkHours, noise });
+  return noise;
+}
+
 function medianOf(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -205,6 +238,14 @@ function largestJump(series: FloorSeries, from: number): number {
   let max = 0;
   for (let i = from + 1; i < series.v.length; i++) max = Math.max(max, series.v[i] - series.v[i - 1]);
   return max;
+}
+
+/** Sum of the largest quarter (at least 2) of the rises between consecutive points of series[from..]. */
+function topQuarterRise(series: FloorSeries, from: number): number {
+  const rises: number[] = [];
+  for (let i = from + 1; i < series.v.length; i++) rises.push(Math.max(0, series.v[i] - series.v[i - 1]));
+  rises.sort((a, b) => b - a);
+  return rises.slice(0, Math.max(2, Math.ceil(rises.length / 4))).reduce((a, b) => a + b, 0);
 }
 
 function firstPointAtOrAfter(series: FloorSeries, t: number): number {

@@ -17,7 +17,19 @@ export interface FloorSeries {
   v: number[];
 }
 
-export type FloorSet = Record<Metric, FloorSeries>;
+/**
+ * Per-metric floors, plus the traffic proxy growth is judged against (traffic.ts): each bucket's mean
+ * allocation rate (bytes/s from TotalAlloc), where the samples tell it.
+ */
+export type FloorSet = Record<Metric, FloorSeries> & { allocRate: RateSeries };
+
+/**
+ * Mean allocation rate per bucket (bytes/s), with the variance of that mean as its scrape-to-scrape
+ * scatter tells it (NaN with fewer than 3 intervals): the proxy's own measurement noise.
+ */
+export interface RateSeries extends FloorSeries {
+  variance: number[];
+}
 
 /** A process restart between two consecutive samples (design §4: never fit across one). */
 export function isRestart(prev: Sample, cur: Sample): boolean {
@@ -96,7 +108,9 @@ function gogcGoal(s: Sample): number | undefined {
 /**
  * Per completed bucket: [0] live heap from a known GOGC, [1] HeapAlloc per-cycle floor, [2] Sys,
  * [3] RSS, [4] goroutines, [5] lowest GOGC goal where GOGC is unknown, [6] highest
- * NextGC/HeapAlloc there (a sample just after a GC sees the full 1+GOGC/100).
+ * NextGC/HeapAlloc there (a sample just after a GC sees the full 1+GOGC/100), [7] bytes
+ * allocated and [8] ms elapsed between consecutive samples ending in the bucket (TotalAlloc),
+ * [9] count, [10] sum and [11] sum of squares of those intervals' rates (bytes/s).
  */
 type BucketMins = (number | undefined)[];
 
@@ -123,6 +137,8 @@ interface BucketMemo {
   gogc: number | undefined;
   inGC: number | undefined;
   inMin: number;
+  /** The sample before the bucket: the first allocation interval starts there. */
+  before: Sample | undefined;
   count: number;
   last: Sample;
   outGC: number | undefined;
@@ -151,7 +167,10 @@ const minOf = (a: number | undefined, b: number | undefined): number | undefined
 export function floorSeries(samples: readonly Sample[], from: number, fromT: number, now: number, width: number, gogc: number | undefined): FloorSet {
   const nowBucket = Math.floor(now / width);
   const origin = Math.floor(fromT / width) * width;
-  const out: FloorSet = { heap: { t: [], v: [] }, sys: { t: [], v: [] }, rss: { t: [], v: [] }, goroutines: { t: [], v: [] } };
+  const out: FloorSet = {
+    heap: { t: [], v: [] }, sys: { t: [], v: [] }, rss: { t: [], v: [] }, goroutines: { t: [], v: [] },
+    allocRate: { t: [], v: [], variance: [] },
+  };
   let cycleMin = Infinity;
   let prevGC: number | undefined;
   const carry = (s: Sample): void => {
@@ -169,7 +188,8 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
     const first = samples[i];
     const m = bucketMemo.get(first);
     let mins: BucketMins;
-    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && samples[i + m.count - 1] === m.last) {
+    const before = i > from ? samples[i - 1] : undefined;
+    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && m.before === before && samples[i + m.count - 1] === m.last) {
       mins = m.mins;
       prevGC = m.outGC;
       cycleMin = m.outMin;
@@ -177,11 +197,21 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
     } else {
       const inGC = prevGC;
       const inMin = cycleMin;
-      mins = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+      mins = new Array<number | undefined>(12).fill(undefined);
       let j = i;
       for (; j < samples.length && Math.floor(samples[j].t / width) === b; j++) {
         const s = samples[j];
         carry(s);
+        const p = j > from ? samples[j - 1] : undefined;
+        // A counter that went backwards is a restart: that interval allocated an unknown amount.
+        if (p?.totalAlloc !== undefined && s.totalAlloc !== undefined && s.totalAlloc >= p.totalAlloc && s.t > p.t) {
+          mins[7] = (mins[7] ?? 0) + (s.totalAlloc - p.totalAlloc);
+          mins[8] = (mins[8] ?? 0) + (s.t - p.t);
+          const r = ((s.totalAlloc - p.totalAlloc) / (s.t - p.t)) * 1000;
+          mins[9] = (mins[9] ?? 0) + 1;
+          mins[10] = (mins[10] ?? 0) + r;
+          mins[11] = (mins[11] ?? 0) + r * r;
+        }
         const goal = gogcGoal(s);
         const g = gogc ?? s.gogc;
         if (goal !== undefined && g !== undefined && g > 0) mins[0] = minOf(mins[0], goal / (1 + g / 100));
@@ -194,7 +224,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
         mins[3] = minOf(mins[3], s.rss);
         mins[4] = minOf(mins[4], s.goroutines);
       }
-      bucketMemo.set(first, { width, gogc, inGC, inMin, count: j - i, last: samples[j - 1], outGC: prevGC, outMin: cycleMin, mins });
+      bucketMemo.set(first, { width, gogc, inGC, inMin, before, count: j - i, last: samples[j - 1], outGC: prevGC, outMin: cycleMin, mins });
       i = j;
     }
     buckets.push(mins);
@@ -211,6 +241,12 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
     addPoint(out.sys, t, mins[2]);
     addPoint(out.rss, t, mins[3]);
     addPoint(out.goroutines, t, mins[4]);
+    if (mins[7] !== undefined && mins[8]) {
+      addPoint(out.allocRate, t, (mins[7] / mins[8]) * 1000);
+      const k = mins[9] ?? 0;
+      const mean = (mins[10] ?? 0) / k;
+      out.allocRate.variance.push(k >= 3 ? Math.max(0, (mins[11] ?? 0) / k - mean * mean) / (k - 1) : NaN);
+    }
   }
   return out;
 }

@@ -87,6 +87,11 @@ function median(a: Float64Array): number {
   return (lo + hi) / 2;
 }
 
+/** Theil–Sen slope alone: the median of the pairwise slopes. */
+export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
+  return median(pairSlopes(t, v));
+}
+
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
 export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
   const n = v.length;

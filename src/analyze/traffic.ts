@@ -1,0 +1,166 @@
+/**
+ * Growth that traffic explains. Pure.
+ *
+ * Why: part of the live heap is in-flight data — requests being served, their buffers and
+ * goroutines — so the heap floor (and the RSS and goroutines that come with it) follows traffic.
+ * A daily traffic swing raises it for hours, and traffic wander adds minutes-long rises on top:
+ * together they reach rates a leak has. A leak needs no more traffic to grow. Go's own allocation
+ * rate (TotalAlloc per second) follows traffic, so a span only counts as leaking when its
+ * conservative slope clears the bar after subtracting the slope the allocation rate explains.
+ * Subtracting from a test that must already pass can only remove alerts, never add one: a badly
+ * estimated coefficient costs latency, not false alerts.
+ *
+ * How much of the metric one byte/s of allocation stands for is learnt from fast co-movements only: both
+ * series are detrended by a local line per chunk (window/6) and the residuals regressed on each
+ * other. A leak, a daily cycle or any other slow trend is removed by the local lines before the
+ * regression, so a leak that coincides with rising traffic cannot teach the coefficient to
+ * explain itself away. The coefficient is used only when it is positive and clearly significant;
+ * otherwise the floor is judged as it is.
+ */
+import type { FloorSeries, RateSeries } from './series.js';
+import { theilSen } from './trend.js';
+
+/** |t| the traffic coefficient needs before it adjusts anything. */
+const MIN_T = 3;
+/** Points a chunk needs to contribute its residuals. */
+const MIN_CHUNK_POINTS = 4;
+/** Residual pairs the regression needs overall. */
+const MIN_PAIRS = 16;
+/** Below this share of signal in the proxy, its correction is itself mostly noise: no adjustment. */
+const MIN_RELIABILITY = 0.2;
+
+export interface TrafficFit {
+  /** Metric units (bytes, goroutines) per byte/s of allocation rate. */
+  coef: number;
+  /** Its standard error. */
+  se: number;
+  pairs: number;
+  /** Share of the detrended rate variance that is traffic, not measurement noise. */
+  reliability: number;
+}
+
+/** Allocation rate (and its variance) at each heap point, or undefined where the bucket has none. */
+function alignedRate(heap: FloorSeries, rate: RateSeries): ({ v: number; variance: number } | undefined)[] {
+  const byT = new Map<number, number>();
+  rate.t.forEach((t, i) => byT.set(t, i));
+  return heap.t.map((t) => {
+    const i = byT.get(t);
+    return i === undefined ? undefined : { v: rate.v[i], variance: rate.variance[i] };
+  });
+}
+
+/** OLS residuals of (t, v) around their own line. */
+function detrend(t: readonly number[], v: readonly number[]): number[] {
+  const n = t.length;
+  const mt = t.reduce((a, b) => a + b, 0) / n;
+  const mv = v.reduce((a, b) => a + b, 0) / n;
+  let stt = 0;
+  let stv = 0;
+  for (let i = 0; i < n; i++) {
+    stt += (t[i] - mt) ** 2;
+    stv += (t[i] - mt) * (v[i] - mv);
+  }
+  const b = stt > 0 ? stv / stt : 0;
+  return v.map((x, i) => x - mv - b * (t[i] - mt));
+}
+
+/** The heap-per-allocation-rate coefficient from detrended co-movements within chunks of `chunkHours`. */
+export function trafficFit(heap: FloorSeries, rate: RateSeries, chunkHours: number): TrafficFit | undefined {
+  const r = alignedRate(heap, rate);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let chunks = 0;
+  // Expected sum of squares the proxy's own noise puts into the detrended rates.
+  let noiseSS = 0;
+  for (let from = 0; from < heap.t.length; ) {
+    let to = from;
+    while (to < heap.t.length && heap.t[to] < heap.t[from] + chunkHours) to++;
+    const t: number[] = [];
+    const x: number[] = [];
+    const y: number[] = [];
+    let chunkNoise = 0;
+    for (let i = from; i < to; i++) {
+      const ri = r[i];
+      if (ri === undefined) continue;
+      t.push(heap.t[i]);
+      x.push(ri.v);
+      y.push(heap.v[i]);
+      chunkNoise += ri.variance;
+    }
+    if (t.length >= MIN_CHUNK_POINTS) {
+      xs.push(...detrend(t, x));
+      ys.push(...detrend(t, y));
+      // A fitted line takes 2 of the chunk's degrees of freedom, and that share of its noise.
+      noiseSS += chunkNoise * (1 - 2 / t.length);
+      chunks++;
+    }
+    from = to;
+  }
+  const n = xs.length;
+  if (n < MIN_PAIRS) return undefined;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += xs[i] * xs[i];
+    sxy += xs[i] * ys[i];
+  }
+  if (!(sxx > 0)) return undefined;
+  // Errors in the regressor bias an OLS slope towards 0 by the reliability (sxx − noise)/sxx; the
+  // scatter of per-scrape rates inside each bucket measures that noise (Fuller 1987, §1.2).
+  // Unknown noise (too few scrapes per bucket) leaves the plain, conservative, slope.
+  const reliability = Number.isFinite(noiseSS) ? 1 - noiseSS / sxx : 1;
+  if (reliability < MIN_RELIABILITY) return undefined;
+  const coef = sxy / (sxx * reliability);
+  let sse = 0;
+  for (let i = 0; i < n; i++) sse += (ys[i] - coef * reliability * xs[i]) ** 2;
+  const dof = n - 2 * chunks - 1;
+  if (dof < 4) return undefined;
+  return { coef, se: Math.sqrt(sse / dof / sxx) / reliability, pairs: n, reliability };
+}
+
+/**
+ * The heap growth per hour traffic explains from time `t` to the end: the coefficient times the
+ * allocation rate's Theil–Sen slope there, never negative (falling traffic is no evidence of a
+ * leak). 0 when traffic explains nothing significant.
+ */
+export function trafficExplainer(heap: FloorSeries, rate: RateSeries, chunkHours: number): (t: number) => number {
+  // Lazy: the detector asks only about spans that already look like a leak.
+  let fit: TrafficFit | undefined | null = null;
+  return (t) => {
+    if (fit === null) {
+      const f = memo.get(heap, rate, chunkHours, () => trafficFit(heap, rate, chunkHours) ?? null) ?? undefined;
+      fit = f && f.coef > 0 && f.coef >= MIN_T * f.se ? f : undefined;
+    }
+    if (fit === undefined) return 0;
+    let i = 0;
+    while (i < rate.t.length && rate.t[i] < t) i++;
+    if (rate.t.length - i < 3) return 0;
+    const slope = memo.get({ t: [], v: [] }, rate, -i, () => theilSen(rate.t.slice(i), rate.v.slice(i)));
+    return Math.max(0, fit.coef * slope);
+  };
+}
+
+/**
+ * While a leak is open, every scrape asks again about the same completed buckets: answers are
+ * kept for the exact inputs (compared in full on a hit), as the detector's fit cache does.
+ */
+class ExactMemo {
+  private readonly entries: { heap: FloorSeries; rate: FloorSeries; key: number; value: unknown }[] = [];
+  get<T>(heap: FloorSeries, rate: FloorSeries, key: number, compute: () => T): T {
+    for (const e of this.entries) {
+      if (e.key === key && same(e.heap, heap) && same(e.rate, rate)) return e.value as T;
+    }
+    const value = compute();
+    if (this.entries.length >= 16) this.entries.shift();
+    this.entries.push({ heap: { t: [...heap.t], v: [...heap.v] }, rate: { t: [...rate.t], v: [...rate.v] }, key, value });
+    return value;
+  }
+}
+
+const memo = new ExactMemo();
+
+function same(a: FloorSeries, b: FloorSeries): boolean {
+  if (a.t.length !== b.t.length) return false;
+  for (let i = 0; i < a.t.length; i++) if (a.t[i] !== b.t[i] || a.v[i] !== b.v[i]) return false;
+  return true;
+}
