@@ -137,10 +137,14 @@ interface BucketMemo {
   gogc: number | undefined;
   inGC: number | undefined;
   inMin: number;
-  /** The sample before the bucket: the first allocation interval starts there. */
-  before: Sample | undefined;
+  /**
+   * The sample before the bucket: the first allocation interval starts there. Weak, like `last`:
+   * with one sample per bucket it is the previous bucket's key, and a strong link would chain
+   * every memo (and every sample ever scraped) together.
+   */
+  before: WeakRef<Sample> | undefined;
   count: number;
-  last: Sample;
+  last: WeakRef<Sample>;
   outGC: number | undefined;
   outMin: number;
   mins: BucketMins;
@@ -189,7 +193,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
     const m = bucketMemo.get(first);
     let mins: BucketMins;
     const before = i > from ? samples[i - 1] : undefined;
-    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && m.before === before && samples[i + m.count - 1] === m.last) {
+    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && m.before?.deref() === before && samples[i + m.count - 1] === m.last.deref()) {
       mins = m.mins;
       prevGC = m.outGC;
       cycleMin = m.outMin;
@@ -224,7 +228,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
         mins[3] = minOf(mins[3], s.rss);
         mins[4] = minOf(mins[4], s.goroutines);
       }
-      bucketMemo.set(first, { width, gogc, inGC, inMin, before, count: j - i, last: samples[j - 1], outGC: prevGC, outMin: cycleMin, mins });
+      bucketMemo.set(first, { width, gogc, inGC, inMin, before: before && new WeakRef(before), count: j - i, last: new WeakRef(samples[j - 1]), outGC: prevGC, outMin: cycleMin, mins });
       i = j;
     }
     buckets.push(mins);
