@@ -12,8 +12,7 @@ import { serviceStatus, type LiveVerdict, type ServiceStatus } from '../views/st
 import { incidentView } from '../views/incidents.js';
 import { explain, type Explanation } from '../analyze/explain.js';
 import { formatTrace } from '../analyze/trace.js';
-import { decodeProfile } from '../profile/decode.js';
-import { sampleTotals } from '../profile/totals.js';
+import { liveHeapFromLatestProfile } from '../views/explain.js';
 import type { Reply, Route } from './server.js';
 
 export interface WebDeps {
@@ -77,27 +76,6 @@ export function parseQueryTime(text: string, now: number): number | undefined {
 /** Samples answered at most per request: a month at 15 s is 170k rows; ask for a narrower range. */
 export const MAX_SAMPLES = 50_000;
 
-/** Per store (profile ids are per database): the last decoded profile's inuse_space total. */
-const profileTotals = new WeakMap<Store, { id: number; total: number | undefined }>();
-
-/** inuse_space total of the newest stored heap profile (what the heap profile shows); decoded once per profile. */
-export function liveHeapFromLatestProfile(store: Store, service: string, now: number): number | undefined {
-  const meta = store.profileNear(service, 'heap', now, 'before');
-  if (!meta) return undefined;
-  const cached = profileTotals.get(store);
-  if (cached?.id === meta.id) return cached.total;
-  const data = store.profileData(meta.id);
-  let total: number | undefined;
-  try {
-    const p = data && decodeProfile(data);
-    const i = p ? p.sampleTypes.findIndex((t) => t.type === 'inuse_space') : -1;
-    total = p && i >= 0 ? sampleTotals(p)[i] : undefined;
-  } catch {
-    total = undefined; // a profile that does not decode just leaves the comparison out
-  }
-  profileTotals.set(store, { id: meta.id, total });
-  return total;
-}
 
 /** `leakwatch explain` of the latest sample; undefined with no samples, throws when MemStats are missing. */
 export function explainService(deps: WebDeps, name: string): Explanation | undefined {
