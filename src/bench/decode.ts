@@ -15,6 +15,28 @@ import type { Location, Mapping, Profile, ProfileFunction } from '../profile/mod
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../../test/fixtures/pprof');
 
+/** Go's /debug/pprof/heap sample types, in the order the runtime writes them. */
+export const HEAP_SAMPLE_TYPES = ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'];
+
+/** A heap profile with the header the Go runtime writes (space/bytes period, 512 KiB rate) around `body`. */
+export function heapProfile(body: Pick<Profile, 'mappings' | 'locations' | 'functions' | 'samples'> & Partial<Profile>): Profile {
+  return {
+    sampleTypes: HEAP_SAMPLE_TYPES.map((t) => {
+      const [type, unit] = t.split('/');
+      return { type: type!, unit: unit! };
+    }),
+    defaultSampleType: '',
+    periodType: { type: 'space', unit: 'bytes' },
+    period: 524288,
+    timeNanos: 1795686235061474647n,
+    durationNanos: 0,
+    comments: [],
+    dropFrames: '',
+    keepFrames: '',
+    ...body,
+  };
+}
+
 /** Deterministic heap profile: `samples` stacks of depth 8–40 over a shared pool of frames. */
 export function syntheticHeapProfile(samples: number, seed = 1): Profile {
   let s = seed >>> 0;
@@ -42,24 +64,7 @@ export function syntheticHeapProfile(samples: number, seed = 1): Profile {
     const size = 16 << rand(10);
     out.push({ locations: locs, values: [objects, objects * size, objects >> 1, (objects >> 1) * size], labels: [{ key: 'bytes', num: size }] });
   }
-  return {
-    sampleTypes: ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'].map((t) => {
-      const [type, unit] = t.split('/');
-      return { type, unit };
-    }),
-    defaultSampleType: '',
-    periodType: { type: 'space', unit: 'bytes' },
-    period: 524288,
-    timeNanos: 1795686235061474647n,
-    durationNanos: 0,
-    comments: [],
-    dropFrames: '',
-    keepFrames: '',
-    mappings: [mapping],
-    locations,
-    functions,
-    samples: out,
-  };
+  return heapProfile({ mappings: [mapping], locations, functions, samples: out });
 }
 
 const cpuMs = (): number => {

@@ -15,6 +15,7 @@ import { decodeProfile } from '../profile/decode.js';
 import { encodeProfile, encodeProfileProto } from '../profile/encode.js';
 import type { Location, Mapping, Profile, ProfileFunction, ProfileSample } from '../profile/model.js';
 import { formatTop, topReport } from '../profile/top.js';
+import { heapProfile } from './decode.js';
 
 const SAMPLES = 100_000;
 const FUNCTIONS = 4000;
@@ -62,26 +63,8 @@ function heapPair(): [Profile, Profile] {
     const nextInuse = inuse + grow + leak;
     next.push({ locations: leafFirst, values: [objects + grow + leak, (objects + grow + leak) * size, nextInuse, nextInuse * size], labels });
   }
-  const profile = (samples: ProfileSample[], t: bigint): Profile => ({
-    sampleTypes: [
-      { type: 'alloc_objects', unit: 'count' },
-      { type: 'alloc_space', unit: 'bytes' },
-      { type: 'inuse_objects', unit: 'count' },
-      { type: 'inuse_space', unit: 'bytes' },
-    ],
-    defaultSampleType: '',
-    periodType: { type: 'space', unit: 'bytes' },
-    period: 524288,
-    timeNanos: t,
-    durationNanos: 0,
-    comments: [],
-    dropFrames: '',
-    keepFrames: '',
-    mappings: [mapping],
-    locations,
-    functions,
-    samples,
-  });
+  const profile = (samples: ProfileSample[], timeNanos: bigint): Profile =>
+    heapProfile({ timeNanos, mappings: [mapping], locations, functions, samples });
   return [profile(base, 1795686235000000000n), profile(next, 1795686295000000000n)];
 }
 

@@ -11,7 +11,9 @@ import type { IncidentStore } from '../store/incidents.js';
 import { scrapeService, captureProfiles } from '../collect/scrape.js';
 import { detect, type Verdict } from '../analyze/detector.js';
 import { lifetimeStartIndex } from '../analyze/series.js';
-import { attribute } from './attribution.js';
+import { decodeProfile } from '../profile/decode.js';
+import { goroutineGrowth, topGrowth } from '../profile/attribution.js';
+import type { Profile } from '../profile/model.js';
 
 /** What the watch needs to tell the alert stage; the outbox implements it. */
 export interface AlertSink {
@@ -96,7 +98,7 @@ export class ServiceWatch {
   }
 
   /** One scheduled profile capture (heap and goroutine), stored for later diffs. */
-  async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, number>> {
+  async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, { id: number; profile: Profile }>> {
     const at = this.now();
     const { profiles, failures } = await captureProfiles(this.svc, kinds);
     const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
@@ -110,7 +112,7 @@ export class ServiceWatch {
     if (failures.length) {
       rateLimited(this.deps.log, 'profiles', FAILURE_LOG_INTERVAL_MS).warn('profile capture failed', { reason: failures.map((f) => f.reason).join('; ') });
     }
-    return new Map(profiles.map((p, i) => [p.kind, profileIds[i]!]));
+    return new Map(profiles.map((p, i) => [p.kind, { id: profileIds[i]!, profile: p.profile }]));
   }
 
   private async analyze(now: number): Promise<void> {
@@ -156,15 +158,20 @@ export class ServiceWatch {
   private async attributeIncident(inc: Incident, metric: Metric): Promise<void> {
     if (!this.svc.pprof) return;
     const kind: ProfileKind = metric === 'goroutines' ? 'goroutine' : 'heap';
-    const current = await this.captureProfiles(['heap', 'goroutine']);
-    const currentId = current.get(kind);
-    if (currentId === undefined) return;
+    const current = (await this.captureProfiles(['heap', 'goroutine'])).get(kind);
+    if (!current) return;
     const lifetimeStart = this.window[lifetimeStartIndex(this.window)]?.t ?? 0;
     const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart);
     const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
-    if (!base || base.id === currentId) return;
-    const heapGrows = metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
-    const a = attribute(this.deps.store, { kind, baseId: base.id, currentId, blameHeap: kind === 'goroutine' || heapGrows });
-    this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: currentId });
+    if (!base || base.id === current.id) return;
+    // RSS or Sys growth with a flat heap: keep the profiles as evidence, but blame no heap function.
+    const blame = kind === 'goroutine' || metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
+    const baseData = blame ? this.deps.store.profileData(base.id) : undefined;
+    const baseline = baseData && decodeProfile(baseData);
+    const a = {
+      topGrowth: baseline && kind === 'heap' ? topGrowth(baseline, current.profile) : [],
+      topGoroutines: baseline && kind === 'goroutine' ? goroutineGrowth(baseline, current.profile) : [],
+    };
+    this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: current.id });
   }
 }

@@ -19,6 +19,17 @@ export function writeConfig(dir: string, yaml: string, name = 'leakwatch.yaml'):
   return path;
 }
 
+/** One `services:` entry for a Go target (test/helpers/go.ts): pprof, metrics, /proc RSS, and more YAML lines. */
+export function serviceYaml(name: string, target: { base: string; pid: number }, extra: string[] = []): string {
+  return [
+    `  - name: ${name}`,
+    `    pprof: ${target.base}/debug/pprof`,
+    `    metrics: ${target.base}/metrics`,
+    `    pid: ${target.pid}`,
+    ...extra.map((l) => `    ${l}`),
+  ].join('\n');
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
-import { cli, sleep, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
+import { cli, serviceYaml, sleep, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
 import { Store } from '../../src/store/index.js';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { parseExpvar } from '../../src/collect/expvar.js';
@@ -35,15 +35,7 @@ describe.skipIf(!goAvailable())('daemon collects from real Go programs', () => {
     targets.leaky = await startTarget(['-mode', 'leak', '-rate', '3000000']);
     targets.parked = await startTarget(['-mode', 'goroutines', '-rate', '30']);
     dir = tempDir();
-    const svc = (name: string) => {
-      const t = targets[name]!;
-      return `  - name: ${name}
-    pprof: ${t.base}/debug/pprof
-    expvar: ${t.base}/debug/vars
-    metrics: ${t.base}/metrics
-    pid: ${t.pid}
-`;
-    };
+    const svc = (name: string) => serviceYaml(name, targets[name]!, [`expvar: ${targets[name]!.base}/debug/vars`]);
     configPath = writeConfig(
       dir,
       `database: ${join(dir, 'lw.db')}
@@ -54,7 +46,8 @@ defaults:
   window: 1h
   warmup: 1m
 services:
-${svc('steady')}${svc('leaky')}${svc('parked')}`,
+${['steady', 'leaky', 'parked'].map(svc).join('\n')}
+`,
     );
     const daemon = startDaemon(configPath);
     await daemon.waitForLog(/leakwatch started/);

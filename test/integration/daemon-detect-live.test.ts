@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
-import { cli, eventually, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { cli, eventually, serviceYaml, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { startSlackReceiver, startSmtpReceiver, type SlackReceiver, type SmtpReceiver } from '../helpers/receivers.js';
 
 interface IncidentJson {
@@ -49,12 +49,7 @@ describe.skipIf(!goAvailable())('live detection on real Go programs', () => {
     slack = await startSlackReceiver();
     smtp = await startSmtpReceiver({ auth: { user: 'leakwatch', pass: 'smtp-s3cret' } });
     const dir = tempDir();
-    const services = Object.entries(targets).map(
-      ([name, t]) => `  - name: ${name}
-    pprof: ${t.base}/debug/pprof
-    metrics: ${t.base}/metrics
-    pid: ${t.pid}${name === 'leaky' ? '\n    alert: [ops-slack, oncall-mail]' : ''}`,
-    );
+    const services = Object.entries(targets).map(([name, t]) => serviceYaml(name, t, name === 'leaky' ? ['alert: [ops-slack, oncall-mail]'] : []));
     configPath = writeConfig(
       dir,
       `database: ${join(dir, 'lw.db')}

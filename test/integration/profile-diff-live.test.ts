@@ -12,6 +12,7 @@ import { diffProfile } from '../../src/profile/diff.js';
 import { encodeProfile } from '../../src/profile/encode.js';
 import { goroutineGrowth } from '../../src/profile/goroutines.js';
 import type { Profile } from '../../src/profile/model.js';
+import { heapProfile } from '../../src/bench/decode.js';
 import { formatTop, topReport, type TopOptions } from '../../src/profile/top.js';
 import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';
 
@@ -85,24 +86,8 @@ function oddPair(seed: number): [Profile, Profile] {
     }
     return out;
   };
-  const profile = (smp: Profile['samples']): Profile => ({
-    sampleTypes: ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'].map((t) => {
-      const [type, unit] = t.split('/');
-      return { type, unit };
-    }),
-    defaultSampleType: '',
-    periodType: { type: 'space', unit: 'bytes' },
-    period: 524288,
-    timeNanos: 1700000000000000000n,
-    durationNanos: 0,
-    comments: ri(5) === 0 ? ['hello', '#hidden'] : [],
-    dropFrames: '',
-    keepFrames: '',
-    mappings,
-    locations,
-    functions,
-    samples: smp,
-  });
+  const profile = (smp: Profile['samples']): Profile =>
+    heapProfile({ timeNanos: 1700000000000000000n, comments: ri(5) === 0 ? ['hello', '#hidden'] : [], mappings, locations, functions, samples: smp });
   const n = ri(2) === 0 ? 6 : 300;
   const base = profile(samples(1 + ri(n), ri(5) === 0));
   const next =

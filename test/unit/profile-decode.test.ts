@@ -8,6 +8,7 @@ import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile, encodeProfileProto } from '../../src/profile/encode.js';
 import { ungzipCapped } from '../../src/profile/gzip.js';
 import type { Profile } from '../../src/profile/model.js';
+import { heapProfile } from '../../src/bench/decode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
 import { goAvailable, goPprof } from '../helpers/go.js';
 import { absTotals, parseRaw, pprofTotals, viewOf } from '../helpers/pprof-raw.js';
@@ -28,16 +29,8 @@ function handMade(values: number[][]): Profile {
   const main = fn('main.main');
   const locLeak = { id: 0, mapping, address: 0x401234, lines: [{ function: leak, line: 42 }], isFolded: false };
   const locMain = { id: 0, mapping, address: 0x405678, lines: [{ function: main, line: 7 }], isFolded: false };
-  return {
+  return heapProfile({
     sampleTypes: [{ type: 'alloc_space', unit: 'bytes' }, { type: 'inuse_space', unit: 'bytes' }],
-    defaultSampleType: '',
-    periodType: { type: 'space', unit: 'bytes' },
-    period: 524288,
-    timeNanos: 1795686235061474647n,
-    durationNanos: 0,
-    comments: [],
-    dropFrames: '',
-    keepFrames: '',
     mappings: [mapping],
     locations: [locLeak, locMain],
     functions: [leak, main],
@@ -46,7 +39,7 @@ function handMade(values: number[][]): Profile {
       values: v,
       labels: [{ key: 'bytes', num: 1024 }, { key: 'worker', str: `w${i}` }],
     })),
-  };
+  });
 }
 
 describe('decodeProfile on recorded Go 1.19 and 1.23 profiles', () => {
