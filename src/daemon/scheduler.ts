@@ -5,15 +5,19 @@
 import { createHash } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 
-/** The interval of a cron expression, from its next two fire times (ms). */
+const periods = new Map<string, number>();
+
+/** The interval of a cron expression, from its next two fire times (ms); computed once per expression. */
 export function cronPeriodMs(expression: string): number {
-  const task = cron.createTask(expression, () => undefined);
-  try {
+  let period = periods.get(expression);
+  if (period === undefined) {
+    const task = cron.createTask(expression, () => undefined);
     const [a, b] = task.getNextRuns(2);
-    return a && b ? b.getTime() - a.getTime() : 60_000;
-  } finally {
     void task.destroy();
+    period = a && b ? b.getTime() - a.getTime() : 60_000;
+    periods.set(expression, period);
   }
+  return period;
 }
 
 /** A stable offset in [0, periodMs) for a job name, like Prometheus's per-target scrape offset. */
