@@ -3,7 +3,6 @@
  * it, `smtps://` is TLS from the first byte, credentials come from the URL. The outbox owns
  * retrying; here a failure is only classified.
  */
-import { createTransport } from 'nodemailer';
 import type { ChannelConfig } from '../config/schema.js';
 import { buildEmailMessage } from './message-email.js';
 import { channelSecrets, describeTarget, redactText } from './redact.js';
@@ -75,6 +74,8 @@ export class EmailChannel implements Channel {
   }
 
   async send(payload: AlertPayload): Promise<void> {
+    // Loaded on the first alert, not at start: nodemailer is ~13 MB of a watchdog that may never mail.
+    const { createTransport } = await import('nodemailer');
     // One connection per message: alerts are rare, and a pooled socket would go stale between them.
     const transport = createTransport({
       url: this.config.smtp,

@@ -2,7 +2,7 @@
  * Slack channel: Block Kit through an incoming webhook (@slack/webhook). The client's own
  * retries are off: the outbox owns retrying, so a failure surfaces at once, classified.
  */
-import { IncomingWebhook, type FetchFunction } from '@slack/webhook';
+import type { FetchFunction } from '@slack/webhook';
 import type { ChannelConfig } from '../config/schema.js';
 import { buildSlackMessage } from './message-slack.js';
 import { channelSecrets, describeTarget, redactText } from './redact.js';
@@ -70,6 +70,7 @@ export class SlackChannel implements Channel {
       retryAfter = res.headers.get('retry-after');
       return res;
     };
+    const { IncomingWebhook } = await import('@slack/webhook'); // on the first alert, not at start
     const webhook = new IncomingWebhook(this.config.webhookUrl, {
       fetch: fetchWithHeaders,
       timeout: this.timeoutMs,

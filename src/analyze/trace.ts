@@ -3,7 +3,7 @@
  * sample per line, `t` required as an ISO time or Unix milliseconds, every other field optional
  * and named as in MemStats. Pure: text in, samples out (and back).
  */
-import { SAMPLE_FIELDS, type Sample } from '../model/sample.js';
+import { emptySample, SAMPLE_FIELDS, type Sample } from '../model/sample.js';
 
 const NUMERIC = new Set<string>(SAMPLE_FIELDS);
 
@@ -40,7 +40,7 @@ export function parseTrace(text: string): Sample[] {
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new TraceError(lineNo, 'expected a JSON object');
     const rec = obj as Record<string, unknown>;
     if (!('t' in rec)) throw new TraceError(lineNo, 't: missing (every sample needs its time)');
-    const sample: Sample = { t: parseTime(rec.t, lineNo, 't') };
+    const sample = emptySample(parseTime(rec.t, lineNo, 't'));
     for (const [key, value] of Object.entries(rec)) {
       if (key === 't' || value === null) continue;
       if (key === 'processStart') {

@@ -189,6 +189,11 @@ async function main(): Promise<number> {
     };
     console.log(`cpu:            ${result.cpuPercentOfOneCore}% of one core (steady state: after the first ${SETTLE_MS / 1000} s)`);
     console.log(`rss:            peak ${mb(peak)} MB, end ${mb(result.endRssBytes)} MB, slope ${result.rssSlopeMBPerHour} MB/h over the last ${steady.length} s`);
+    const spaces = [...metrics.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)$/gm)]
+      .filter((m) => Number(m[2]) >= 1e6)
+      .map((m) => `${m[1]} ${mb(Number(m[2]))}`)
+      .join(', ');
+    console.log(`at the end:     v8 heap ${mb(sumMetric(metrics, 'process_heap_bytes'))} MB used of ${mb(sumMetric(metrics, 'nodejs_heap_size_total_bytes'))} MB (${spaces}), external ${mb(sumMetric(metrics, 'nodejs_external_memory_bytes'))} MB`);
     console.log(`v8 heap:        floor slope ${result.heapFloorSlopeMBPerHour} MB/h (minimum per 30 s of process_heap_bytes)`);
     console.log(`scrape lag:     p50 ${result.scrapeLagP50Ms} ms, p99 ${result.scrapeLagP99Ms} ms (arrival at the target vs due time)`);
     console.log(`missed scrapes: ${result.scrapesMissed} of ${result.scrapesExpected} (${((100 * result.scrapesMissed) / Math.max(1, result.scrapesExpected)).toFixed(2)}%)`);

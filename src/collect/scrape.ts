@@ -3,7 +3,7 @@
  * merged into one Sample; a failing source is listed in `failures` and never costs the others
  * their data. Never throws for a source failure: the daemon records the result as it is.
  */
-import type { Sample } from '../model/sample.js';
+import { emptySample, type Sample } from '../model/sample.js';
 import { withContext, type ScrapeError } from './errors.js';
 import { parseExpvar } from './expvar.js';
 import { parseGoroutineCount } from './goroutine-text.js';
@@ -92,7 +92,7 @@ export function mergeSample(
   t: number,
   parts: { heap?: Part; goroutines?: Part; expvar?: Part; metrics?: Part; proc?: Part },
 ): Sample {
-  const sample: Sample = { t };
+  const sample = emptySample(t);
   for (const part of [parts.proc, parts.heap, parts.goroutines, parts.expvar, parts.metrics]) {
     if (!part) continue;
     for (const [k, v] of Object.entries(part) as [keyof Sample, number][]) {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { SAMPLE_FIELDS, type Sample, type SampleField } from '../model/sample.js';
+import { emptySample, SAMPLE_FIELDS, type Sample, type SampleField } from '../model/sample.js';
 
 /** Sample field -> samples column (migrations/0001_init.sql). A new field fails to compile here until mapped. */
 export const SAMPLE_COLUMNS: Record<SampleField, string> = {
@@ -119,7 +119,7 @@ function toColumnValue(v: number | undefined, field: SampleField): number | null
 
 /** Row -> Sample, leaving out unobserved fields (undefined, never null). */
 export function rowToSample(row: SampleRow): Sample {
-  const s: Sample = { t: row.t };
+  const s = emptySample(row.t);
   for (const f of SAMPLE_FIELDS) {
     const v = row[f];
     if (v !== null && v !== undefined) s[f] = v;

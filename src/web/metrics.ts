@@ -24,6 +24,11 @@ export interface ServiceMetrics {
 export interface ProcessMetrics {
   residentMemoryBytes: number;
   heapBytes: number;
+  /** V8 heap reserved (used or not), and memory outside it (Buffers, ArrayBuffers, SQLite is not in either). */
+  heapTotalBytes?: number;
+  externalBytes?: number;
+  /** Per V8 heap space (new_space, old_space, code_space, ...): bytes reserved. */
+  heapSpaceBytes?: Record<string, number>;
   cpuSecondsTotal: number;
   startTimeSeconds: number;
   openFds?: number;
@@ -87,6 +92,14 @@ function processFamilies(p: ProcessMetrics): Family[] {
     one('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', p.cpuSecondsTotal),
     one('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', p.startTimeSeconds),
   ];
+  if (p.heapTotalBytes !== undefined) out.push(one('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved, in bytes.', p.heapTotalBytes));
+  if (p.externalBytes !== undefined) out.push(one('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript objects (Buffers), in bytes.', p.externalBytes));
+  if (p.heapSpaceBytes) {
+    out.push({
+      name: 'nodejs_heap_space_size_total_bytes', type: 'gauge', help: 'V8 heap reserved per space, in bytes.',
+      samples: Object.keys(p.heapSpaceBytes).sort().map((space) => ({ labels: { space }, value: p.heapSpaceBytes![space] })),
+    });
+  }
   if (p.openFds !== undefined) out.push(one('process_open_fds', 'gauge', 'Number of open file descriptors.', p.openFds));
   return out;
 }

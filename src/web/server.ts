@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Logger } from '../daemon/log.js';
 import { assertListenAllowed, bearerMatches } from './auth.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot, type ProcessMetrics } from './metrics.js';
@@ -214,6 +215,9 @@ export function readProcessMetrics(): ProcessMetrics {
   return {
     residentMemoryBytes: mem.rss,
     heapBytes: mem.heapUsed,
+    heapTotalBytes: mem.heapTotal,
+    externalBytes: mem.external,
+    heapSpaceBytes: Object.fromEntries(getHeapSpaceStatistics().map((h) => [h.space_name.replace(/_space$/, ''), h.space_size])),
     cpuSecondsTotal: (cpu.user + cpu.system) / 1e6,
     startTimeSeconds: processStartSeconds,
     openFds,
