@@ -37,10 +37,11 @@ export function isRestart(prev: Sample, cur: Sample): boolean {
 }
 
 /**
- * Per sample: its predecessor and the latest restart at or before it along that chain. The
- * daemon and replay ask again at every scrape over mostly the same sample objects; this keeps the
- * answer O(1) per new sample instead of a scan of the whole window. The links are weak: a strong
- * `prev` would chain every sample ever scraped to its predecessor and keep them all alive.
+ * On the last sample of the latest call: its predecessor and the latest restart at or before it.
+ * The daemon and replay ask again at every scrape with one more sample; this keeps the answer O(1)
+ * per new sample instead of a scan of the whole window. Only the newest sample carries a memo (it
+ * moves forward at each call), and its links are weak: a strong `prev` would chain every sample
+ * ever scraped to its predecessor and keep them all alive.
  */
 const restartChain = new WeakMap<Sample, { prev: WeakRef<Sample>; lastRestart: WeakRef<Sample> | undefined; since: number }>();
 
@@ -60,7 +61,10 @@ export function lifetimeStartIndex(samples: readonly Sample[]): number {
   const since = memo?.since ?? samples[0].t;
   for (let j = i + 1; j < n; j++) {
     if (isRestart(samples[j - 1], samples[j])) last = samples[j];
-    restartChain.set(samples[j], { prev: new WeakRef(samples[j - 1]), lastRestart: last && new WeakRef(last), since });
+  }
+  if (n > 1 && i < n - 1) {
+    if (memo) restartChain.delete(samples[i]);
+    restartChain.set(samples[n - 1], { prev: new WeakRef(samples[n - 2]), lastRestart: last && new WeakRef(last), since });
   }
   if (last === undefined) return 0;
   // The restart sample may lie before this slice: then the whole slice is one lifetime.
@@ -151,6 +155,8 @@ interface BucketMemo {
 }
 
 const bucketMemo = new WeakMap<Sample, BucketMemo>();
+/** Buckets of fewer samples are recomputed: a memo would cost more memory than the scan costs time. */
+const MEMO_MIN_SAMPLES = 4;
 
 function addPoint(series: FloorSeries, t: number, v: number | undefined): void {
   if (v === undefined) return;
@@ -228,7 +234,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
         mins[3] = minOf(mins[3], s.rss);
         mins[4] = minOf(mins[4], s.goroutines);
       }
-      bucketMemo.set(first, { width, gogc, inGC, inMin, before: before && new WeakRef(before), count: j - i, last: new WeakRef(samples[j - 1]), outGC: prevGC, outMin: cycleMin, mins });
+      if (j - i >= MEMO_MIN_SAMPLES) bucketMemo.set(first, { width, gogc, inGC, inMin, before: before && new WeakRef(before), count: j - i, last: new WeakRef(samples[j - 1]), outGC: prevGC, outMin: cycleMin, mins });
       i = j;
     }
     buckets.push(mins);

@@ -193,6 +193,8 @@ async function main(): Promise<number> {
       .filter((m) => Number(m[2]) >= 1e6)
       .map((m) => `${m[1]} ${mb(Number(m[2]))}`)
       .join(', ');
+    const timeline = samples.filter((_, i) => i % 15 === 14).map((s) => mb(s.rss).replace(/\.\d$/, '')).join(' ');
+    console.log(`rss every 15 s: ${timeline} MB`);
     console.log(`at the end:     v8 heap ${mb(sumMetric(metrics, 'process_heap_bytes'))} MB used of ${mb(sumMetric(metrics, 'nodejs_heap_size_total_bytes'))} MB (${spaces}), external ${mb(sumMetric(metrics, 'nodejs_external_memory_bytes'))} MB`);
     console.log(`v8 heap:        floor slope ${result.heapFloorSlopeMBPerHour} MB/h (minimum per 30 s of process_heap_bytes)`);
     console.log(`scrape lag:     p50 ${result.scrapeLagP50Ms} ms, p99 ${result.scrapeLagP99Ms} ms (arrival at the target vs due time)`);

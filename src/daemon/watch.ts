@@ -11,6 +11,7 @@ import type { IncidentStore } from '../store/incidents.js';
 import { scrapeService, captureProfiles } from '../collect/scrape.js';
 import { detect, type Verdict } from '../analyze/detector.js';
 import { lifetimeStartIndex } from '../analyze/series.js';
+import { windowSample } from '../analyze/window-sample.js';
 import { decodeProfile } from '../profile/decode.js';
 import { goroutineGrowth, topGrowth } from '../profile/attribution.js';
 import type { Profile } from '../profile/model.js';
@@ -36,7 +37,7 @@ export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export class ServiceWatch {
-  /** Samples of the current window, oldest first (the detector's input, kept in memory). */
+  /** Samples of the current window, oldest first, detector fields only (its input, kept in memory). */
   private window: Sample[] = [];
   private verdict: Verdict | undefined;
   private reachable = true;
@@ -50,7 +51,7 @@ export class ServiceWatch {
   ) {
     this.now = deps.now ?? Date.now;
     const t = this.now();
-    this.window = deps.store.samples(svc.name, { from: t - svc.window });
+    this.window = deps.store.samples(svc.name, { from: t - svc.window }).map(windowSample);
   }
 
   get state(): WatchState {
@@ -89,7 +90,7 @@ export class ServiceWatch {
     }
     if (r.failures.length === 0) resetRateLimit(this.deps.log, 'scrape');
     this.counters.lastSampleAt = r.sample.t;
-    this.window.push(r.sample);
+    this.window.push(windowSample(r.sample));
     const cutoff = r.sample.t - this.svc.window;
     let drop = 0;
     while (drop < this.window.length && this.window[drop]!.t < cutoff) drop++;
