@@ -34,15 +34,24 @@ export interface JobStats {
 }
 
 interface Job {
-  task: ScheduledTask;
+  name: string;
   offset: number;
+  run: (dueAt: number) => Promise<void>;
   running: Promise<void> | null;
   timer: NodeJS.Timeout | null;
   stats: JobStats;
 }
 
+/**
+ * Runs jobs on cron schedules with one node-cron task per distinct expression, shared by every job
+ * that uses it. A node-cron task carries its own runner, heartbeat timer, emitter and time matcher,
+ * and each fire formats dates through Intl to find the next match; at hundreds of services (a scrape
+ * and a profile job each) one task per job made node-cron a visible share of the daemon's memory and
+ * CPU. Jobs keep their own offset timer, busy check and stats, so sharing the tick changes nothing else.
+ */
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
+  private readonly groups = new Map<string, { task: ScheduledTask; jobs: Job[] }>();
   private stopped = false;
 
   constructor(private readonly onError: (name: string, err: unknown) => void) {}
@@ -51,30 +60,22 @@ export class Scheduler {
   add(name: string, expression: string, run: (dueAt: number) => Promise<void>): void {
     if (this.jobs.has(name)) throw new Error(`scheduler: duplicate job ${name}`);
     const offset = spreadOffset(name, cronPeriodMs(expression));
-    const job = { offset, running: null, timer: null, stats: { runs: 0, skippedBusy: 0, lastLagMs: 0 } } as unknown as Job;
-    job.task = cron.schedule(
-      expression,
-      (ctx) => {
-        if (this.stopped) return;
-        if (job.running || job.timer) {
-          job.stats.skippedBusy++;
-          return;
-        }
-        const dueAt = ctx.triggeredAt.getTime() + job.offset;
-        job.timer = setTimeout(() => {
-          job.timer = null;
-          if (this.stopped) return;
-          job.stats.lastLagMs = Date.now() - dueAt;
-          job.stats.runs++;
-          job.running = run(dueAt)
-            .catch((err) => this.onError(name, err))
-            .finally(() => {
-              job.running = null;
-            });
-        }, job.offset);
-      },
-      { name, suppressMissedWarning: true },
-    );
+    const job: Job = { name, offset, run, running: null, timer: null, stats: { runs: 0, skippedBusy: 0, lastLagMs: 0 } };
+    let group = this.groups.get(expression);
+    if (!group) {
+      const jobs: Job[] = [];
+      const task = cron.schedule(
+        expression,
+        (ctx) => {
+          const triggeredAt = ctx.triggeredAt.getTime();
+          for (const j of jobs) this.fire(j, triggeredAt);
+        },
+        { name: expression, suppressMissedWarning: true },
+      );
+      group = { task, jobs };
+      this.groups.set(expression, group);
+    }
+    group.jobs.push(job);
     this.jobs.set(name, job);
   }
 
@@ -85,13 +86,36 @@ export class Scheduler {
   /** Stops every schedule and waits for runs in flight to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const { task } of this.groups.values()) await task.destroy();
+    this.groups.clear();
     const inflight: Promise<void>[] = [];
     for (const job of this.jobs.values()) {
-      await job.task.destroy();
       if (job.timer) clearTimeout(job.timer);
+      job.timer = null;
       if (job.running) inflight.push(job.running);
     }
     this.jobs.clear();
     await Promise.allSettled(inflight);
+  }
+
+  private fire(job: Job, triggeredAt: number): void {
+    if (this.stopped) return;
+    if (job.running || job.timer) {
+      job.stats.skippedBusy++;
+      return;
+    }
+    const dueAt = triggeredAt + job.offset;
+    job.timer = setTimeout(() => {
+      job.timer = null;
+      if (this.stopped) return;
+      job.stats.lastLagMs = Date.now() - dueAt;
+      job.stats.runs++;
+      job.running = job
+        .run(dueAt)
+        .catch((err) => this.onError(job.name, err))
+        .finally(() => {
+          job.running = null;
+        });
+    }, job.offset);
   }
 }

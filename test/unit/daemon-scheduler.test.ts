@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scheduler, cronPeriodMs, spreadOffset } from '../../src/daemon/scheduler.js';
 
@@ -58,6 +59,56 @@ describe('Scheduler', () => {
     expect(scheduler.stats('slow')!.skippedBusy).toBeGreaterThanOrEqual(1);
     expect(fastRuns).toBeGreaterThanOrEqual(3);
     expect(errors.length).toBeGreaterThanOrEqual(3);
+  }, 15_000);
+
+  it('shares one node-cron task per expression; each job still runs once per tick after its own offset', async () => {
+    const errors: unknown[] = [];
+    scheduler = new Scheduler((_name, err) => errors.push(err));
+    const before = new Set(cron.getTasks().keys());
+    const added = () => [...cron.getTasks().values()].filter((t) => !before.has(t.id));
+    const dues = new Map<string, number[]>();
+    const track = (name: string, expression: string) => {
+      dues.set(name, []);
+      scheduler!.add(name, expression, async (dueAt) => {
+        dues.get(name)!.push(dueAt);
+      });
+    };
+    const names = Array.from({ length: 100 }, (_, i) => `svc-${i}/scrape`);
+    for (const name of names) track(name, '* * * * * *');
+    track('retention/prune', '*/2 * * * * *');
+    expect(added().map((t) => t.getPattern()).sort()).toEqual(['* * * * * *', '*/2 * * * * *']);
+    expect(() => scheduler!.add('svc-0/scrape', '* * * * * *', async () => undefined)).toThrow(/duplicate/);
+
+    await new Promise((r) => setTimeout(r, 1_200));
+    track('late/scrape', '* * * * * *'); // joins the running task
+    expect(added()).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    // dueAt - offset is the shared task's fire time: one tick for all jobs, each at most once.
+    const offsets = new Map([...dues.keys()].map((n) => [n, spreadOffset(n, 1_000)]));
+    expect(new Set(offsets.values()).size).toBeGreaterThan(50);
+    const ticksOf = (name: string) => dues.get(name)!.map((d) => d - offsets.get(name)!);
+    const allTicks = new Set(names.flatMap(ticksOf));
+    expect(allTicks.size).toBeGreaterThanOrEqual(2);
+    expect(allTicks.size).toBeLessThanOrEqual(4);
+    for (const name of [...names, 'late/scrape']) {
+      const ticks = ticksOf(name);
+      expect(ticks.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(ticks).size).toBe(ticks.length);
+      for (const t of ticks) expect(allTicks.has(t)).toBe(true);
+      const stats = scheduler.stats(name)!;
+      expect(stats.runs).toBe(ticks.length);
+      expect(stats.skippedBusy).toBe(0);
+      expect(stats.lastLagMs).toBeLessThan(500);
+    }
+    // Every job that was there from the start ran on the first tick.
+    const first = Math.min(...allTicks);
+    for (const name of names) expect(ticksOf(name)[0]).toBe(first);
+    expect(dues.get('retention/prune')!.length).toBeGreaterThanOrEqual(1);
+    expect(errors).toEqual([]);
+
+    await scheduler.stop();
+    expect(added()).toEqual([]);
   }, 15_000);
 
   it('stop() waits for runs in flight', async () => {
