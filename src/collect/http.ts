@@ -31,6 +31,21 @@ const EXPECTED_WORDS: Record<BodyKind, string> = {
 /** How much of a non-2xx body we read for the error message. */
 const ERROR_SNIPPET_BYTES = 2048;
 
+/**
+ * Connections are kept between scrapes, as Prometheus does: at a one-second schedule a fresh
+ * connection per fetch is hundreds of handshakes a second for the daemon and for the targets.
+ * An idle connection is closed after IDLE_SOCKET_MS; a target that closed it first is met with one
+ * retry on a new connection (the request is a GET, and nothing of it was answered).
+ */
+const IDLE_SOCKET_MS = 30_000;
+const agentOptions = { keepAlive: true, maxFreeSockets: 4, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
+const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+
+/** A kept connection the server had already closed: the request never reached it. */
+function staleSocket(e: Error & { code?: string }): boolean {
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up';
+}
+
 export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
   let target: URL;
   try {
@@ -80,10 +95,18 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       finish(new ScrapeError('timeout', `timed out after ${opts.timeoutMs} ms (${stage})`));
     }, opts.timeoutMs);
 
-    // agent: false: one connection per request, so a server's idle-timeout never races a reused socket.
-    const req = lib.request(target, { method: 'GET', headers: { 'accept-encoding': 'identity', ...opts.headers }, agent: false });
-    req.on('error', (e) => finish(networkError(e, target.host)));
-    req.on('response', (r) => {
+    let req: http.ClientRequest;
+    const send = (agent: http.Agent | false): void => {
+      req = lib.request(target, { method: 'GET', headers: { 'accept-encoding': 'identity', ...opts.headers }, agent });
+      req.on('error', (e) => {
+        if (settled) return;
+        if (!res && req.reusedSocket && staleSocket(e)) return send(false);
+        finish(networkError(e, target.host));
+      });
+      req.on('response', onResponse);
+      req.end();
+    };
+    const onResponse = (r: http.IncomingMessage): void => {
       res = r;
       status = r.statusCode ?? 0;
       const ok = status >= 200 && status <= 299;
@@ -123,8 +146,8 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       r.on('close', () => {
         if (!r.complete) finish(new ScrapeError('other', `connection closed before the body was complete (${formatBytes(received)} received)`));
       });
-    });
-    req.end();
+    };
+    send(agents[target.protocol as 'http:' | 'https:']);
   });
 }
 

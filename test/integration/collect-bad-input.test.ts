@@ -186,6 +186,44 @@ describe('fetchBody: bad responses', () => {
   });
 });
 
+describe('fetchBody: kept connections', () => {
+  /** A target that counts its connections; `dropSecond` closes a kept one when its next request arrives. */
+  async function countingServer(dropSecond: boolean): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+    let connections = 0;
+    const srv = http.createServer((req, res) => {
+      const n = ((req.socket as { served?: number }).served = ((req.socket as { served?: number }).served ?? 0) + 1);
+      if (dropSecond && n === 2) return void req.socket.destroy(); // the idle-timeout race, forced
+      send(GOROUTINE_TEXT)(req, res);
+    });
+    srv.keepAliveTimeout = 60_000;
+    srv.on('connection', () => connections++);
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    return {
+      url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/debug/pprof/goroutine?debug=1`,
+      connections: () => connections,
+      close: () => {
+        srv.closeAllConnections();
+        return new Promise<void>((ok) => srv.close(() => ok()));
+      },
+    };
+  }
+
+  it('reuses one connection for consecutive scrapes of a target', async () => {
+    const t = await countingServer(false);
+    for (let i = 0; i < 3; i++) expect((await fetchBody(t.url, OPTS)).equals(GOROUTINE_TEXT)).toBe(true);
+    expect(t.connections()).toBe(1);
+    await t.close();
+  });
+
+  it('retries once on a new connection when the target closed the kept one', async () => {
+    const t = await countingServer(true);
+    expect((await fetchBody(t.url, OPTS)).equals(GOROUTINE_TEXT)).toBe(true);
+    expect((await fetchBody(t.url, OPTS)).equals(GOROUTINE_TEXT)).toBe(true);
+    expect(t.connections()).toBe(2);
+    await t.close();
+  });
+});
+
 describe('captureProfiles: bad profiles are rejected before storage', () => {
   const svc = (prefix: string): ScrapeTarget => ({ name: 's', pprof: `${base}${prefix}`, timeout: 2000, maxBodySize: 1024 * 1024 });
 
