@@ -108,7 +108,8 @@ async function main(): Promise<number> {
   writeFileSync(configPath, configYaml(dir, port, replay.targets));
   const url = `http://127.0.0.1:${port}`;
 
-  const daemon = spawn(process.execPath, [cli, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // As installed: the executable itself, so its #! line's Node and malloc settings apply.
+  const daemon = spawn(cli, ['run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   let logLines = 0;
   const keep = (d: Buffer) => {
@@ -188,7 +189,9 @@ async function main(): Promise<number> {
       logLines,
     };
     console.log(`cpu:            ${result.cpuPercentOfOneCore}% of one core (steady state: after the first ${SETTLE_MS / 1000} s)`);
-    console.log(`rss:            peak ${mb(peak)} MB, end ${mb(result.endRssBytes)} MB, slope ${result.rssSlopeMBPerHour} MB/h over the last ${steady.length} s`);
+    const peakAt = samples.find((s) => s.hwm === peak);
+    const peakWhen = peakAt ? ` (reached ${Math.round((peakAt.t - startedAt) / 1000)} s in)` : '';
+    console.log(`rss:            peak ${mb(peak)} MB${peakWhen}, end ${mb(result.endRssBytes)} MB, slope ${result.rssSlopeMBPerHour} MB/h over the last ${steady.length} s`);
     const spaces = [...metrics.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)$/gm)]
       .filter((m) => Number(m[2]) >= 1e6)
       .map((m) => `${m[1]} ${mb(Number(m[2]))}`)

@@ -55,7 +55,9 @@ describe('Dockerfile (static)', () => {
     expect(find(runtime, 'VOLUME').join(' ')).toContain('/var/lib/leakwatch');
     expect(JSON.parse(find(runtime, 'CMD')[0])).toEqual(['run', '--config', '/etc/leakwatch/leakwatch.yaml']);
     const entry = JSON.parse(find(runtime, 'ENTRYPOINT')[0]) as string[];
-    expect(entry).toEqual(['node', `/opt/leakwatch/${pkg.bin.leakwatch}`]);
+    // The executable (its #! line carries the daemon's memory settings), linked from the bin entry.
+    expect(entry).toEqual(['/usr/local/bin/leakwatch']);
+    expect(find(runtime, 'RUN').join('\n')).toContain(`ln -s /opt/leakwatch/${pkg.bin.leakwatch} /usr/local/bin/leakwatch`);
   });
 
   it('copies into the runtime only what the build produces or the repo holds', () => {
