@@ -1,5 +1,5 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
-// The line above keeps the daemon small (issue: <= 100 MB at 200 targets): a 1 MB young generation
+// The line above keeps the daemon small (under 100 MB RSS at 200 targets): a 1 MB young generation
 // instead of up to 32 MB, and two malloc arenas instead of one per thread. Both must be set before
 // Node starts, so they ride on the executable; `node dist/cli/main.js` runs without them.
 /** leakwatch command line: dispatches to one module per command. Exit codes: 0 ok, 1 user error, 2 usage. */

@@ -24,7 +24,7 @@ export interface ServiceMetrics {
 export interface ProcessMetrics {
   residentMemoryBytes: number;
   heapBytes: number;
-  /** V8 heap reserved (used or not), and memory outside it (Buffers, ArrayBuffers, SQLite is not in either). */
+  /** V8 heap reserved (used or not), and Buffer/ArrayBuffer memory outside it (SQLite's is in neither). */
   heapTotalBytes?: number;
   externalBytes?: number;
   /** Per V8 heap space (new_space, old_space, code_space, ...): bytes reserved. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, renderMetrics, type MetricsSnapshot } from '../../src/web/metrics.js';
+import { readProcessMetrics } from '../../src/web/server.js';
 
 /**
  * A strict reader of text format 0.0.4: every line is a comment (HELP/TYPE) or a sample of the
@@ -110,6 +111,17 @@ describe('renderMetrics', () => {
     const weird = 'we"ird\\name\nx';
     expect(fams.get('leakwatch_scrape_duration_seconds')!.samples.some((s) => s.labels.service === weird)).toBe(false);
     expect(fams.get('leakwatch_last_sample_age_seconds')!.samples.some((s) => s.labels.service === weird)).toBe(false);
+  });
+
+  it("shows where leakwatch's own memory is: V8 heap reserved, per space, and outside it", () => {
+    const own = parseExposition(renderMetrics({ services: [], outboxDepth: 0, process: readProcessMetrics() }));
+    const one = (name: string, labels: Record<string, string> = {}) =>
+      own.get(name)?.samples.find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+    expect(one('nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(one('process_heap_bytes')!);
+    expect(one('nodejs_external_memory_bytes')).toBeGreaterThan(0);
+    const spaces = own.get('nodejs_heap_space_size_total_bytes')!.samples.map((s) => s.labels.space);
+    expect(spaces).toEqual(expect.arrayContaining(['new', 'old', 'code', 'large_object']));
+    expect(one('nodejs_heap_space_size_total_bytes', { space: 'old' })).toBeGreaterThan(0);
   });
 
   it('renders special float values', () => {
