@@ -62,6 +62,7 @@ export type SampleField = (typeof SAMPLE_FIELDS)[number];
  * window of them per service.
  */
 export function emptySample(t: number): Sample {
+  // `satisfies` lists every key of Sample: a field added to Sample and forgotten here does not compile.
   return {
     t, heapAlloc: undefined, heapInuse: undefined, heapIdle: undefined, heapReleased: undefined,
     heapSys: undefined, heapObjects: undefined, sys: undefined, stackInuse: undefined, stackSys: undefined,
@@ -70,7 +71,7 @@ export function emptySample(t: number): Sample {
     numGC: undefined, numForcedGC: undefined, totalAlloc: undefined, mallocs: undefined, frees: undefined,
     pauseTotalNs: undefined, gcCPUFraction: undefined, goroutines: undefined, rss: undefined,
     processStart: undefined, pid: undefined, gogc: undefined, gomemlimit: undefined, restart: undefined,
-  };
+  } satisfies Record<keyof Sample, unknown>;
 }
 
 /** Kinds of profile leakwatch captures and stores. */

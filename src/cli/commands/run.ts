@@ -1,9 +1,9 @@
 /** `leakwatch run`: the daemon in the foreground. */
+import { setFlagsFromString } from 'node:v8';
 import { configFrom, parse } from '../args.js';
 import { configSecrets, createLogger } from '../../daemon/log.js';
 import { Daemon } from '../../daemon/daemon.js';
 import type { Config } from '../../config/schema.js';
-import { setFlagsFromString } from 'node:v8';
 
 export default async function run(argv: string[]): Promise<number> {
   // A watchdog should be small. V8 grows its old generation conservatively (--optimize-for-size),
