@@ -142,13 +142,13 @@ interface BucketMemo {
   inGC: number | undefined;
   inMin: number;
   /**
-   * The sample before the bucket: the first allocation interval starts there. Weak, like `last`:
-   * with one sample per bucket it is the previous bucket's key, and a strong link would chain
-   * every memo (and every sample ever scraped) together.
+   * The sample before the bucket (the first allocation interval starts there) and the bucket's
+   * last one. Strong links are safe: only buckets of MEMO_MIN_SAMPLES or more are memoised, so
+   * neither is ever another memo's key and memos cannot chain old samples together.
    */
-  before: WeakRef<Sample> | undefined;
+  before: Sample | undefined;
   count: number;
-  last: WeakRef<Sample>;
+  last: Sample;
   outGC: number | undefined;
   outMin: number;
   mins: BucketMins;
@@ -199,7 +199,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
     const m = bucketMemo.get(first);
     let mins: BucketMins;
     const before = i > from ? samples[i - 1] : undefined;
-    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && m.before?.deref() === before && samples[i + m.count - 1] === m.last.deref()) {
+    if (m && m.width === width && m.gogc === gogc && m.inGC === prevGC && m.inMin === cycleMin && m.before === before && samples[i + m.count - 1] === m.last) {
       mins = m.mins;
       prevGC = m.outGC;
       cycleMin = m.outMin;
@@ -234,7 +234,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
         mins[3] = minOf(mins[3], s.rss);
         mins[4] = minOf(mins[4], s.goroutines);
       }
-      if (j - i >= MEMO_MIN_SAMPLES) bucketMemo.set(first, { width, gogc, inGC, inMin, before: before && new WeakRef(before), count: j - i, last: new WeakRef(samples[j - 1]), outGC: prevGC, outMin: cycleMin, mins });
+      if (j - i >= MEMO_MIN_SAMPLES) bucketMemo.set(first, { width, gogc, inGC, inMin, before, count: j - i, last: samples[j - 1], outGC: prevGC, outMin: cycleMin, mins });
       i = j;
     }
     buckets.push(mins);

@@ -16,7 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../../test/fixtures/pprof');
 
 /** Go's /debug/pprof/heap sample types, in the order the runtime writes them. */
-export const HEAP_SAMPLE_TYPES = ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'];
+const HEAP_SAMPLE_TYPES = ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'];
 
 /** A heap profile with the header the Go runtime writes (space/bytes period, 512 KiB rate) around `body`. */
 export function heapProfile(body: Pick<Profile, 'mappings' | 'locations' | 'functions' | 'samples'> & Partial<Profile>): Profile {

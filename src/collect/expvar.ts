@@ -10,8 +10,6 @@ import { ScrapeError } from './errors.js';
 import { parseFloatStrict } from './numbers.js';
 import { MEMSTATS_FIELDS } from './memstats-fields.js';
 
-const FIELDS = MEMSTATS_FIELDS;
-
 export function parseExpvar(text: string): Partial<Sample> {
   const s = new Scanner(text);
   s.ws();
@@ -37,7 +35,7 @@ export function parseExpvar(text: string): Partial<Sample> {
 function readMemstats(s: Scanner): Partial<Sample> {
   const out: Partial<Sample> = {};
   s.object((key) => {
-    const field = FIELDS[key];
+    const field = MEMSTATS_FIELDS[key];
     if (!field) return s.skipValue();
     const raw = s.numberToken();
     const v = parseFloatStrict(raw);

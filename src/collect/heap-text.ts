@@ -9,9 +9,6 @@ import { MEMSTATS_FIELDS, type NumericKey } from './memstats-fields.js';
 
 export const MEMSTATS_MARKER = '# runtime.MemStats';
 
-/** Footer lines "# Name = value" and the Sample field they fill (GCCPUFraction is a float, below). */
-const SINGLE = MEMSTATS_FIELDS;
-
 /** "# Name = inuse / sys" lines. */
 const PAIRS: Record<string, [NumericKey, NumericKey]> = {
   Stack: ['stackInuse', 'stackSys'],
@@ -55,7 +52,7 @@ function parseLine(line: string, out: Partial<Sample>): void {
     out.gcCPUFraction = need(parseFloatStrict(raw), name, raw);
     return;
   }
-  const single = SINGLE[name];
+  const single = MEMSTATS_FIELDS[name];
   if (single) {
     out[single] = need(parseUint(raw), name, raw);
     return;

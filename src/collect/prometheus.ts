@@ -6,8 +6,7 @@
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
 import { parseFloatStrict } from './numbers.js';
-
-type NumericKey = Exclude<keyof Sample, 't' | 'restart'>;
+import type { NumericKey } from './memstats-fields.js';
 
 /** Metric name -> Sample field and the factor from the metric's unit to the Sample's. */
 const GO_METRICS: Record<string, [NumericKey, number]> = {
