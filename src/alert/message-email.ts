@@ -4,15 +4,8 @@
  */
 import { buildContent, profileFileName, type AlertContent } from './message.js';
 import type { AlertPayload, EmailAttachment, EmailMessage } from './types.js';
+import { escapeHtml } from '../web/html.js';
 
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** Header values must stay on one line (a newline would start a new header). */
 function oneLine(s: string): string {

@@ -130,7 +130,8 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function timeToLimit(incident: Incident): string {
+/** "~5 h (limit 512 MB)", "limit 512 MB reached", "no limit configured"... */
+export function timeToLimit(incident: Incident): string {
   if (incident.limit === undefined) return 'no limit configured';
   const limit = formatLevel(incident.metric, incident.limit);
   if (incident.timeToLimitHours === null) return `not projected (limit ${limit})`;

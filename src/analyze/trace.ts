@@ -60,18 +60,21 @@ export function parseTrace(text: string): Sample[] {
   return out;
 }
 
+/** One sample as a trace record: `t` and `processStart` as ISO, the rest as stored. */
+export function traceRecord(s: Sample): Record<string, unknown> {
+  const rec: Record<string, unknown> = { t: new Date(s.t).toISOString() };
+  for (const f of SAMPLE_FIELDS) {
+    const v = s[f];
+    if (v === undefined) continue;
+    rec[f] = f === 'processStart' ? new Date(v).toISOString() : v;
+  }
+  if (s.restart) rec.restart = true;
+  return rec;
+}
+
 /** One JSON line per sample: `t` and `processStart` as ISO, the rest as stored. */
 export function formatTrace(samples: readonly Sample[]): string {
   let out = '';
-  for (const s of samples) {
-    const rec: Record<string, unknown> = { t: new Date(s.t).toISOString() };
-    for (const f of SAMPLE_FIELDS) {
-      const v = s[f];
-      if (v === undefined) continue;
-      rec[f] = f === 'processStart' ? new Date(v).toISOString() : v;
-    }
-    if (s.restart) rec.restart = true;
-    out += JSON.stringify(rec) + '\n';
-  }
+  for (const s of samples) out += JSON.stringify(traceRecord(s)) + '\n';
   return out;
 }

@@ -2,7 +2,7 @@
  * The read-only JSON API. Every answer has the shape of the matching CLI `--json` output, built by
  * the same functions (serviceStatus, incidentView, explain), so scripts can move between the two.
  */
-import type { Config, ServiceConfig } from '../config/schema.js';
+import { BUILTIN_DEFAULTS, type Config, type ServiceConfig } from '../config/schema.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import type { OutboxStore } from '../store/outbox.js';
@@ -11,7 +11,7 @@ import type { Sample } from '../model/sample.js';
 import { serviceStatus, type LiveVerdict, type ServiceStatus } from '../views/status.js';
 import { incidentView } from '../views/incidents.js';
 import { explain, type Explanation } from '../analyze/explain.js';
-import { formatTrace } from '../analyze/trace.js';
+import { traceRecord } from '../analyze/trace.js';
 import { liveHeapFromLatestProfile } from '../views/explain.js';
 import type { Reply, Route } from './server.js';
 
@@ -31,23 +31,22 @@ export interface WebDeps {
   live?: (service: string) => LiveVerdict | undefined;
 }
 
-export type { LiveVerdict };
-
-export function jsonReply(status: number, body: unknown): Reply {
+function jsonReply(status: number, body: unknown): Reply {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body, null, 2) + '\n' };
 }
 
 const notFound = (error: string) => jsonReply(404, { error });
 
+/** One service's status, reusing the daemon's live verdict when it has one. */
+export function statusOfService(deps: WebDeps, svc: ServiceConfig, now: number): ServiceStatus {
+  const live = deps.live?.(svc.name);
+  // A watch that has not judged yet (just started or reloaded) has no trends: fit from the store.
+  return serviceStatus(deps.store, deps.incidents, svc, now, live && Object.keys(live.trends).length > 0 ? live : undefined);
+}
+
 export function statusOf(deps: WebDeps): { services: ServiceStatus[] } {
   const now = deps.now?.() ?? Date.now();
-  return {
-    services: deps.config().services.map((s) => {
-      const live = deps.live?.(s.name);
-      // A watch that has not judged yet (just started or reloaded) has no trends: fit from the store.
-      return serviceStatus(deps.store, deps.incidents, s, now, live && Object.keys(live.trends).length > 0 ? live : undefined);
-    }),
-  };
+  return { services: deps.config().services.map((s) => statusOfService(deps, s, now)) };
 }
 
 export function configuredService(deps: WebDeps, name: string): ServiceConfig | undefined {
@@ -65,7 +64,7 @@ export function incidentById(deps: WebDeps, id: string): Incident | undefined {
 }
 
 /** The `from`/`to` query values: ISO time, Unix ms or relative (`-2h`). */
-export function parseQueryTime(text: string, now: number): number | undefined {
+function parseQueryTime(text: string, now: number): number | undefined {
   if (/^\d+$/.test(text)) return Number(text);
   const rel = /^-(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
   if (rel) return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'];
@@ -74,7 +73,7 @@ export function parseQueryTime(text: string, now: number): number | undefined {
 }
 
 /** Samples answered at most per request: a month at 15 s is 170k rows; ask for a narrower range. */
-export const MAX_SAMPLES = 50_000;
+const MAX_SAMPLES = 50_000;
 
 
 /** `leakwatch explain` of the latest sample; undefined with no samples, throws when MemStats are missing. */
@@ -96,11 +95,10 @@ function samplesOf(deps: WebDeps, name: string, url: URL): Reply {
     range[key] = t;
   }
   if (range.from === undefined && range.to === undefined) {
-    range.from = now - (configuredService(deps, name)?.window ?? 6 * 3_600_000);
+    range.from = now - (configuredService(deps, name)?.window ?? BUILTIN_DEFAULTS.window);
   }
   const samples: Sample[] = deps.store.samples(name, { ...range, limit: MAX_SAMPLES });
-  const lines = formatTrace(samples).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
-  return jsonReply(200, lines);
+  return jsonReply(200, samples.map(traceRecord));
 }
 
 export function apiRoutes(deps: WebDeps): Route[] {

@@ -5,11 +5,10 @@
  */
 import { METRICS } from '../model/incident.js';
 import type { ServiceStatus } from '../views/status.js';
-import { serviceStatus } from '../views/status.js';
 import { formatBytes, formatConfidence, formatCount, formatHours, formatLevel } from '../alert/message.js';
 import { mb, type Explanation, type ExplanationParts } from '../analyze/explain.js';
 import type { Route } from './server.js';
-import { apiRoutes, configuredService, explainService, knownService, statusOf, type WebDeps } from './api.js';
+import { apiRoutes, configuredService, explainService, knownService, statusOf, statusOfService, type WebDeps } from './api.js';
 import { badge, html, htmlReply, notFoundPage, page, rootFor, seg, when, type SafeHtml } from './html.js';
 import { sparkline } from './charts.js';
 import { incidentPage, incidentRows, rateText } from './incident-page.js';
@@ -22,7 +21,7 @@ export function webRoutes(deps: WebDeps): Route[] {
   return [...apiRoutes(deps), ...dashboardRoutes(deps)];
 }
 
-export function dashboardRoutes(deps: WebDeps): Route[] {
+function dashboardRoutes(deps: WebDeps): Route[] {
   return [
     { method: 'GET', path: '/', handle: () => htmlReply(200, overviewPage(deps, './')) },
     {
@@ -139,7 +138,7 @@ function trendsTable(s: ServiceStatus): SafeHtml {
 function servicePage(deps: WebDeps, name: string, root: string): SafeHtml {
   const now = nowOf(deps);
   const svc = configuredService(deps, name);
-  const status = svc ? serviceStatus(deps.store, deps.incidents, svc, now) : undefined;
+  const status = svc ? statusOfService(deps, svc, now) : undefined;
   const incidents = deps.incidents.list({ service: name, limit: 50 });
   const latest = status?.latest ?? {};
   const head = status

@@ -5,7 +5,8 @@
  */
 import type { Incident, Metric } from '../model/incident.js';
 import { incidentView } from '../views/incidents.js';
-import { formatBytes, formatConfidence, formatCount, formatHours, formatLevel, nextStepCommand } from '../alert/message.js';
+import { formatBytes, formatConfidence, formatCount, formatLevel, formatRate, nextStepCommand, timeToLimit as openTimeToLimit } from '../alert/message.js';
+import { BUILTIN_DEFAULTS } from '../config/schema.js';
 import { configuredService, incidentById, type WebDeps } from './api.js';
 import { badge, html, isoShort, page, seg, when, type SafeHtml } from './html.js';
 import { memoryCharts } from './memory-charts.js';
@@ -21,16 +22,11 @@ const signed = (s: string, n: number) => (n > 0 ? `+${s}` : s);
 
 /** "+1.2 MB/h" or "+150 goroutines/h", signed. */
 export function rateText(metric: Metric, perHour: number): string {
-  return signed(metric === 'goroutines' ? `${formatCount(perHour)} goroutines/h` : `${formatBytes(perHour)}/h`, perHour);
+  return signed(formatRate(metric, perHour), perHour);
 }
 
 function timeToLimit(i: Incident): string {
-  if (i.resolvedAt !== null) return 'n/a (resolved)';
-  if (i.limit === undefined) return 'no limit configured';
-  const limit = formatLevel(i.metric, i.limit);
-  if (i.timeToLimitHours === null) return `not projected (limit ${limit})`;
-  if (i.timeToLimitHours <= 0) return `limit ${limit} reached`;
-  return `${formatHours(i.timeToLimitHours)} (limit ${limit})`;
+  return i.resolvedAt !== null ? 'n/a (resolved)' : openTimeToLimit(i);
 }
 
 /** A table of incidents, newest first, for the overview and service pages. */
@@ -82,7 +78,7 @@ function deliveriesTable(deps: WebDeps, i: Incident): SafeHtml {
 
 function chartFor(deps: WebDeps, i: Incident, now: number): SafeHtml {
   const svc = configuredService(deps, i.service);
-  const window = svc?.window ?? 6 * 3_600_000;
+  const window = svc?.window ?? BUILTIN_DEFAULTS.window;
   const end = i.resolvedAt ?? now;
   const charts = memoryCharts(deps, i.service, svc, { from: i.openedAt - window, to: Math.min(now, end + window / 4) }, [i]);
   if (!charts) return html`<p class="muted">No stored samples around this incident (pruned by retention?).</p>`;

@@ -3,7 +3,7 @@
  * HeapAlloc, Sys and RSS, goroutines. Floors are computed per process lifetime with the
  * detector's own code (series.ts), so the line on the page is the line that was trended.
  */
-import type { ServiceConfig } from '../config/schema.js';
+import { BUILTIN_DEFAULTS, type ServiceConfig } from '../config/schema.js';
 import type { Incident } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { bucketWidth, floorSeries, isRestart } from '../analyze/series.js';
@@ -13,7 +13,6 @@ import { lineChart, type Point } from './charts.js';
 import { html, type SafeHtml } from './html.js';
 
 const HOUR = 3_600_000;
-const DEFAULT_WINDOW = 6 * HOUR;
 
 /** Splits samples at process restarts (never draw a floor across one). */
 export function lifetimes(samples: readonly Sample[]): Sample[][] {
@@ -46,7 +45,7 @@ function points(samples: readonly Sample[], field: 'heapAlloc' | 'sys' | 'rss' |
  * The shown range: the window up to now, or, for a service that stopped reporting, the window up
  * to its last sample (an empty chart tells nobody anything).
  */
-export function chartRange(deps: WebDeps, name: string, window: number, now: number): { from: number; to: number } {
+function chartRange(deps: WebDeps, name: string, window: number, now: number): { from: number; to: number } {
   const last = deps.store.latestSample(name);
   const to = last && last.t < now - window ? last.t : now;
   return { from: to - window, to };
@@ -65,7 +64,7 @@ export function memoryCharts(
   const samples = deps.store.samples(name, range);
   if (samples.length === 0) return undefined;
   // History shorter than the range: start where the data starts, not with an empty stretch.
-  if (samples.length > 0 && samples[0]!.t > range.from) range = { from: samples[0]!.t, to: range.to };
+  if (samples[0]!.t > range.from) range = { from: samples[0]!.t, to: range.to };
   const markers = incidents.flatMap((i) => [
     { t: i.openedAt, label: `#${i.id} opened` },
     ...(i.resolvedAt === null ? [] : [{ t: i.resolvedAt, label: `#${i.id} resolved` }]),
@@ -103,7 +102,7 @@ export function memoryCharts(
 
 /** The three charts of the service page over its window. */
 export function serviceCharts(deps: WebDeps, name: string, svc: ServiceConfig | undefined, now: number, incidents: readonly Incident[]): SafeHtml {
-  const range = chartRange(deps, name, svc?.window ?? DEFAULT_WINDOW, now);
+  const range = chartRange(deps, name, svc?.window ?? BUILTIN_DEFAULTS.window, now);
   const c = memoryCharts(deps, name, svc, range, incidents);
   if (!c) return html`<p class="muted">No samples in the window yet.</p>`;
   return html`<h3>Heap</h3>${c.heap}<h3>Sys and RSS</h3>${c.process}<h3>Goroutines</h3>${c.goroutines}`;

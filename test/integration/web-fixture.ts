@@ -1,11 +1,12 @@
 /**
  * A daemon-like setup for the dashboard tests: a real Store on a temp file, samples, an incident
- * with its attribution and deliveries written through the real Store/IncidentStore/OutboxStore
+ * with its attribution and deliveries, and one heap profile, written through the real Store/IncidentStore/OutboxStore
  * APIs, a config loaded from YAML, and the real HTTP listener with webRoutes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/daemon/log.js';
 import { Store } from '../../src/store/index.js';
@@ -22,6 +23,11 @@ export const BLOCKING_FN = 'main.subscribe';
 export const EVIL_SERVICE = '<script>alert(1)</script>';
 /** A function name as a hostile or odd binary could carry it. */
 export const EVIL_FN = 'main.<img src=x onerror=alert(2)>';
+
+/** A real Go heap profile (`go tool pprof -top` of it: 38180.32kB inuse_space in all). */
+export const HEAP_PROFILE = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/pprof/out123/new.pb.gz');
+/** Its inuse_space total in bytes, as `go tool pprof -top` prints it (to 0.01 kB). */
+export const HEAP_PROFILE_INUSE = 38180.32 * 1024;
 
 const MB = 1e6;
 const STEP = 30_000;
@@ -87,6 +93,12 @@ services:
   const now = Date.now();
 
   for (const s of leakingSamples(now, 90)) store.recordScrape('checkout', { at: s.t, ok: true, durationMs: 4, sample: s });
+  // A profile scrape as ServiceWatch records it: no sample, one heap profile (a minute before the last sample scrape).
+  const profileAt = now - 60_000;
+  store.recordScrape('checkout', {
+    at: profileAt, ok: true, durationMs: 30,
+    profiles: [{ kind: 'heap', data: readFileSync(HEAP_PROFILE), timeNanos: BigInt(profileAt) * 1_000_000n }],
+  });
   for (const s of leakingSamples(now, 10)) store.recordScrape(EVIL_SERVICE, { at: s.t, ok: true, durationMs: 4, sample: s });
 
   const heap = incidents.open('checkout', 'heap', trend(75 * MB, 20 * MB), now - 30 * 60_000);

@@ -3,7 +3,7 @@
  * store APIs the daemon uses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCKING_FN, EVIL_SERVICE, LEAKING_FN, startWebFixture, type WebFixture } from './web-fixture.js';
+import { BLOCKING_FN, EVIL_SERVICE, HEAP_PROFILE_INUSE, LEAKING_FN, startWebFixture, type WebFixture } from './web-fixture.js';
 
 let fx: WebFixture;
 beforeAll(async () => {
@@ -103,6 +103,17 @@ describe('JSON API', () => {
     expect((await getJson('/api/services/idle/explain')).status).toBe(404);
     expect((await getJson('/api/services/nope/explain')).status).toBe(404);
   });
+
+  it('GET /api/services/:name/explain compares with the latest heap profile, decoded once and then cached', async () => {
+    const first = await getJson('/api/services/checkout/explain');
+    const second = await getJson('/api/services/checkout/explain'); // the same profile id: answered from the cache
+    expect(first.status).toBe(200);
+    expect(Math.abs(first.body.liveHeapFromProfile - HEAP_PROFILE_INUSE)).toBeLessThan(10);
+    expect(second.body.liveHeapFromProfile).toBe(first.body.liveHeapFromProfile);
+    expect(second.body).toEqual(first.body);
+    // A service without stored profiles has nothing to compare with.
+    expect((await getJson(`/api/services/${encodeURIComponent(EVIL_SERVICE)}/explain`)).body.liveHeapFromProfile).toBeUndefined();
+  });
 });
 
 describe('dashboard pages', () => {
@@ -132,6 +143,7 @@ describe('dashboard pages', () => {
     expect(p.text).toContain(`#${fx.heapIncidentId} opened`);
     expect(p.text).toContain('outside the Go runtime');
     expect(p.text).toContain(LEAKING_FN);
+    expect(p.text).toContain('; the latest heap profile shows 39.1 MB.');
   });
 
   it('the incident page says what grows, who grew, where alerts went and what to run next', async () => {
