@@ -6,8 +6,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import type { Incident, Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { detect } from './detector.js';
-import { bucketWidth } from './series.js';
+import { Detector, type IncidentEvent } from './detector.js';
 import type { Trend } from './trend.js';
 
 export interface ReplayIncident {
@@ -36,7 +35,12 @@ export class MemoryIncidents {
     return this.all.filter((i) => i.resolvedAt === null);
   }
 
-  apply(events: ReturnType<typeof detect>['events'], now: number): void {
+  /** Open incidents and those resolved within `cooldown` of `now` (the detector may reopen them). */
+  recent(now: number, cooldown: number): Incident[] {
+    return this.all.filter((i) => i.resolvedAt === null || now - i.resolvedAt < cooldown);
+  }
+
+  apply(events: readonly IncidentEvent[], now: number): void {
     for (const e of events) {
       if (e.type === 'open') {
         const inc: Incident = {
@@ -52,6 +56,12 @@ export class MemoryIncidents {
       const inc = this.all[e.incidentId - 1];
       if (!inc) continue;
       if (e.type === 'update') setTrend(inc, e.trend);
+      else if (e.type === 'reopen') {
+        inc.resolvedAt = null;
+        delete inc.resolveReason;
+        inc.lastAlertAt = now;
+        setTrend(inc, e.trend);
+      }
       else if (e.type === 'remind') inc.lastAlertAt = now;
       else if (e.type === 'resolve') {
         inc.resolvedAt = now;
@@ -72,14 +82,11 @@ function setTrend(inc: Incident, trend: Trend): void {
 /** Replays `samples` (ascending t) through the detector; returns every incident it would have opened. */
 export function replay(samples: readonly Sample[], service: ServiceConfig): ReplayResult {
   const store = new MemoryIncidents(service.name);
-  // The detector needs the window plus one bucket of history behind `now`, and sees no further.
-  const keep = service.window + bucketWidth(service.window);
-  let lo = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const now = samples[i].t;
-    while (samples[lo].t < now - keep) lo++;
-    const verdict = detect({ service, samples: samples.slice(lo, i + 1), now, open: store.open() });
-    store.apply(verdict.events, now);
+  const detector = new Detector(service);
+  for (const s of samples) {
+    detector.observe(s);
+    const verdict = detector.evaluate(s.t, store.recent(s.t, service.cooldown));
+    store.apply(verdict.events, s.t);
   }
   return {
     incidents: store.all.map((inc) => {

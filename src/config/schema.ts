@@ -22,6 +22,7 @@ export const BUILTIN_DEFAULTS = {
   window: 6 * 3_600_000,
   warmup: 15 * 60_000,
   cooldown: 3_600_000,
+  lastGasp: 30 * 60_000,
   thresholds: {
     heapGrowth: parseRate('10MB/h'),
     sysGrowth: parseRate('20MB/h'),
@@ -60,6 +61,7 @@ const inheritable = {
   thresholds: thresholdsSchema.optional(),
   limits: limitsSchema.optional(),
   cooldown: duration().optional(),
+  lastGasp: duration().optional(),
   alert: channelList.optional(),
   headers: headers().optional(),
   gogc: wholeNumber(1).optional(),
@@ -163,6 +165,7 @@ function resolveService(s: FileConfig['services'][number], d: Partial<z.output<t
     thresholds: mergeKeys<Thresholds>(B.thresholds, d.thresholds, s.thresholds),
     limits: mergeKeys<Limits>(d.limits, s.limits),
     cooldown: s.cooldown ?? d.cooldown ?? B.cooldown,
+    lastGasp: s.lastGasp ?? d.lastGasp ?? B.lastGasp,
     alert: s.alert ?? d.alert ?? [],
     gogc: s.gogc ?? d.gogc,
   };

@@ -9,9 +9,8 @@ import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { scrapeService, captureProfiles } from '../collect/scrape.js';
-import { detect, type Verdict } from '../analyze/detector.js';
-import { lifetimeStartIndex } from '../analyze/series.js';
-import { windowSample } from '../analyze/window-sample.js';
+import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
+import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
 import { goroutineGrowth, topGrowth } from '../profile/attribution.js';
 import type { Profile } from '../profile/model.js';
@@ -36,10 +35,17 @@ export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
 /** A dead target logs its failure at most once a minute, with a count of what was suppressed. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
+/** The past a detector reads: the window plus a day (same hour yesterday) and the long windows. */
+function lookback(svc: ServiceConfig): number {
+  return Math.max(svc.window + DAY, ...LONG_WINDOWS);
+}
+
 export class ServiceWatch {
-  /** Samples of the current window, oldest first, detector fields only (its input, kept in memory). */
-  private window: Sample[] = [];
+  /** The service's detector: bucket floors of its recent past, fed every sample (its memory is per bucket, not per sample). */
+  private detector: Detector;
   private verdict: Verdict | undefined;
+  /** Lifetime start and metrics whose last-gasp profiles were already taken. */
+  private lastGasp = new Set<string>();
   private reachable = true;
   private readonly now: () => number;
   /** Counters for leakwatch's own /metrics. */
@@ -50,8 +56,9 @@ export class ServiceWatch {
     private readonly deps: WatchDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.detector = new Detector(svc);
     const t = this.now();
-    this.window = deps.store.samples(svc.name, { from: t - svc.window }).map(windowSample);
+    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) this.detector.observe(s);
   }
 
   get state(): WatchState {
@@ -63,14 +70,19 @@ export class ServiceWatch {
     return this.verdict?.trends ?? {};
   }
 
-  /** Keeps samples from a previous configuration of the same service (SIGHUP reload). */
+  /** Keeps the history of a previous configuration of the same service (SIGHUP reload) when it reads it the same way. */
   adoptWindow(from: ServiceWatch): void {
-    this.window = from.window;
+    const a = from.svc;
+    const b = this.svc;
+    if (a.window === b.window && a.gogc === b.gogc) {
+      this.detector = from.detector.withService(b);
+      this.lastGasp = from.lastGasp;
+    }
   }
 
   /** One scheduled MemStats scrape, then detection. */
   async scrape(): Promise<void> {
-    const prev = this.window[this.window.length - 1];
+    const prev = this.detector.history.lastSample;
     const r = await scrapeService(this.svc, prev);
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
@@ -90,11 +102,7 @@ export class ServiceWatch {
     }
     if (r.failures.length === 0) resetRateLimit(this.deps.log, 'scrape');
     this.counters.lastSampleAt = r.sample.t;
-    this.window.push(windowSample(r.sample));
-    const cutoff = r.sample.t - this.svc.window;
-    let drop = 0;
-    while (drop < this.window.length && this.window[drop]!.t < cutoff) drop++;
-    if (drop) this.window.splice(0, drop);
+    this.detector.observe(r.sample);
     await this.analyze(r.sample.t);
   }
 
@@ -118,8 +126,8 @@ export class ServiceWatch {
 
   private async analyze(now: number): Promise<void> {
     const { incidents, alerts, log, host } = this.deps;
-    const open = incidents.listOpen(this.svc.name);
-    this.verdict = detect({ service: this.svc, samples: this.window, now, open });
+    const recent = incidents.listRecent(this.svc.name, now - this.svc.cooldown);
+    this.verdict = this.detector.evaluate(now, recent);
     for (const ev of this.verdict.events) {
       switch (ev.type) {
         case 'open': {
@@ -132,6 +140,13 @@ export class ServiceWatch {
           incidents.markAlerted(inc.id, now);
           break;
         }
+        case 'reopen':
+          // Growth resumed within the cooldown: the same incident, not a new one; on-call hears it is growing again.
+          incidents.reopen(ev.incidentId, ev.trend, now);
+          log.warn('incident reopened', { service: this.svc.name, id: ev.incidentId, slopePerHour: Math.round(ev.trend.lowerPerHour) });
+          this.alert('remind', ev.incidentId);
+          incidents.markAlerted(ev.incidentId, now);
+          break;
         case 'update':
           incidents.update(ev.incidentId, ev.trend, now);
           break;
@@ -147,6 +162,29 @@ export class ServiceWatch {
           break;
       }
     }
+    await this.lastGaspCapture();
+  }
+
+  /**
+   * When a metric will reach its limit (configured, or GOMEMLIMIT) within `lastGasp`, take heap and
+   * goroutine profiles at once and pin them: the evidence outlives the OOM kill. Once per metric
+   * per process lifetime.
+   */
+  private async lastGaspCapture(): Promise<void> {
+    const horizonH = (this.svc.lastGasp ?? 0) / 3_600_000;
+    if (!(horizonH > 0) || !this.svc.pprof) return;
+    const life = this.detector.history.lifetime?.start ?? 0;
+    for (const [metric, t] of Object.entries(this.verdict?.trends ?? {})) {
+      if (!t || t.timeToLimitHours === null || t.timeToLimitHours > horizonH || !(t.slopePerHour > 0)) continue;
+      const key = `${life}:${metric}`;
+      if (this.lastGasp.has(key)) continue;
+      this.lastGasp.add(key);
+      const taken = await this.captureProfiles(['heap', 'goroutine']).catch(() => new Map());
+      for (const p of taken.values()) this.deps.store.pinProfile(p.id, 'last-gasp');
+      this.deps.log.warn('last-gasp profiles captured', {
+        service: this.svc.name, metric, timeToLimitMinutes: Math.round(t.timeToLimitHours * 60), profiles: [...taken.values()].map((p) => p.id).join(','),
+      });
+    }
   }
 
   private alert(kind: 'open' | 'remind' | 'resolve', id: number): void {
@@ -161,7 +199,7 @@ export class ServiceWatch {
     const kind: ProfileKind = metric === 'goroutines' ? 'goroutine' : 'heap';
     const current = (await this.captureProfiles(['heap', 'goroutine'])).get(kind);
     if (!current) return;
-    const lifetimeStart = this.window[lifetimeStartIndex(this.window)]?.t ?? 0;
+    const lifetimeStart = this.detector.history.lifetime?.start ?? 0;
     const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart);
     const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
     if (!base || base.id === current.id) return;

@@ -34,8 +34,10 @@ export interface Incident {
   openedAt: number;
   resolvedAt: number | null;
   resolveReason?: 'growth-stopped' | 'restart';
-  /** Conservative (lower-bound) slope per hour, in bytes or goroutines. */
+  /** Latest conservative (lower-bound) slope per hour, in bytes or goroutines (≤ 0 once growth stopped). */
   slopePerHour: number;
+  /** The conservative slope per hour when the incident opened. */
+  openSlopePerHour?: number;
   /** 0..1 from the significance test. */
   confidence: number;
   /** Current level (floor) of the metric. */

@@ -35,3 +35,8 @@ export function detectRestart(prev: Sample | undefined, next: Sample): boolean {
   }
   return false;
 }
+
+/** A restart between two consecutive samples: the collector's flag, or what the samples show. */
+export function isRestart(prev: Sample, cur: Sample): boolean {
+  return cur.restart === true || detectRestart(prev, cur);
+}

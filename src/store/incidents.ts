@@ -23,6 +23,7 @@ interface IncidentRow {
   resolved_at: number | null;
   resolve_reason: 'growth-stopped' | 'restart' | null;
   slope_per_hour: number;
+  open_slope_per_hour: number | null;
   confidence: number;
   current: number;
   limit_value: number | null;
@@ -51,6 +52,8 @@ export class IncidentStore {
   private readonly insert: Statement;
   private readonly updateTrend: Statement;
   private readonly resolveStmt: Statement;
+  private readonly reopenStmt: Statement;
+  private readonly recentOf: Statement;
   private readonly alerted: Statement;
   private readonly attachStmt: Statement;
   private readonly pin: Statement;
@@ -64,13 +67,17 @@ export class IncidentStore {
   constructor(private readonly db: Database) {
     this.ensureService = db.prepare('INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
     this.serviceId = db.prepare('SELECT id FROM services WHERE name = ?').pluck();
-    this.insert = db.prepare(`INSERT INTO incidents (service_id, metric, opened_at, updated_at, slope_per_hour,
+    this.insert = db.prepare(`INSERT INTO incidents (service_id, metric, opened_at, updated_at, slope_per_hour, open_slope_per_hour,
       fitted_slope_per_hour, confidence, current, limit_value, time_to_limit_hours, note)
-      VALUES (@serviceId, @metric, @at, @at, @lower, @slope, @confidence, @current, @limit, @ttl, @note)`);
+      VALUES (@serviceId, @metric, @at, @at, @lower, @lower, @slope, @confidence, @current, @limit, @ttl, @note)`);
     this.updateTrend = db.prepare(`UPDATE incidents SET updated_at = @at, slope_per_hour = @lower, fitted_slope_per_hour = @slope,
       confidence = @confidence, current = @current, limit_value = @limit, time_to_limit_hours = @ttl
       WHERE id = @id AND resolved_at IS NULL`);
     this.resolveStmt = db.prepare('UPDATE incidents SET resolved_at = ?, resolve_reason = ? WHERE id = ? AND resolved_at IS NULL');
+    this.reopenStmt = db.prepare(`UPDATE incidents SET resolved_at = NULL, resolve_reason = NULL, updated_at = @at, slope_per_hour = @lower,
+      fitted_slope_per_hour = @slope, confidence = @confidence, current = @current, limit_value = @limit, time_to_limit_hours = @ttl
+      WHERE id = @id AND resolved_at IS NOT NULL`);
+    this.recentOf = db.prepare(`${SELECT} WHERE s.name = ? AND (i.resolved_at IS NULL OR i.resolved_at >= ?) ORDER BY i.opened_at, i.id`);
     this.alerted = db.prepare('UPDATE incidents SET last_alert_at = ? WHERE id = ?');
     this.attachStmt = db.prepare(`UPDATE incidents SET top_growth = @topGrowth, top_goroutines = @topGoroutines,
       baseline_profile_id = COALESCE(@baseline, baseline_profile_id), current_profile_id = COALESCE(@current, current_profile_id),
@@ -111,6 +118,23 @@ export class IncidentStore {
 
   resolve(id: number, at: number, reason: 'growth-stopped' | 'restart'): void {
     this.resolveStmt.run(at, reason, id);
+  }
+
+  /**
+   * Growth resumed soon after the incident resolved: the same incident opens again (one per
+   * (service, metric) stays open; the caller checked none is).
+   */
+  reopen(id: number, trend: Trend, at: number): void {
+    try {
+      this.reopenStmt.run({ id, at, ...trendParams(trend) });
+    } catch (err) {
+      throw new Error(`reopening incident ${id}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The service's open incidents and those resolved at or after `since` (the detector may reopen them). */
+  listRecent(service: string, since: number): Incident[] {
+    return (this.recentOf.all(service, since) as IncidentRow[]).map(toIncident);
   }
 
   /** Records that an alert (open or reminder) for the incident went out at `at`. */
@@ -175,6 +199,7 @@ function toIncident(r: IncidentRow): Incident {
     openedAt: r.opened_at,
     resolvedAt: r.resolved_at,
     slopePerHour: r.slope_per_hour,
+    openSlopePerHour: r.open_slope_per_hour ?? r.slope_per_hour,
     confidence: r.confidence,
     current: r.current,
     timeToLimitHours: r.time_to_limit_hours,

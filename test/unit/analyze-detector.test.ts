@@ -140,8 +140,8 @@ describe('detector on every scenario shape (seed 1)', () => {
 
 describe('detect: no GC, no verdict on the heap', () => {
   it('keeps a heap incident open while no GC has run late in the window (the floor is stale, not flat)', () => {
-    // A leak whose heap grows so large that GC stops running for the last two hours.
-    const samples = trace({ hours: 8, heap: (h) => 200 * MB * (1 + 0.05 * h) });
+    // A leak whose heap grows so large that GC stops running for the last four hours.
+    const samples = trace({ hours: 10, heap: (h) => 200 * MB * (1 + 0.05 * h) });
     const frozenAt = T0 + 6 * HOUR;
     const frozen = samples.find((s) => s.t >= frozenAt)!;
     for (const s of samples) {
@@ -152,7 +152,7 @@ describe('detect: no GC, no verdict on the heap', () => {
     const open = [openIncident('heap', T0 + 3 * HOUR)];
     const v = detect({ service, samples, now: samples.at(-1)!.t, open });
     expect(v.events.filter((e) => e.type === 'resolve')).toEqual([]);
-    // The same flat floor with GCs still running is growth that stopped.
+    // The same flat floor with GCs still running is growth that stopped (held for the hold time: it resolves).
     let gc = frozen.numGC!;
     for (const s of samples) if (s.t >= frozenAt) s.numGC = gc += 3;
     const stopped = detect({ service, samples, now: samples.at(-1)!.t, open });

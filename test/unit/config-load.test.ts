@@ -42,6 +42,7 @@ describe('good configs', () => {
       },
       limits: {},
       cooldown: 3_600_000,
+      lastGasp: 1_800_000,
       alert: [],
       gogc: undefined,
     } satisfies ServiceConfig]);

@@ -1,0 +1,171 @@
+/**
+ * One metric, one evaluation: does its floor grow like a leak? Pure. The detector (detector.ts)
+ * builds the series from the service's history and calls `assessSpan`-style checks here.
+ *
+ * A span leaks when all of these hold (each one rules out a look-alike):
+ *  - its conservative (Sen lower-bound) slope clears the threshold, scaled up by √(window/span)
+ *    for spans shorter than the window (traffic wanders for an hour at rates a window never
+ *    sustains) and it is ≥ 99 % significant (Mann–Kendall, autocorrelation-corrected);
+ *  - its conservative rise is ≥ 5× the floor's own noise (an idle server's jitter is not growth);
+ *  - no single jump carries most of the rise (steps, Sys ratcheting, pools that resize);
+ *  - its last third still grows above the threshold at ≥ half the span's rate;
+ *  - what co-moving traffic explains does not account for it (traffic.ts);
+ *  - it is not a curve that levels off (saturation.ts);
+ *  - the level is new: no earlier point of the lifetime in the past day was as high (a cycle
+ *    returning to where it was is not growth) — or, with a day of history in this lifetime, the
+ *    same hour yesterday is the reference (like with like, so a daily cycle cancels);
+ *  - earlier lifetimes that grew the same way at this uptime did not level off below it.
+ */
+import type { Rate, ServiceConfig } from '../config/schema.js';
+import type { Metric } from '../model/incident.js';
+import { saturationFit } from './saturation.js';
+import { fitTrend, timeToLimit, type Trend, type TrendFit } from './trend.js';
+
+export type ThresholdKey = 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goroutineGrowth';
+export const THRESHOLD: Record<Metric, ThresholdKey> = { heap: 'heapGrowth', sys: 'sysGrowth', rss: 'rssGrowth', goroutines: 'goroutineGrowth' };
+
+/** Threshold in the metric's unit per hour at level `current`. */
+export function thresholdPerHour(rate: Rate, current: number): number {
+  return rate.unit === 'percent' ? (rate.value / 100) * current : rate.value;
+}
+
+export const MIN_POINTS = 6;
+const MIN_CONFIDENCE = 0.99;
+const NOISE_MULTIPLE = 5;
+const MAX_JUMP_SHARE = 0.6;
+const MAX_JUMP_SHARE_STEPPY = 0.35;
+const MAX_TOP_QUARTER_SHARE = 0.7;
+const RECENT_FRACTION = 1 / 3;
+const MIN_RECENT_POINTS = 4;
+
+/** Points of one series, `t` in hours. */
+export interface Points {
+  t: number[];
+  v: number[];
+}
+
+export interface SpanInput {
+  metric: Metric;
+  /** The tested series (the floor, or its difference to the same hour yesterday). */
+  x: Points;
+  /** First index of the span in x. */
+  from: number;
+  /** Hours the span covers and the bar its conservative slope must clear. */
+  hours: number;
+  bar: number;
+  threshold: number;
+  noise: () => number;
+  /** Growth per hour traffic explains from time t to the end (0 when none). */
+  explained?: (t: number) => number;
+}
+
+/** The span's fit when it passes the rank, noise, jump, recency and traffic checks; undefined otherwise. */
+export function spanGrows(s: SpanInput): TrendFit | undefined {
+  const { x, from, hours, bar, threshold, metric } = s;
+  const n = x.t.length;
+  if (n - from < MIN_POINTS) return undefined;
+  // Cheap first: a robust rise estimate (median of the last third − median of the first third).
+  if (roughSlope(x, from) < 0.5 * bar) return undefined;
+  const f = fitRange(x, from, n);
+  if (!(f.lower > bar && f.confidence >= MIN_CONFIDENCE)) return undefined;
+  const steppy = metric === 'sys' || metric === 'goroutines';
+  if (largestJump(x, from) > (steppy ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours) return undefined;
+  if (metric === 'goroutines' && topQuarterRise(x, from) > MAX_TOP_QUARTER_SHARE * f.slope * hours) return undefined;
+  const lower = f.lower - (s.explained?.(x.t[from]) ?? 0);
+  if (!(lower > bar)) return undefined;
+  if (lower * hours < NOISE_MULTIPLE * s.noise()) return undefined;
+  const recent = recentFit(x, from);
+  if (!(recent.slope > threshold && recent.slope >= 0.5 * f.slope)) return undefined;
+  return f;
+}
+
+/** The saturating model on the lifetime's floor explains the span's growth as a curve that levels off. */
+export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, bar: number): boolean {
+  const u0 = uptimeAt(floor, spanStartT);
+  const fit = saturationFit(floor.u, floor.v, u0);
+  return fit !== undefined && fit.decelerating && fit.rate < bar;
+}
+
+function uptimeAt(floor: Points & { u: number[] }, t: number): number {
+  for (let i = 0; i < floor.t.length; i++) if (floor.t[i] >= t) return floor.u[i];
+  return floor.u[floor.u.length - 1];
+}
+
+/** Fit of the last third of x[from..], at least MIN_RECENT_POINTS points. */
+export function recentFit(x: Points, from: number): TrendFit {
+  const n = x.t.length;
+  const recentFrom = x.t[n - 1] - (x.t[n - 1] - x.t[from]) * RECENT_FRACTION;
+  let k = Math.max(from, n - MIN_RECENT_POINTS);
+  while (k > from && x.t[k - 1] >= recentFrom) k--;
+  return fitRange(x, k, n);
+}
+
+export function fitRange(x: Points, from: number, to: number): TrendFit {
+  return fitTrend(x.t.slice(from, to), x.v.slice(from, to));
+}
+
+/** (median of the last third − median of the first third) / time between their middles. */
+function roughSlope(x: Points, from: number): number {
+  const n = x.t.length;
+  const k = Math.max(1, Math.floor((n - from) / 3));
+  const a = medianOf(x.v.slice(from, from + k));
+  const b = medianOf(x.v.slice(n - k));
+  const dt = medianOf(x.t.slice(n - k)) - medianOf(x.t.slice(from, from + k));
+  return dt > 0 ? (b - a) / dt : 0;
+}
+
+export function medianOf(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Largest rise between consecutive points of x[from..]. */
+function largestJump(x: Points, from: number): number {
+  let max = 0;
+  for (let i = from + 1; i < x.v.length; i++) max = Math.max(max, x.v[i] - x.v[i - 1]);
+  return max;
+}
+
+/** Sum of the largest quarter (at least 2) of the rises between consecutive points of x[from..]. */
+function topQuarterRise(x: Points, from: number): number {
+  const rises: number[] = [];
+  for (let i = from + 1; i < x.v.length; i++) rises.push(Math.max(0, x.v[i] - x.v[i - 1]));
+  rises.sort((a, b) => b - a);
+  return rises.slice(0, Math.max(2, Math.ceil(rises.length / 4))).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The floor's own noise, from residuals around local trend lines over chunks of `chunkHours`:
+ * unlike the residuals of one line over the window, a leak that began mid-window or a daily swing
+ * does not count as noise.
+ */
+export function localNoise(x: Points, chunkHours: number): number {
+  const residuals: number[] = [];
+  for (let from = 0; from < x.t.length; ) {
+    let to = from;
+    while (to < x.t.length && x.t[to] < x.t[from] + chunkHours) to++;
+    if (to - from >= 4) {
+      const f = fitRange(x, from, to);
+      const r = x.v.slice(from, to).map((v, i) => v - f.slope * x.t[from + i]);
+      const mid = medianOf(r);
+      for (const y of r) residuals.push(Math.abs(y - mid));
+    }
+    from = to;
+  }
+  return residuals.length ? 1.4826 * medianOf(residuals) : 0;
+}
+
+export function toTrend(f: TrendFit, current: number, limit: number | undefined): Trend {
+  const trend: Trend = {
+    slopePerHour: f.slope, lowerPerHour: f.lower, upperPerHour: f.upper, confidence: f.confidence,
+    current, n: f.n, timeToLimitHours: timeToLimit(current, f.slope, limit),
+  };
+  if (limit !== undefined) trend.limit = limit;
+  return trend;
+}
+
+export function rateOf(service: ServiceConfig, metric: Metric): Rate | undefined {
+  return service.thresholds[THRESHOLD[metric]];
+}

@@ -1,0 +1,202 @@
+/**
+ * Samples folded into time buckets, one at a time. Pure and incremental: the daemon and replay
+ * push each sample once, and a completed bucket never changes, so the detector works on a few
+ * hundred bucket records per service instead of refolding thousands of samples per scrape.
+ *
+ * Why floors: HeapAlloc saws between the live heap and the GC goal every cycle, goroutine counts
+ * and RSS jitter with every request. The level a leak raises is the bottom of those saws, so
+ * every metric is reduced to one minimum per bucket (design §4).
+ */
+import type { Sample } from '../model/sample.js';
+import { isRestart } from '../model/restart.js';
+
+/** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
+export const NO_LIMIT = 2 ** 62;
+
+/** One completed bucket of one process lifetime. Fields are minima unless said otherwise. */
+export class Bucket {
+  /** Bucket index: floor(t / width). */
+  b = 0;
+  /** Middle of the bucket, Unix ms. */
+  t = 0;
+  /** Ordinal of the process lifetime (0, 1, …) and when it began (Unix ms). */
+  life = 0;
+  lifeStart = 0;
+  samples = 0;
+  /** Live heap from a GOGC goal with a known GOGC (NextGC/(1+GOGC/100)), when not pinned by GOMEMLIMIT. */
+  goalLive = NaN;
+  /** Lowest HeapAlloc seen in each GC cycle (NumGC unchanged): the closest sample to the post-GC live heap. */
+  cycleMin = NaN;
+  /** Lowest GOGC goal where GOGC is unknown, and the highest NextGC/HeapAlloc there. */
+  goalMin = NaN;
+  ratioMax = NaN;
+  sys = NaN;
+  rss = NaN;
+  goroutines = NaN;
+  /** Highest HeapAlloc (how close the sawtooth's peaks come to a limit). */
+  heapAllocMax = NaN;
+  /** Bytes allocated and ms elapsed over intervals ending in the bucket; count, sum, sum of squares of their rates (bytes/s). */
+  allocBytes = 0;
+  allocMs = 0;
+  rateN = 0;
+  rateSum = 0;
+  rateSq = 0;
+  /** GC cycles completed and GC pause ns over the bucket's intervals (NaN when NumGC is unknown). */
+  gcs = NaN;
+  pauseNs = NaN;
+  /** Last known GOMEMLIMIT (NaN when none or unlimited). */
+  memlimit = NaN;
+
+  /** Mean allocation rate (bytes/s), NaN when unknown. */
+  get allocRate(): number {
+    return this.allocMs > 0 ? (this.allocBytes / this.allocMs) * 1000 : NaN;
+  }
+
+  /** Variance of the mean rate from the scatter of its intervals (NaN with fewer than 3). */
+  get rateVariance(): number {
+    const k = this.rateN;
+    if (k < 3) return NaN;
+    const mean = this.rateSum / k;
+    return Math.max(0, this.rateSq / k - mean * mean) / (k - 1);
+  }
+}
+
+const minOf = (a: number, b: number | undefined): number => (b === undefined || !Number.isFinite(b) ? a : Number.isNaN(a) || b < a ? b : a);
+
+/** NextGC when it is a GOGC goal: not pinned by a known GOMEMLIMIT (then it is the limit's goal). */
+function gogcGoal(s: Sample): number | undefined {
+  if (s.nextGC === undefined || s.nextGC <= 0) return undefined;
+  if (s.gomemlimit !== undefined && s.gomemlimit > 0 && s.gomemlimit < NO_LIMIT && s.nextGC >= 0.8 * s.gomemlimit) return undefined;
+  return s.nextGC;
+}
+
+/**
+ * Folds samples, in time order, into buckets of `width` ms. A restart closes the current bucket
+ * early: a bucket never mixes two processes. `gogc` is the configured GOGC for targets that do not
+ * expose it.
+ */
+export class BucketFolder {
+  private cur: Bucket | undefined;
+  private prev: Sample | undefined;
+  private life = -1;
+  private lifeStart = 0;
+  private cycleMin = Infinity;
+  private prevGC: number | undefined;
+
+  constructor(readonly width: number, readonly gogc: number | undefined, private readonly emit: (b: Bucket) => void) {}
+
+  /** Start of the current lifetime (Unix ms), or undefined before the first sample. */
+  get lifetimeStart(): number | undefined {
+    return this.life < 0 ? undefined : this.lifeStart;
+  }
+
+  get lifetime(): number {
+    return this.life;
+  }
+
+  get last(): Sample | undefined {
+    return this.prev;
+  }
+
+  /** Adds one sample; returns true when it began a new process lifetime. */
+  push(s: Sample): boolean {
+    const restarted = this.prev !== undefined && isRestart(this.prev, s);
+    if (this.prev === undefined || restarted) {
+      this.flush();
+      this.life++;
+      this.lifeStart = s.processStart ?? s.t;
+      this.cycleMin = Infinity;
+      this.prevGC = undefined;
+      // The previous process's counters say nothing about this one's first interval.
+      this.prev = undefined;
+    }
+    const b = Math.floor(s.t / this.width);
+    if (this.cur && this.cur.b !== b) this.flush();
+    if (!this.cur) {
+      const nb = new Bucket();
+      nb.b = b;
+      nb.t = (b + 0.5) * this.width;
+      nb.life = this.life;
+      nb.lifeStart = this.lifeStart;
+      this.cur = nb;
+    }
+    this.fold(this.cur, s, this.prev);
+    this.prev = s;
+    return restarted;
+  }
+
+  /** Emits the bucket in progress if it ends at or before `now` (no sample will complete it). */
+  closeBefore(now: number): void {
+    if (this.cur && (this.cur.b + 1) * this.width <= now) this.flush();
+  }
+
+  private flush(): void {
+    if (this.cur) this.emit(this.cur);
+    this.cur = undefined;
+  }
+
+  private fold(m: Bucket, s: Sample, p: Sample | undefined): void {
+    m.samples++;
+    if (s.heapAlloc !== undefined) {
+      this.cycleMin = s.numGC !== undefined && s.numGC === this.prevGC ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
+      this.prevGC = s.numGC;
+      m.cycleMin = minOf(m.cycleMin, this.cycleMin);
+      m.heapAllocMax = Number.isNaN(m.heapAllocMax) ? s.heapAlloc : Math.max(m.heapAllocMax, s.heapAlloc);
+    }
+    if (p !== undefined && s.t > p.t) {
+      // A counter that went backwards is a restart: that interval allocated an unknown amount.
+      if (p.totalAlloc !== undefined && s.totalAlloc !== undefined && s.totalAlloc >= p.totalAlloc) {
+        const bytes = s.totalAlloc - p.totalAlloc;
+        m.allocBytes += bytes;
+        m.allocMs += s.t - p.t;
+        const r = (bytes / (s.t - p.t)) * 1000;
+        m.rateN++;
+        m.rateSum += r;
+        m.rateSq += r * r;
+      }
+      if (p.numGC !== undefined && s.numGC !== undefined && s.numGC >= p.numGC) m.gcs = (Number.isNaN(m.gcs) ? 0 : m.gcs) + (s.numGC - p.numGC);
+      if (p.pauseTotalNs !== undefined && s.pauseTotalNs !== undefined && s.pauseTotalNs >= p.pauseTotalNs) {
+        m.pauseNs = (Number.isNaN(m.pauseNs) ? 0 : m.pauseNs) + (s.pauseTotalNs - p.pauseTotalNs);
+      }
+    }
+    const goal = gogcGoal(s);
+    const g = this.gogc ?? s.gogc;
+    if (goal !== undefined && g !== undefined && g > 0) m.goalLive = minOf(m.goalLive, goal / (1 + g / 100));
+    else if (goal !== undefined && g === undefined) {
+      m.goalMin = minOf(m.goalMin, goal);
+      if (s.heapAlloc !== undefined && s.heapAlloc > 0) m.ratioMax = Math.max(Number.isNaN(m.ratioMax) ? 0 : m.ratioMax, goal / s.heapAlloc);
+    }
+    m.sys = minOf(m.sys, s.sys);
+    m.rss = minOf(m.rss, s.rss);
+    m.goroutines = minOf(m.goroutines, s.goroutines);
+    if (s.gomemlimit !== undefined && s.gomemlimit > 0 && s.gomemlimit < NO_LIMIT) m.memlimit = s.gomemlimit;
+  }
+}
+
+/**
+ * Most services never tell their GOGC. Estimate 1+GOGC/100 as a high quantile of the buckets'
+ * best NextGC/HeapAlloc ratios (a sample just after a GC sees the full ratio), snapped to steps
+ * of 5 GOGC points so it stays put from one bucket to the next.
+ */
+export function estimateGoalRatio(buckets: readonly Bucket[]): number | undefined {
+  const ratios: number[] = [];
+  for (const b of buckets) if (b.ratioMax > 1) ratios.push(b.ratioMax);
+  if (ratios.length < 3) return undefined;
+  ratios.sort((a, b) => a - b);
+  const q = ratios[Math.floor(0.9 * (ratios.length - 1))];
+  return 1 + Math.round((q - 1) * 20) / 20;
+}
+
+/**
+ * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
+ * per-cycle HeapAlloc minimum. A goal-derived floor far below the HeapAlloc floor means a limit
+ * pins the goal (GOMEMLIMIT we were not told about).
+ */
+export function heapFloor(b: Bucket, ratio: number | undefined): number {
+  const goal = !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
+  const cycle = b.cycleMin;
+  if (Number.isNaN(goal)) return cycle;
+  if (Number.isNaN(cycle)) return goal;
+  if (cycle > 1.5 * goal) return cycle;
+  return goal;
+}

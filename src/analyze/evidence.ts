@@ -1,0 +1,136 @@
+/**
+ * Evidence from beyond the tested span, read off the service's history: the same hour yesterday,
+ * the highest level of the past day, how earlier lifetimes behaved at the same uptime, the
+ * allocation rate (traffic) and the GC's effort under a memory limit. Pure.
+ */
+import type { Metric } from '../model/incident.js';
+import { medianOf, type Points } from './assess.js';
+import { DAY, History, type Series } from './history.js';
+import type { RateSeries } from './series.js';
+import { fitTrend } from './trend.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * x(t) − x(t − 1 day), same lifetime, where the day-ago bucket exists: a daily cycle cancels, a
+ * leak does not. Undefined when less than 80 % of the points have a reference.
+ */
+export function dayOverDay(h: History, metric: Metric, x: Series, life: number): Points | undefined {
+  const shift = Math.round(DAY / h.width);
+  const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
+  const out: Points = { t: [], v: [] };
+  let j = 0;
+  for (let i = 0; i < x.t.length; i++) {
+    const want = x.b[i] - shift;
+    while (j < h.fine.length && h.fine[j].b < want) j++;
+    const ref = h.fine[j];
+    if (!ref || ref.b !== want || ref.life !== life) continue;
+    const v = h.value(ref, metric, ratio);
+    if (Number.isNaN(v)) continue;
+    out.t.push(x.t[i]);
+    out.v.push(x.v[i] - v);
+  }
+  return out.t.length >= 0.8 * x.t.length ? out : undefined;
+}
+
+/**
+ * Is the latest level new? It must clear every earlier point of `day` (before `spanStart`, in
+ * hours) by twice the noise: a cycle coming back to where it was is not growth.
+ */
+export function newHigh(day: Points, latest: Points, spanStart: number, noise: number): boolean {
+  let max = -Infinity;
+  for (let i = 0; i < day.t.length && day.t[i] < spanStart; i++) max = Math.max(max, day.v[i]);
+  if (max === -Infinity) return true;
+  const n = latest.v.length;
+  const level = medianOf(latest.v.slice(Math.max(0, n - 3)));
+  return level > max + 2 * noise;
+}
+
+/**
+ * Earlier lifetimes that were at this uptime and went on for a while: if the ones that grew here
+ * too levelled off, and the current level is not above where they levelled off, this is the
+ * service's usual warm-up, not a leak.
+ */
+export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: number, level: number, threshold: number, noise: number, minUptime: number): boolean {
+  const follow = Math.max(1, h.opts.window / HOUR / 6);
+  const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
+  const lives = new Map<number, { u: number[]; v: number[] }>();
+  for (const b of h.fine) {
+    if (b.life >= life || b.t - b.lifeStart < minUptime) continue;
+    const v = h.value(b, metric, ratio);
+    if (Number.isNaN(v)) continue;
+    let l = lives.get(b.life);
+    if (!l) lives.set(b.life, (l = { u: [], v: [] }));
+    l.u.push((b.t - b.lifeStart) / HOUR);
+    l.v.push(v);
+  }
+  const tol = (h.width / HOUR) * 2;
+  let explained = false;
+  for (const l of lives.values()) {
+    const end = l.u[l.u.length - 1];
+    if (end < uptimeH + follow) continue;
+    const here = l.v.filter((_, i) => Math.abs(l.u[i] - uptimeH) <= tol);
+    if (here.length === 0) continue;
+    const at = medianOf(here);
+    const tail = medianOf(l.v.slice(-3));
+    const after = l.v.filter((_, i) => l.u[i] > uptimeH);
+    const plateau = Math.max(...after);
+    // It did not level off: growth went on at the threshold's pace. Then it is no excuse.
+    if ((tail - at) / (end - uptimeH) >= threshold) return false;
+    if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) explained = true;
+  }
+  return explained;
+}
+
+/** Mean allocation rate (bytes/s) per bucket of `x`, with the variance of that mean. */
+export function allocRates(h: History, x: Series): RateSeries {
+  const out: RateSeries = { t: [], v: [], variance: [] };
+  let j = 0;
+  for (let i = 0; i < x.t.length; i++) {
+    while (j < h.fine.length && h.fine[j].b < x.b[i]) j++;
+    const b = h.fine[j];
+    if (!b || b.b !== x.b[i]) continue;
+    const r = b.allocRate;
+    if (Number.isNaN(r)) continue;
+    out.t.push(x.t[i]);
+    out.v.push(r);
+    out.variance.push(b.rateVariance);
+  }
+  return out;
+}
+
+export interface GcPressure {
+  /** GCs per minute, early in the span and lately. */
+  early: number;
+  late: number;
+  limit: number;
+  confidence: number;
+}
+
+/**
+ * A heap pressing against GOMEMLIMIT: the GC runs more and more often to stay under it, while
+ * HeapAlloc and Sys stay flat. Reported when the GC rate rises significantly (≥ 2×, 99 %) with
+ * the heap floor within reach of the limit.
+ */
+export function gcPressure(h: History, x: Series, level: number): GcPressure | undefined {
+  const t: number[] = [];
+  const v: number[] = [];
+  let limit = NaN;
+  let j = 0;
+  for (let i = 0; i < x.t.length; i++) {
+    while (j < h.fine.length && h.fine[j].b < x.b[i]) j++;
+    const b = h.fine[j];
+    if (!b || b.b !== x.b[i] || Number.isNaN(b.gcs)) continue;
+    t.push(x.t[i]);
+    v.push(b.gcs / (h.width / 60_000));
+    if (!Number.isNaN(b.memlimit)) limit = b.memlimit;
+  }
+  if (Number.isNaN(limit) || t.length < 8 || level < 0.5 * limit) return undefined;
+  const k = Math.floor(t.length / 3);
+  const early = medianOf(v.slice(0, k));
+  const late = medianOf(v.slice(-k));
+  if (!(late >= 2 * Math.max(early, 0.5))) return undefined;
+  const f = fitTrend(t, v);
+  if (f.confidence < 0.99) return undefined;
+  return { early, late, limit, confidence: f.confidence };
+}

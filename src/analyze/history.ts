@@ -1,0 +1,199 @@
+/**
+ * A service's recent past as the detector reads it: completed buckets of every process lifetime
+ * within reach, fine (window/144) for the trend window plus a day (so the same hour yesterday can
+ * be compared), and hourly for the long windows (a week). Fed one sample at a time; memory is
+ * bounded by the number of buckets, not of samples. Pure.
+ */
+import type { Metric } from '../model/incident.js';
+import type { Sample } from '../model/sample.js';
+import { Bucket, BucketFolder, estimateGoalRatio, heapFloor } from './buckets.js';
+
+const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+/** Points per trend window: enough for a tight rank interval, few enough that O(n²) fits are cheap. */
+const POINTS_PER_WINDOW = 72;
+
+/** Fine bucket width for a window: window/144 (2.5 min for 6 h), clamped to [1 s, 30 min]. */
+export function fineWidth(window: number): number {
+  return Math.min(30 * 60_000, Math.max(1000, Math.round(window / POINTS_PER_WINDOW)));
+}
+
+/** A series of bucket floors: `t` in hours since `origin`, `v` in the metric's unit, `u` uptime in hours. */
+export interface Series {
+  origin: number;
+  t: number[];
+  v: number[];
+  u: number[];
+  /** Bucket index of each point (to align with other series). */
+  b: number[];
+}
+
+export interface HistoryOptions {
+  window: number;
+  /** How far back the long windows reach (0 for none). */
+  longest: number;
+  gogc: number | undefined;
+}
+
+export class History {
+  readonly width: number;
+  /** Fine buckets, oldest first, every lifetime, covering window + 1 day. */
+  readonly fine: Bucket[] = [];
+  /** Hourly buckets (merged fine ones), oldest first, covering the longest long window. */
+  readonly hourly: Bucket[] = [];
+  /** Bumped whenever a fine bucket completes: verdicts only change then. */
+  version = 0;
+  hourlyVersion = 0;
+  private readonly folder: BucketFolder;
+  private readonly hourFolder: HourMerger;
+  private readonly fineKeep: number;
+  private ratioCache: { version: number; life: number; ratio: number | undefined } = { version: -1, life: -1, ratio: undefined };
+
+  constructor(readonly opts: HistoryOptions) {
+    this.width = fineWidth(opts.window);
+    // A day behind the window (the same hour yesterday), but never more than 8 windows of buckets:
+    // a compressed 1-minute window has nothing to learn from the same second yesterday.
+    this.fineKeep = Math.min(opts.window + DAY, 8 * opts.window) + 2 * this.width;
+    this.hourFolder = new HourMerger((b) => {
+      this.hourly.push(b);
+      this.hourlyVersion++;
+      const cut = b.t - opts.longest - HOUR;
+      let drop = 0;
+      while (drop < this.hourly.length && this.hourly[drop].t < cut) drop++;
+      if (drop) this.hourly.splice(0, drop);
+    });
+    this.folder = new BucketFolder(this.width, opts.gogc, (b) => {
+      this.fine.push(b);
+      this.version++;
+      if (opts.longest > 0) this.hourFolder.add(b);
+      const cut = b.t - this.fineKeep;
+      let drop = 0;
+      while (drop < this.fine.length && this.fine[drop].t < cut) drop++;
+      if (drop > 64 || (drop > 0 && this.fine.length > 4096)) this.fine.splice(0, drop);
+    });
+  }
+
+  /** Adds a sample (ascending t); returns true when it began a new process lifetime. */
+  push(s: Sample): boolean {
+    return this.folder.push(s);
+  }
+
+  /** Completes the bucket in progress if `now` is past its end. */
+  advance(now: number): void {
+    this.folder.closeBefore(now);
+  }
+
+  get lastSample(): Sample | undefined {
+    return this.folder.last;
+  }
+
+  /** Ordinal and start (Unix ms) of the current process lifetime. */
+  get lifetime(): { index: number; start: number } | undefined {
+    const start = this.folder.lifetimeStart;
+    return start === undefined ? undefined : { index: this.folder.lifetime, start };
+  }
+
+  /** Index of the first fine bucket with t >= `t` (binary search). */
+  indexAt(t: number, list: readonly Bucket[] = this.fine): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].t < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** 1+GOGC/100 estimated from the buckets of lifetime `life` (when GOGC is not known). */
+  goalRatio(life: number): number | undefined {
+    if (this.ratioCache.version === this.version && this.ratioCache.life === life) return this.ratioCache.ratio;
+    const from = Math.max(0, this.fine.length - POINTS_PER_WINDOW);
+    const own = this.fine.slice(from).filter((b) => b.life === life);
+    const ratio = estimateGoalRatio(own);
+    this.ratioCache = { version: this.version, life, ratio };
+    return ratio;
+  }
+
+  /** The floor of one metric in one bucket (NaN when not observed). */
+  value(b: Bucket, metric: Metric, ratio: number | undefined): number {
+    switch (metric) {
+      case 'heap':
+        return heapFloor(b, ratio);
+      case 'sys':
+        return b.sys;
+      case 'rss':
+        return b.rss;
+      case 'goroutines':
+        return b.goroutines;
+    }
+  }
+
+  /**
+   * Floors of `metric` from buckets `list[from..to)` of lifetime `life` whose uptime is at least
+   * `minUptime` ms. Time in hours since `origin`.
+   */
+  series(metric: Metric, list: readonly Bucket[], from: number, to: number, life: number, minUptime: number, origin: number): Series {
+    const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
+    const out: Series = { origin, t: [], v: [], u: [], b: [] };
+    for (let i = from; i < to; i++) {
+      const b = list[i];
+      if (b.life !== life || b.t - b.lifeStart < minUptime) continue;
+      const v = this.value(b, metric, ratio);
+      if (Number.isNaN(v)) continue;
+      out.t.push((b.t - origin) / HOUR);
+      out.v.push(v);
+      out.u.push((b.t - b.lifeStart) / HOUR);
+      out.b.push(b.b);
+    }
+    return out;
+  }
+}
+
+/** Merges consecutive fine buckets of one lifetime into hourly ones (floors stay minima). */
+class HourMerger {
+  private cur: Bucket | undefined;
+
+  constructor(private readonly emit: (b: Bucket) => void) {}
+
+  add(f: Bucket): void {
+    const hour = Math.floor(f.t / HOUR);
+    if (this.cur && (this.cur.b !== hour || this.cur.life !== f.life)) {
+      this.emit(this.cur);
+      this.cur = undefined;
+    }
+    if (!this.cur) {
+      const h = new Bucket();
+      h.b = hour;
+      h.t = (hour + 0.5) * HOUR;
+      h.life = f.life;
+      h.lifeStart = f.lifeStart;
+      this.cur = h;
+    }
+    mergeInto(this.cur, f);
+  }
+}
+
+const nanMin = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
+const nanMax = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
+const nanSum = (a: number, b: number): number => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : a + b);
+
+function mergeInto(h: Bucket, f: Bucket): void {
+  h.samples += f.samples;
+  h.goalLive = nanMin(h.goalLive, f.goalLive);
+  h.cycleMin = nanMin(h.cycleMin, f.cycleMin);
+  h.goalMin = nanMin(h.goalMin, f.goalMin);
+  h.ratioMax = nanMax(h.ratioMax, f.ratioMax);
+  h.sys = nanMin(h.sys, f.sys);
+  h.rss = nanMin(h.rss, f.rss);
+  h.goroutines = nanMin(h.goroutines, f.goroutines);
+  h.heapAllocMax = nanMax(h.heapAllocMax, f.heapAllocMax);
+  h.allocBytes += f.allocBytes;
+  h.allocMs += f.allocMs;
+  h.rateN += f.rateN;
+  h.rateSum += f.rateSum;
+  h.rateSq += f.rateSq;
+  h.gcs = nanSum(h.gcs, f.gcs);
+  h.pauseNs = nanSum(h.pauseNs, f.pauseNs);
+  if (!Number.isNaN(f.memlimit)) h.memlimit = f.memlimit;
+}

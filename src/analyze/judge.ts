@@ -1,0 +1,131 @@
+/**
+ * One metric judged at one moment from the service's history (design §4): the trend window over
+ * spans of the whole, 1/2, 1/4 and 1/8 of it, then the long windows (a day, a week) for slow
+ * leaks. Pure; detector.ts adds persistence and hysteresis on top.
+ */
+import type { ServiceConfig } from '../config/schema.js';
+import type { Metric } from '../model/incident.js';
+import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf } from './assess.js';
+import { allocRates, dayOverDay, gcPressure, newHigh, usualWarmup } from './evidence.js';
+import { DAY, type History, type Series } from './history.js';
+import { trafficExplainer } from './traffic.js';
+import type { Trend } from './trend.js';
+
+const HOUR = 3_600_000;
+const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6];
+const MIN_SPAN = 1 / 6;
+
+export interface Judgement {
+  metric: Metric;
+  trend: Trend;
+  /** This evaluation alone says: leak. */
+  leaking: boolean;
+  /** This evaluation alone says: growth has stopped. */
+  stopped: boolean;
+  note?: string;
+}
+
+export interface JudgeContext {
+  service: ServiceConfig;
+  history: History;
+  now: number;
+  life: { index: number; start: number };
+  /** Enough GC cycles late in the window to tell the heap floor stopped. */
+  heapJudgeable: boolean;
+}
+
+/** The current lifetime's post-warm-up floor within the last `span` ms. */
+function floorSeries(ctx: JudgeContext, metric: Metric, span: number, hourly = false): Series {
+  const h = ctx.history;
+  const list = hourly ? h.hourly : h.fine;
+  return h.series(metric, list, h.indexAt(ctx.now - span, list), list.length, ctx.life.index, ctx.service.warmup, ctx.life.start);
+}
+
+export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | undefined {
+  const { service, history: h } = ctx;
+  const x = floorSeries(ctx, metric, service.window);
+  const n = x.t.length;
+  if (n < 3) return undefined;
+  const current = x.v[n - 1];
+  const limit = service.limits[metric];
+  const full = fitRange(x, 0, n);
+  const rate = rateOf(service, metric);
+  const spanH = x.t[n - 1] - x.t[0];
+  const winH = service.window / HOUR;
+  const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false };
+  if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
+  const threshold = thresholdPerHour(rate, current);
+  let noise: number | undefined;
+  const noiseOf = (): number => (noise ??= localNoise(x, winH / 6));
+  const lifeAge = ctx.now - ctx.life.start;
+  const seasonal = lifeAge >= DAY + service.window ? dayOverDay(h, metric, x, ctx.life.index) : undefined;
+
+  const recent = recentFit(x, 0);
+  let stopped = (metric !== 'heap' || ctx.heapJudgeable) && recent.upper < threshold;
+  if (stopped && seasonal && seasonal.v.length >= 4) {
+    // Still above the same hour yesterday by a day's worth of growth: the leak goes on under the cycle.
+    stopped = medianOf(seasonal.v.slice(-Math.ceil(seasonal.v.length / 6))) / 24 < threshold;
+  }
+  const judged = { ...quiet, stopped };
+
+  const pressure = metric === 'heap' ? gcPressure(h, x, current) : undefined;
+  const gcLimit = pressure ? Math.min(pressure.limit, limit ?? Infinity) : limit;
+  const note = pressure
+    ? `the GC runs ${pressure.late.toFixed(1)} times a minute, up from ${pressure.early.toFixed(1)}: the heap is pressing against GOMEMLIMIT (${Math.round(pressure.limit / 1e6)} MB); a leak under a memory limit shows as GC work before it shows as growth`
+    : undefined;
+  if (stopped && !pressure) return judged;
+
+  const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
+  const day = seasonal ? undefined : floorSeries(ctx, metric, DAY);
+  const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
+  for (const hours of spans) {
+    const tx = seasonal ?? x;
+    const from = firstAtOrAfter(tx.t, tx.t[tx.t.length - 1] - hours - 1e-9);
+    const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
+    const f = spanGrows({ metric, x: tx, from, hours, bar, threshold, noise: noiseOf, explained: seasonal ? undefined : explained });
+    if (!f) continue;
+    const spanStart = tx.t[from];
+    if (!seasonal) {
+      if (day && !newHigh(day, x, spanStart, noiseOf())) continue;
+      if (levelsOff(x, spanStart, bar)) continue;
+    }
+    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, noiseOf(), service.warmup)) continue;
+    const trend = toTrend(f, current, gcLimit);
+    return note ? { metric, trend, leaking: true, stopped: false, note } : { metric, trend, leaking: true, stopped: false };
+  }
+  if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
+  return judged;
+}
+
+/** Long windows over hourly buckets: a leak of a few MB a day that a 6 h window cannot see. */
+export function judgeLong(ctx: JudgeContext, metric: Metric, windows: readonly number[]): Judgement | undefined {
+  const { service } = ctx;
+  const rate = rateOf(service, metric);
+  if (!rate) return undefined;
+  const winH = service.window / HOUR;
+  for (const w of windows) {
+    if (w <= service.window) continue;
+    const x = floorSeries(ctx, metric, w, true);
+    const n = x.t.length;
+    const wH = w / HOUR;
+    if (n < 12 || x.t[n - 1] - x.t[0] < 0.75 * wH) continue;
+    const current = x.v[n - 1];
+    const threshold = thresholdPerHour(rate, current);
+    const bar = threshold * Math.sqrt(winH / wH);
+    const hours = x.t[n - 1] - x.t[0];
+    let noise: number | undefined;
+    const noiseOf = (): number => (noise ??= localNoise(x, wH / 6));
+    const f = spanGrows({ metric, x, from: 0, hours, bar, threshold: bar, noise: noiseOf });
+    if (!f) continue;
+    if (!newHigh(x, x, x.t[n - 1] - wH / 4, noiseOf())) continue;
+    if (levelsOff(x, x.t[0], bar)) continue;
+    return { metric, trend: toTrend(f, current, service.limits[metric]), leaking: true, stopped: false };
+  }
+  return undefined;
+}
+
+function firstAtOrAfter(t: readonly number[], x: number): number {
+  let i = 0;
+  while (i < t.length && t[i] < x) i++;
+  return i;
+}

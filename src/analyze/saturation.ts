@@ -1,0 +1,129 @@
+/**
+ * Is the growth a curve that levels off? A warm-up or a cache fill approaches its size
+ * exponentially (or slower); a leak grows without bound. Instead of one more threshold, two
+ * models are compared on the lifetime's floor, in uptime u (hours):
+ *
+ *   unbounded:   a + r·(u − u0)₊
+ *   saturating:  a + c·e^{−(u − u₁)/τ} + r·(u − u0)₊      (c < 0: rising and decelerating)
+ *
+ * u₁ is the first point, u0 the start of the span under test (growth before it is free to be
+ * a warm-up), τ is searched on a grid short enough that the exponential visibly flattens within
+ * the data (so it cannot pose as a straight line). When the saturating model fits significantly
+ * better, the leak rate is its r — what is left once the levelling-off curve is accounted for.
+ * Pure least squares on bucket floors (already robust minima); the F statistic is deflated by the
+ * residuals' lag-1 autocorrelation, as monitoring series are autocorrelated.
+ */
+
+export interface SaturationFit {
+  /** The saturating model fits significantly better and its curve is concave (decelerating). */
+  decelerating: boolean;
+  /** Linear growth per hour within the span once the curve is accounted for. */
+  rate: number;
+  /** Its standard error (autocorrelation-inflated). */
+  rateSe: number;
+  tau: number;
+  /** Level the curve approaches (a + r·(u−u0) at the last point without the decaying term). */
+  f: number;
+}
+
+/** F beyond which the saturating model wins (one extra parameter, a grid-searched τ: conservative). */
+const F_CRIT = 12;
+const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3];
+
+/** Least squares y ~ X (columns), by the normal equations; k ≤ 3. */
+function ols(cols: Float64Array[], y: ArrayLike<number>): { beta: number[]; sse: number; inv: number[][] } | undefined {
+  const k = cols.length;
+  const n = y.length;
+  const a: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const rhs = new Array<number>(k).fill(0);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let r = 0; r < n; r++) s += cols[i][r] * cols[j][r];
+      a[i][j] = s;
+      a[j][i] = s;
+    }
+    let s = 0;
+    for (let r = 0; r < n; r++) s += cols[i][r] * y[r];
+    rhs[i] = s;
+  }
+  const inv = invert(a);
+  if (!inv) return undefined;
+  const beta = inv.map((row) => row.reduce((s, x, j) => s + x * rhs[j], 0));
+  let sse = 0;
+  for (let r = 0; r < n; r++) {
+    let f = 0;
+    for (let i = 0; i < k; i++) f += beta[i] * cols[i][r];
+    sse += (y[r] - f) ** 2;
+  }
+  return { beta, sse, inv };
+}
+
+/** Gauss–Jordan inverse of a small symmetric matrix; undefined when singular. */
+function invert(m: number[][]): number[][] | undefined {
+  const k = m.length;
+  const a = m.map((row, i) => [...row, ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+    if (Math.abs(a[p][c]) < 1e-12 * Math.max(1, Math.abs(a[c][c]))) return undefined;
+    [a[c], a[p]] = [a[p], a[c]];
+    const d = a[c][c];
+    for (let j = 0; j < 2 * k; j++) a[c][j] /= d;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = a[r][c];
+      if (f !== 0) for (let j = 0; j < 2 * k; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  return a.map((row) => row.slice(k));
+}
+
+function lag1(res: Float64Array): number {
+  let c0 = 0;
+  let c1 = 0;
+  for (let i = 0; i < res.length; i++) c0 += res[i] * res[i];
+  for (let i = 1; i < res.length; i++) c1 += res[i] * res[i - 1];
+  return c0 > 0 ? Math.max(0, Math.min(0.95, c1 / c0)) : 0;
+}
+
+/** Compares the two models on points (u, v); `u0` is where the span under test starts. */
+export function saturationFit(u: readonly number[], v: readonly number[], u0: number): SaturationFit | undefined {
+  const n = u.length;
+  if (n < 8) return undefined;
+  const u1 = u[0];
+  const span = u[n - 1] - u1;
+  if (!(span > 0)) return undefined;
+  // Centre values for numerical stability.
+  const mean = v.reduce((s, x) => s + x, 0) / n;
+  const y = Float64Array.from(v, (x) => x - mean);
+  const one = new Float64Array(n).fill(1);
+  const hinge = Float64Array.from(u, (x) => Math.max(0, x - u0));
+  const lin = ols([one, hinge], y);
+  if (!lin) return undefined;
+  let best: { tau: number; fit: NonNullable<ReturnType<typeof ols>>; col: Float64Array } | undefined;
+  for (const f of TAU_FRACTIONS) {
+    const tau = span * f;
+    const col = Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau));
+    const fit = ols([one, col, hinge], y);
+    if (fit && (!best || fit.sse < best.fit.sse)) best = { tau, fit, col };
+  }
+  if (!best) return undefined;
+  const { fit, tau, col } = best;
+  const [a, c, r] = fit.beta;
+  const res = new Float64Array(n);
+  for (let i = 0; i < n; i++) res[i] = y[i] - (a + c * col[i] + r * hinge[i]);
+  const rho = lag1(res);
+  const dof = n - 4;
+  const s2 = fit.sse / dof;
+  const deflate = (1 - rho) / (1 + rho);
+  const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
+  const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
+  return {
+    decelerating: F > F_CRIT && c < 0,
+    rate: r,
+    rateSe,
+    tau,
+    f: mean + a + r * hinge[n - 1],
+  };
+}
