@@ -110,7 +110,8 @@ function roughSlope(x: Points, from: number): number {
   const k = Math.max(1, Math.floor((n - from) / 3));
   const a = medianOf(x.v.slice(from, from + k));
   const b = medianOf(x.v.slice(n - k));
-  const dt = medianOf(x.t.slice(n - k)) - medianOf(x.t.slice(from, from + k));
+  // Times are ascending: their medians are the middle ones.
+  const dt = (x.t[n - k + ((k - 1) >> 1)] + x.t[n - 1 - ((k - 1) >> 1)]) / 2 - (x.t[from + ((k - 1) >> 1)] + x.t[from + k - 1 - ((k - 1) >> 1)]) / 2;
   return dt > 0 ? (b - a) / dt : 0;
 }
 

@@ -46,6 +46,7 @@ export class Detector {
   private long = new Map<Metric, Judgement>();
   private streak = new Map<Metric, number>();
   private stoppedSince = new Map<Metric, number>();
+  private trendFits: JudgeContext['trendFits'] = new Map();
   private version = -1;
   private hourlyVersion = -1;
   private life = -1;
@@ -79,10 +80,11 @@ export class Detector {
       this.long.clear();
       this.streak.clear();
       this.stoppedSince.clear();
+      this.trendFits.clear();
     }
     if (h.version !== this.version) {
       this.version = h.version;
-      this.judge(now, life);
+      this.judge(now, life, new Set(incidents.filter((i) => i.resolvedAt === null).map((i) => i.metric)));
     }
     const hold = holdTime(this.service, h.width);
     const assessments: MetricAssessment[] = [];
@@ -111,9 +113,9 @@ export class Detector {
     return { state, trends, events };
   }
 
-  private judge(now: number, life: { index: number; start: number }): void {
+  private judge(now: number, life: { index: number; start: number }, open: ReadonlySet<Metric>): void {
     const h = this.history;
-    const ctx: JudgeContext = { service: this.service, history: h, now, life, heapJudgeable: this.heapJudgeable(now, life.start) };
+    const ctx: JudgeContext = { service: this.service, history: h, now, life, heapJudgeable: this.heapJudgeable(now, life.start), open, trendFits: this.trendFits };
     if (h.hourlyVersion !== this.hourlyVersion) {
       this.hourlyVersion = h.hourlyVersion;
       this.long.clear();

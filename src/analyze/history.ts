@@ -11,7 +11,7 @@ import { Bucket, BucketFolder, estimateGoalRatio, heapFloor } from './buckets.js
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 /** Points per trend window: enough for a tight rank interval, few enough that O(n²) fits are cheap. */
-const POINTS_PER_WINDOW = 72;
+const POINTS_PER_WINDOW = 144;
 
 /** Fine bucket width for a window: window/144 (2.5 min for 6 h), clamped to [1 s, 30 min]. */
 export function fineWidth(window: number): number {

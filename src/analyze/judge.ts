@@ -12,8 +12,8 @@ import { trafficExplainer } from './traffic.js';
 import type { Trend } from './trend.js';
 
 const HOUR = 3_600_000;
-const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6];
-const MIN_SPAN = 1 / 6;
+const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6, 1 / 12];
+const MIN_SPAN = 1 / 12;
 
 export interface Judgement {
   metric: Metric;
@@ -32,6 +32,29 @@ export interface JudgeContext {
   life: { index: number; start: number };
   /** Enough GC cycles late in the window to tell the heap floor stopped. */
   heapJudgeable: boolean;
+  /** Metrics with an open incident: only they need to know whether growth stopped. */
+  open: ReadonlySet<Metric>;
+  /** The shown trend of a quiet metric, refitted every TREND_EVERY buckets (it only informs). */
+  trendFits: Map<Metric, { at: number; fit: ReturnType<typeof fitRange> }>;
+}
+
+const TREND_EVERY = 4;
+
+/** Points the shown trend of a quiet metric is fitted on (every k-th bucket): the O(n²) fit is the detector's main cost. */
+const TREND_POINTS = 48;
+
+function decimatedFit(x: { t: number[]; v: number[] }): ReturnType<typeof fitRange> {
+  const n = x.t.length;
+  const k = Math.max(1, Math.ceil(n / TREND_POINTS));
+  if (k === 1) return fitRange(x, 0, n);
+  const t: number[] = [];
+  const v: number[] = [];
+  // Keep the latest point: the trend is "as of now".
+  for (let i = (n - 1) % k; i < n; i += k) {
+    t.push(x.t[i]);
+    v.push(x.v[i]);
+  }
+  return fitRange({ t, v }, 0, t.length);
 }
 
 /** The current lifetime's post-warm-up floor within the last `span` ms. */
@@ -48,20 +71,24 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   if (n < 3) return undefined;
   const current = x.v[n - 1];
   const limit = service.limits[metric];
-  const full = fitRange(x, 0, n);
+  const cached = ctx.trendFits.get(metric);
+  const full = cached && ctx.history.version - cached.at < TREND_EVERY ? cached.fit : decimatedFit(x);
+  if (full !== cached?.fit) ctx.trendFits.set(metric, { at: ctx.history.version, fit: full });
   const rate = rateOf(service, metric);
   const spanH = x.t[n - 1] - x.t[0];
   const winH = service.window / HOUR;
   const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false };
   if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
   const threshold = thresholdPerHour(rate, current);
-  let noise: number | undefined;
-  const noiseOf = (): number => (noise ??= localNoise(x, winH / 6));
   const lifeAge = ctx.now - ctx.life.start;
   const seasonal = lifeAge >= DAY + service.window ? dayOverDay(h, metric, x, ctx.life.index) : undefined;
+  let noise: number | undefined;
+  // The noise of the tested series: the difference of two days is noisier than either.
+  const noiseOf = (): number => (noise ??= localNoise(seasonal ?? x, winH / 6));
+  let floorNoise: number | undefined;
+  const floorNoiseOf = (): number => (floorNoise ??= localNoise(x, winH / 6));
 
-  const recent = recentFit(x, 0);
-  let stopped = (metric !== 'heap' || ctx.heapJudgeable) && recent.upper < threshold;
+  let stopped = ctx.open.has(metric) && (metric !== 'heap' || ctx.heapJudgeable) && recentFit(x, 0).upper < threshold;
   if (stopped && seasonal && seasonal.v.length >= 4) {
     // Still above the same hour yesterday by a day's worth of growth: the leak goes on under the cycle.
     stopped = medianOf(seasonal.v.slice(-Math.ceil(seasonal.v.length / 6))) / 24 < threshold;
@@ -76,20 +103,23 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   if (stopped && !pressure) return judged;
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
+  const explainedDay = seasonal ? trafficExplainer(seasonal, seasonal.rates, winH / 6) : undefined;
   const day = seasonal ? undefined : floorSeries(ctx, metric, DAY);
-  const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
+  // The difference of two days carries two days' wander: no spans shorter than window/6 on it.
+  const minSpan = winH * (seasonal ? 1 / 6 : MIN_SPAN) - 1e-9;
+  const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= minSpan)];
   for (const hours of spans) {
     const tx = seasonal ?? x;
     const from = firstAtOrAfter(tx.t, tx.t[tx.t.length - 1] - hours - 1e-9);
     const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
-    const f = spanGrows({ metric, x: tx, from, hours, bar, threshold, noise: noiseOf, explained: seasonal ? undefined : explained });
+    const f = spanGrows({ metric, x: tx, from, hours, bar, threshold, noise: noiseOf, explained: seasonal ? explainedDay : explained });
     if (!f) continue;
     const spanStart = tx.t[from];
     if (!seasonal) {
-      if (day && !newHigh(day, x, spanStart, noiseOf())) continue;
+      if (day && !newHigh(day, x, spanStart, floorNoiseOf())) continue;
       if (levelsOff(x, spanStart, bar)) continue;
     }
-    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, noiseOf(), service.warmup)) continue;
+    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;
     const trend = toTrend(f, current, gcLimit);
     return note ? { metric, trend, leaking: true, stopped: false, note } : { metric, trend, leaking: true, stopped: false };
   }
