@@ -32,6 +32,10 @@ export interface GoProgram {
   restart?: boolean;
   /** What a watchdog should say: the metric that leaks, or null for a normal service. */
   leaks: Metric | null;
+  /** Uptime (ms) at which the leak begins; 0 when it leaks from the start. */
+  onsetMs?: number;
+  /** Only recorded as a trace, not run by the live test. */
+  recordOnly?: boolean;
   /** Why it is (not) a leak, for the test's and the recorder's output. */
   shape: string;
 }
@@ -57,6 +61,11 @@ export const GO_PROGRAMS: readonly GoProgram[] = [
     args: ['-mode', 'leak', '-rate', '400000', '-ballast', '40000000'],
     env: { GOMEMLIMIT: '96MiB', GOMAXPROCS: '1' },
     shape: 'GOMEMLIMIT=96MiB spiral: 40 MB live + 0.4 MB/s (5× the threshold); the GC goal is pinned at the limit from the start',
+  },
+  {
+    name: 'cacheleak', leaks: 'heap', onsetMs: 50_000, recordOnly: true,
+    args: ['-mode', 'cachefill', '-tau', '12s', '-cap', '40000000', '-onset', '50s', '-rate', '500000'],
+    shape: 'the cache fill of cachefill, then from 50 s of uptime a heap leak of 0.5 MB/s (6× the threshold)',
   },
 ];
 

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const file = join(values.out!, `${name}.jsonl`);
       writeFileSync(file, formatTrace(traces[i]));
       const truth: TraceTruth = {
-        positive: leaks !== null, metric: leaks, onsetMs: leaks === null ? null : p.startedAt, shape,
+        positive: leaks !== null, metric: leaks, onsetMs: leaks === null ? null : p.startedAt + (p.program.onsetMs ?? 0), shape,
         service: { window: COMPRESSED.window, warmup: COMPRESSED.warmup, thresholds: { ...COMPRESSED.thresholds } },
       };
       writeFileSync(join(values.out!, `${name}.truth.json`), JSON.stringify(truth, null, 2) + '\n');

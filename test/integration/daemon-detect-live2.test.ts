@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { COMPRESSED, GO_PROGRAMS, startProgram, type RunningProgram } from '../../src/bench/go-programs.js';
+import { COMPRESSED, GO_PROGRAMS as ALL_PROGRAMS, startProgram, type RunningProgram } from '../../src/bench/go-programs.js';
 import { buildTarget, goAvailable } from '../helpers/go.js';
 import { cli, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 
@@ -25,6 +25,7 @@ interface IncidentJson {
   note?: string;
 }
 
+const GO_PROGRAMS = ALL_PROGRAMS.filter((p) => !p.recordOnly);
 /** Long enough for three windows past the warm-up and two restarts of the minute-long lifetimes. */
 const WATCH_MS = 125_000;
 const POLL_MS = 2_000;
@@ -79,7 +80,7 @@ ${services.join('\n')}
     incidents = list();
     console.log(
       `incidents after ${WATCH_MS / 1000} s:\n` +
-        (incidents.map((i) => `  ${i.service} ${i.metric} #${i.id} opened +${age(i.service, i.openedAt)}s resolved ${i.resolvedAt && `+${age(i.service, i.resolvedAt)}s`} slope ${Math.round(i.slopePerHour / 1e6)}M/h ttl ${i.timeToLimit}${i.note ? ` (${i.note})` : ''}`).join('\n') || '  none') +
+        (incidents.map((i) => `  ${i.service} ${i.metric} #${i.id} opened +${age(i.service, i.openedAt)}s resolved ${i.resolvedAt && `+${age(i.service, i.resolvedAt)}s`} slope ${i.metric === 'goroutines' ? Math.round(i.slopePerHour) : `${Math.round(i.slopePerHour / 1e6)}M`}/h ttl ${i.timeToLimit}${i.note ? ` (${i.note})` : ''}`).join('\n') || '  none') +
         `\nlifetimes: ${programs.map((p) => `${p.program.name}=${p.lifetimes()}`).join(' ')}`,
     );
   }, WATCH_MS + 180_000); // a cold `go build` on a loaded machine takes minutes

@@ -45,6 +45,6 @@ describe('replay of traces recorded from real Go programs', () => {
       return;
     }
     expect(incidents.map((i) => `${i.metric} resolved=${i.resolvedAt}`), seen.join('; ')).toEqual([`${truth.metric} resolved=null`]);
-    expect(Date.parse(incidents[0].openedAt)).toBeGreaterThanOrEqual(truth.onsetMs!);
+    expect(Date.parse(incidents[0].openedAt), `opened before the leak began (${new Date(truth.onsetMs!).toISOString()}): ${seen[0]}`).toBeGreaterThanOrEqual(truth.onsetMs!);
   });
 });

@@ -4,7 +4,8 @@ package main
 // that fills along a decelerating curve, an idle server with noise, a process that exits after
 // a lifetime (a supervisor restarts it), and a steady live heap to start from.
 //
-//	cachefill  fills a cache towards -cap along cap·(1−e^(−t/tau)): fast at first, then ever slower
+//	cachefill  fills a cache towards -cap along cap·(1−e^(−t/tau)): fast at first, then ever slower;
+//	           with -onset D it also starts leaking -rate bytes/s (as -mode leak) at uptime D
 //	idle       small random allocations, a bounded ring of recent ones, short-lived goroutines
 //
 //	-lifetime D  exits with status 0 after D (0: never); the supervisor restarts it on the same -addr
@@ -24,6 +25,7 @@ var (
 	tau      = flag.Duration("tau", 12*time.Second, "cachefill: time constant of the approach to -cap")
 	lifetime = flag.Duration("lifetime", 0, "exit with status 0 after this long (0: never)")
 	ballast  = flag.Int("ballast", 0, "bytes of live heap kept from the start")
+	onset    = flag.Duration("onset", 0, "cachefill: start leaking -rate bytes/s at this uptime (0: never)")
 )
 
 var ballastData []byte
@@ -48,12 +50,20 @@ func startLifetime() {
 }
 
 func cacheFill() {
+	var leaked float64
 	for range time.Tick(*tick) {
 		churn()
-		elapsed := time.Since(startTime).Seconds()
-		target := int(float64(*capacity) * (1 - math.Exp(-elapsed/tau.Seconds())))
+		uptime := time.Since(startTime)
+		target := int(float64(*capacity) * (1 - math.Exp(-uptime.Seconds()/tau.Seconds())))
 		if n := target - cached; n > 0 {
 			fillCache(n)
+		}
+		if *onset > 0 && uptime > *onset {
+			leaked += *rate * tick.Seconds()
+			if whole := int(leaked); whole > 0 {
+				leaked -= float64(whole)
+				store.remember(whole)
+			}
 		}
 	}
 }
