@@ -37,6 +37,9 @@ describe.skipIf(!goAvailable())('live detection on real Go programs in compresse
   let incidents: IncidentJson[] = [];
   /** Every resolution seen while watching: service/metric and when. */
   const resolvedWhileWatching = new Set<string>();
+  /** Samples the daemon stored per service, and the process starts it saw for the restarted one. */
+  let stored: Record<string, number> = {};
+  let restartsSeen: number[] = [];
 
   /** Seconds since the service's first process started. */
   const age = (svc: string, iso: string) => Math.round((Date.parse(iso) - programs.find((p) => p.program.name === svc)!.startedAt) / 1000);
@@ -78,10 +81,15 @@ ${services.join('\n')}
       for (const i of list()) if (i.resolvedAt !== null) resolvedWhileWatching.add(`${i.service}/${i.metric}#${i.id} at ${i.resolvedAt}`);
     }
     incidents = list();
+    const status = cli(['status', '--json', '--config', configPath]);
+    stored = Object.fromEntries((JSON.parse(status.stdout) as { services: { name: string; samples: number }[] }).services.map((x) => [x.name, x.samples]));
+    const trace = cli(['export-trace', 'restarts', '--config', configPath]).stdout.trim().split('\n');
+    restartsSeen = [...new Set(trace.map((l) => (JSON.parse(l) as { processStart?: string }).processStart).filter((x) => x !== undefined))].map((x) => Date.parse(x!));
     console.log(
       `incidents after ${WATCH_MS / 1000} s:\n` +
         (incidents.map((i) => `  ${i.service} ${i.metric} #${i.id} opened +${age(i.service, i.openedAt)}s resolved ${i.resolvedAt && `+${age(i.service, i.resolvedAt)}s`} slope ${i.metric === 'goroutines' ? Math.round(i.slopePerHour) : `${Math.round(i.slopePerHour / 1e6)}M`}/h ttl ${i.timeToLimit}${i.note ? ` (${i.note})` : ''}`).join('\n') || '  none') +
-        `\nlifetimes: ${programs.map((p) => `${p.program.name}=${p.lifetimes()}`).join(' ')}`,
+        `\nlifetimes: ${programs.map((p) => `${p.program.name}=${p.lifetimes()}`).join(' ')}` +
+        `\nsamples stored: ${JSON.stringify(stored)}`,
     );
   }, WATCH_MS + 180_000); // a cold `go build` on a loaded machine takes minutes
 
@@ -94,8 +102,13 @@ ${services.join('\n')}
   /** One line per incident, so a failure shows what opened and when. */
   const brief = (i: IncidentJson) => `${i.metric} opened=${i.openedAt} resolved=${i.resolvedAt}`;
 
-  it('was really restarting the minute-long service', () => {
+  it('watched every program the whole time, and saw the minute-long one start three times', () => {
+    // "No incident" means something only if the daemon had the data: most of the 1 s scrapes of every program.
+    for (const p of GO_PROGRAMS) expect(stored[p.name] ?? 0, p.name).toBeGreaterThan((0.6 * WATCH_MS) / 1000);
     expect(programs.find((p) => p.program.name === 'restarts')!.lifetimes()).toBeGreaterThanOrEqual(3);
+    // Process starts one lifetime (60 s) apart; /proc and the program's own clock agree within a second or two.
+    const starts = restartsSeen.sort((a, b) => a - b).filter((t, i, all) => i === 0 || t - all[i - 1] > 10_000);
+    expect(starts.length).toBeGreaterThanOrEqual(3);
   });
 
   it.each(GO_PROGRAMS.filter((p) => p.leaks === null).map((p) => [p.name, p.shape]))('%s (%s): no incident', (name) => {
