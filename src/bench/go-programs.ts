@@ -108,6 +108,8 @@ export async function startProgram(bin: string, program: GoProgram, dir: string)
     current = proc;
     writeFileSync(pidFile, `${proc.pid}\n`);
     const listening = await waitListening(proc);
+    // Stopped while this restart was starting: it must not outlive the supervisor.
+    if (stopped) proc.kill('SIGKILL');
     lifetimes++;
     proc.once('exit', (code) => {
       if (stopped || !program.restart) return;
