@@ -7,6 +7,7 @@
 //	mmap       maps and touches -rate bytes/s outside the Go heap (syscall.Mmap)
 //	plateau    fills a cache at -rate bytes/s up to -cap bytes, then stops
 //	batch      every -period allocates -cap bytes in main.runBatch and frees it
+//	cachefill, idle, and -lifetime, -ballast: see lifetimes.go
 //
 // It prints "LISTENING <addr>" on stdout once it serves.
 package main
@@ -28,7 +29,7 @@ import (
 )
 
 var (
-	mode     = flag.String("mode", "steady", "steady|leak|goroutines|mmap|plateau|batch")
+	mode     = flag.String("mode", "steady", "steady|leak|goroutines|mmap|plateau|batch|cachefill|idle")
 	rate     = flag.Float64("rate", 1<<20, "bytes/s (leak, mmap, plateau) or goroutines/s (goroutines)")
 	capacity = flag.Int("cap", 8<<20, "plateau cache size / batch size in bytes")
 	period   = flag.Duration("period", 3*time.Second, "batch period")
@@ -181,6 +182,9 @@ func metrics(w http.ResponseWriter, _ *http.Request) {
 	if rss, ok := residentBytes(); ok {
 		g("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", rss)
 	}
+	if limit, ok := memoryLimit(); ok {
+		g("go_gc_gomemlimit_bytes", "Go runtime memory limit configured by the user, otherwise math.MaxInt64.", "gauge", limit)
+	}
 	g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge", float64(startTime.UnixNano())/1e9)
 }
 
@@ -207,7 +211,12 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("LISTENING %s\n", ln.Addr())
-	go work()
+	startLifetime()
+	if run, ok := lifetimeModes[*mode]; ok {
+		go run()
+	} else {
+		go work()
+	}
 	if err := http.Serve(ln, nil); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
