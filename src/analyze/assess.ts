@@ -83,7 +83,8 @@ export function spanGrows(s: SpanInput): TrendFit | undefined {
 export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, bar: number): boolean {
   const u0 = uptimeAt(floor, spanStartT);
   const fit = saturationFit(floor.u, floor.v, u0);
-  return fit !== undefined && fit.decelerating && fit.rate < bar;
+  // Decelerating, and what grows beyond the curve is not clearly above the bar.
+  return fit !== undefined && fit.decelerating && fit.rate - 1.645 * fit.rateSe < bar;
 }
 
 function uptimeAt(floor: Points & { u: number[] }, t: number): number {

@@ -61,7 +61,7 @@ export function newHigh(day: Points, latest: Points, spanStart: number, noise: n
  * service's usual warm-up, not a leak.
  */
 export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: number, level: number, threshold: number, noise: number, minUptime: number): boolean {
-  const follow = Math.max(1, h.opts.window / HOUR / 6);
+  const follow = h.opts.window / HOUR / 6;
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
   const lives = new Map<number, { u: number[]; v: number[] }>();
   for (const b of h.fine) {
@@ -78,17 +78,21 @@ export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: n
   for (const l of lives.values()) {
     const end = l.u[l.u.length - 1];
     if (end < uptimeH + follow) continue;
-    const here = l.v.filter((_, i) => Math.abs(l.u[i] - uptimeH) <= tol);
-    if (here.length === 0) continue;
-    const at = medianOf(here);
-    const tail = medianOf(l.v.slice(-3));
-    const after = l.v.filter((_, i) => l.u[i] > uptimeH);
-    const plateau = Math.max(...after);
-    // It did not level off: growth went on at the threshold's pace. Then it is no excuse.
-    if ((tail - at) / (end - uptimeH) >= threshold) return false;
+    if (!l.v.some((_, i) => Math.abs(l.u[i] - uptimeH) <= tol)) continue;
+    // Its last `follow` hours: still growing at the threshold's pace means it never levelled off, and is no excuse.
+    const tailFrom = l.u.findIndex((u) => u >= end - follow);
+    const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
+    if (tail.n >= 4 && tail.slope >= threshold) return false;
+    const plateau = Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH));
     if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) explained = true;
   }
   return explained;
+}
+
+/** Did an earlier lifetime in the history run past uptime `uptimeMs`? Then it can tell a warm-up from a leak. */
+export function earlierLifetimeReached(h: History, life: number, uptimeMs: number): boolean {
+  for (const b of h.fine) if (b.life < life && b.t - b.lifeStart >= uptimeMs) return true;
+  return false;
 }
 
 /** Mean allocation rate (bytes/s) per bucket of `x`, with the variance of that mean. */

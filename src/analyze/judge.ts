@@ -6,7 +6,7 @@
 import type { ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
 import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf } from './assess.js';
-import { allocRates, dayOverDay, gcPressure, newHigh, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { trafficExplainer } from './traffic.js';
 import type { Trend } from './trend.js';
@@ -101,10 +101,23 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     ? `the GC runs ${pressure.late.toFixed(1)} times a minute, up from ${pressure.early.toFixed(1)}: the heap is pressing against GOMEMLIMIT (${Math.round(pressure.limit / 1e6)} MB); a leak under a memory limit shows as GC work before it shows as growth`
     : undefined;
   if (stopped && !pressure) return judged;
+  // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
+  // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least half a window.
+  const guard = Math.max(3 * service.warmup, service.window / 2);
+  if (lifeAge - service.warmup < guard && !earlierLifetimeReached(h, ctx.life.index, lifeAge)) {
+    return pressure && note ? { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note } : judged;
+  }
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
   const explainedDay = seasonal ? trafficExplainer(seasonal, seasonal.rates, winH / 6) : undefined;
   const day = seasonal ? undefined : floorSeries(ctx, metric, DAY);
+  // Over the whole window (the lifetime, when younger), the latest third grows at less than half
+  // the pace of the whole: a curve levelling off, whatever a shorter span says.
+  let slowing: boolean | undefined;
+  const slowingDown = (): boolean => (slowing ??= (() => {
+    const whole = fitRange(x, 0, n);
+    return whole.slope > 0 && recentFit(x, 0).slope < 0.5 * whole.slope;
+  })());
   // The difference of two days carries two days' wander: no spans shorter than window/6 on it.
   const minSpan = winH * (seasonal ? 1 / 6 : MIN_SPAN) - 1e-9;
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= minSpan)];
@@ -117,6 +130,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const spanStart = tx.t[from];
     if (!seasonal) {
       if (day && !newHigh(day, x, spanStart, floorNoiseOf())) continue;
+      if (slowingDown()) continue;
       if (levelsOff(x, spanStart, bar)) continue;
     }
     if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;

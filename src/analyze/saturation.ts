@@ -7,8 +7,8 @@
  *   saturating:  a + c·e^{−(u − u₁)/τ} + r·(u − u0)₊      (c < 0: rising and decelerating)
  *
  * u₁ is the first point, u0 the start of the span under test (growth before it is free to be
- * a warm-up), τ is searched on a grid short enough that the exponential visibly flattens within
- * the data (so it cannot pose as a straight line). When the saturating model fits significantly
+ * a warm-up), τ is searched on a grid from 1/16 to 2× the data's span. A long τ makes the curve
+ * nearly straight, so it only wins the F test where the data really bends. When the saturating model fits significantly
  * better, the leak rate is its r — what is left once the levelling-off curve is accounted for.
  * Pure least squares on bucket floors (already robust minima); the F statistic is deflated by the
  * residuals' lag-1 autocorrelation, as monitoring series are autocorrelated.
@@ -28,7 +28,7 @@ export interface SaturationFit {
 
 /** F beyond which the saturating model wins (one extra parameter, a grid-searched τ: conservative). */
 const F_CRIT = 12;
-const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3];
+const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 1, 2];
 
 /** Least squares y ~ X (columns), by the normal equations; k ≤ 3. */
 function ols(cols: Float64Array[], y: ArrayLike<number>): { beta: number[]; sse: number; inv: number[][] } | undefined {

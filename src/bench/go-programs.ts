@@ -43,8 +43,8 @@ export interface GoProgram {
 /** Rates are of the order of k × real ones: the leaks are 5–12× their thresholds. */
 export const GO_PROGRAMS: readonly GoProgram[] = [
   {
-    name: 'cachefill', leaks: null, args: ['-mode', 'cachefill', '-tau', '12s', '-cap', '40000000'],
-    shape: 'a 40 MB cache filling along 1−e^(−t/12s): decelerating, 2.4× the warm-up',
+    name: 'cachefill', leaks: null, args: ['-mode', 'cachefill', '-tau', '5s', '-cap', '40000000'],
+    shape: 'a 40 MB cache filling along 1−e^(−t/5s): decelerating, it plateaus after about 3× the warm-up',
   },
   { name: 'batch', leaks: null, args: ['-mode', 'batch', '-cap', '24000000', '-period', '4s'], shape: '24 MB batch spikes every 4 s' },
   { name: 'idle', leaks: null, args: ['-mode', 'idle'], shape: 'an idle server: small random allocations, short-lived goroutines' },
@@ -64,7 +64,7 @@ export const GO_PROGRAMS: readonly GoProgram[] = [
   },
   {
     name: 'cacheleak', leaks: 'heap', onsetMs: 50_000, recordOnly: true,
-    args: ['-mode', 'cachefill', '-tau', '12s', '-cap', '40000000', '-onset', '50s', '-rate', '500000'],
+    args: ['-mode', 'cachefill', '-tau', '5s', '-cap', '40000000', '-onset', '50s', '-rate', '500000'],
     shape: 'the cache fill of cachefill, then from 50 s of uptime a heap leak of 0.5 MB/s (6× the threshold)',
   },
 ];
