@@ -9,7 +9,10 @@ export interface IncidentView {
   openedAt: string;
   resolvedAt: string | null;
   resolveReason?: string;
+  /** Latest conservative slope per hour (≤ 0 once growth stopped: never shown as growth). */
   slopePerHour: number;
+  /** The conservative slope per hour when the incident opened. */
+  openSlopePerHour: number;
   confidence: number;
   current: number;
   timeToLimit: string | null;
@@ -30,6 +33,7 @@ export function incidentView(i: Incident, outbox: OutboxStore): IncidentView {
     resolvedAt: i.resolvedAt === null ? null : new Date(i.resolvedAt).toISOString(),
     ...(i.resolveReason ? { resolveReason: i.resolveReason } : {}),
     slopePerHour: i.slopePerHour,
+    openSlopePerHour: i.openSlopePerHour ?? i.slopePerHour,
     confidence: i.confidence,
     current: i.current,
     timeToLimit: i.timeToLimitHours === null ? null : `${roundHours(i.timeToLimitHours)}h`,
@@ -48,4 +52,5 @@ export function incidentView(i: Incident, outbox: OutboxStore): IncidentView {
   };
 }
 
-const roundHours = (h: number) => (h < 10 ? Math.round(h * 10) / 10 : Math.round(h));
+/** Two significant digits under 10 h (0.02h, 2.5h), whole hours above: a minutes-away limit never reads 0h. */
+const roundHours = (h: number) => (h < 10 ? Number(h.toPrecision(2)) : Math.round(h));

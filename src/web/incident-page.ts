@@ -91,11 +91,11 @@ export function incidentPage(deps: WebDeps, id: string, root: string): SafeHtml 
   const now = deps.now?.() ?? Date.now();
   const state = i.resolvedAt === null ? 'open' : 'resolved';
   const resolved = i.resolvedAt === null ? '' : html`<dt>Resolved</dt><dd>${isoShort(i.resolvedAt)} (${i.resolveReason === 'restart' ? 'process restarted' : 'growth stopped'})</dd>`;
-  const body = html`<h1>#${i.id} <a href="${root}services/${seg(i.service)}">${i.service}</a>: ${i.metric} growing ${rateText(i.metric, i.slopePerHour)} ${badge(state)}</h1>
+  const body = html`<h1>#${i.id} <a href="${root}services/${seg(i.service)}">${i.service}</a>: ${i.metric} ${i.slopePerHour > 0 ? html`growing ${rateText(i.metric, i.slopePerHour)}` : html`no longer growing`} ${badge(state)}</h1>
 <dl class="facts">
 <dt>What grows</dt><dd>${METRIC_LABEL[i.metric]}</dd>
 <dt>Current</dt><dd>${formatLevel(i.metric, i.current)}</dd>
-<dt>Rate (conservative)</dt><dd>${rateText(i.metric, i.slopePerHour)}</dd>
+<dt>Rate (conservative)</dt><dd>${i.slopePerHour > 0 ? rateText(i.metric, i.slopePerHour) : 'flat or falling'} (${rateText(i.metric, i.openSlopePerHour ?? i.slopePerHour)} when it opened)</dd>
 <dt>Confidence</dt><dd>${formatConfidence(i.confidence)}</dd>
 <dt>Time to limit</dt><dd>${timeToLimit(i)}</dd>
 <dt>Opened</dt><dd>${isoShort(i.openedAt)} (${when(i.openedAt, now)})</dd>

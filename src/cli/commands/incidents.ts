@@ -26,7 +26,7 @@ export default async function incidents(argv: string[]): Promise<number> {
 function renderIncident(v: IncidentView): string {
   const unit = (n: number) => (v.metric === 'goroutines' ? `${Math.round(n)}` : formatBytes(n));
   const lines = [
-    `#${v.id} ${v.service} ${v.metric} growing ${unit(v.slopePerHour)}/h — opened ${v.openedAt}` +
+    `#${v.id} ${v.service} ${v.metric} ${v.slopePerHour > 0 ? `growing ${unit(v.slopePerHour)}/h` : `no longer growing (was ${unit(v.openSlopePerHour)}/h)`} — opened ${v.openedAt}` +
       (v.resolvedAt ? `, resolved ${v.resolvedAt} (${v.resolveReason ?? 'growth stopped'})` : ', OPEN'),
     `   now ${unit(v.current)}, confidence ${(v.confidence * 100).toFixed(0)}%${v.timeToLimit ? `, reaches its limit in ~${v.timeToLimit}` : ''}`,
   ];
