@@ -37,6 +37,7 @@ describe.skipIf(!goAvailable())('live detection on real Go programs in compresse
   /** Samples the daemon stored per service, and the process starts it saw for the restarted one. */
   let stored: Record<string, number> = {};
   let restartsSeen: number[] = [];
+  let logs = '';
 
   /** Seconds since the service's first process started. */
   const age = (svc: string, iso: string) => Math.round((Date.parse(iso) - programs.find((p) => p.program.name === svc)!.startedAt) / 1000);
@@ -76,6 +77,7 @@ ${services.join('\n')}
     // Incidents are never deleted: the list at the end shows every one that opened or resolved.
     await sleep(WATCH_MS);
     incidents = (await leakwatch<{ incidents: IncidentJson[] }>(['incidents', '--json'])).incidents;
+    logs = daemon.logs();
     const status = await leakwatch<{ services: { name: string; samples: number }[] }>(['status', '--json']);
     stored = Object.fromEntries(status.services.map((x) => [x.name, x.samples]));
     const trace = (await leakwatch<string>(['export-trace', 'restarts'])).trim().split('\n');
@@ -120,5 +122,13 @@ ${services.join('\n')}
   it('the GOMEMLIMIT spiral incident says when the heap reaches the limit', () => {
     const heap = of('spiral').find((i) => i.metric === 'heap');
     expect(heap?.timeToLimit ?? 'none').toMatch(/^\d+(\.\d+)?h$/);
+  });
+
+  it('with the limit minutes away, the spiral got last-gasp heap and goroutine profiles, kept through retention', () => {
+    const line = logs.split('\n').find((l) => l.includes('last-gasp profiles captured') && l.includes('spiral'));
+    expect(line, 'a last-gasp log line for spiral').toBeDefined();
+    expect(line).toMatch(/profiles=\d+,\d+/);
+    // Only services near a limit: none of the others has one.
+    expect(logs.split('\n').filter((l) => l.includes('last-gasp') && !l.includes('spiral'))).toEqual([]);
   });
 });
