@@ -192,7 +192,7 @@ function dump(id: string, file: string): void {
     corpus: { class: cls, seed: tr.seed, kind: tr.kind, hours: tr.hours, truth: tr.truth, params: tr.params, start: new Date(start).toISOString() },
   }, null, 2) + '\n');
   console.log(`wrote ${tr.samples.length} samples of ${id} to ${file} and its truth to ${sidecar}; replay it with a service like:`);
-  console.log(`services:\n  - name: ${svc.name}\n    pid: 1\n    window: ${formatDuration(svc.window).replace(/ /g, '')}\n    warmup: ${formatDuration(svc.warmup).replace(/ /g, '')}\n    thresholds:`);
+  console.log(`services:\n  - name: ${svc.name}\n    expvar: http://127.0.0.1:6060/debug/vars  # replay reads no source, the config needs one\n    window: ${formatDuration(svc.window).replace(/ /g, '')}\n    warmup: ${formatDuration(svc.warmup).replace(/ /g, '')}\n    thresholds:`);
   for (const [k, v] of Object.entries(thresholds)) console.log(`      ${k}: ${v}`);
   console.log(`leakwatch replay --config CONFIG.yaml --service ${svc.name} --trace ${file}`);
 }
