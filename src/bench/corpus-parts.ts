@@ -4,22 +4,18 @@
  * batch jobs, worker pools and leak curves. Each draws its parameters from one Rng, so a trace
  * is a pure function of its class and seed.
  */
-import { MB, Rng, type Plan } from './simulate.js';
+import { MARK_BYTES_PER_CPU_SECOND, MB, Rng, type Plan } from './simulate.js';
 
 /** A plan with a random runtime and flat traffic; classes add their components to it. */
 export function service(r: Rng, hours: number): Plan {
+  const baseHeap = r.logRange(20, 1500) * MB, gogc = r.pick([50, 100, 100, 100, 200, 400]), procs = r.pick([1, 2, 4, 8, 16]);
+  // From a service that only ever sees the 2-minute forced GC to one that collects every second,
+  // but at most 10% of its CPUs in GC (GC CPU = allocation / (GOGC% × mark rate × GOMAXPROCS)):
+  // services that allocate harder get a larger GOGC in practice.
+  const allocRate = Math.min(r.logRange(0.05, 100) * MB, 0.1 * (gogc / 100) * MARK_BYTES_PER_CPU_SECOND * procs);
   return {
-    hours,
-    baseHeap: r.logRange(20, 1500) * MB,
-    gogc: r.pick([50, 100, 100, 100, 200, 400]),
-    gogcKnown: r.chance(0.5),
-    // From a service that only ever sees the 2-minute forced GC to one that collects every second.
-    allocRate: r.logRange(0.05, 100) * MB,
-    dailyAmp: 0,
-    inflight: r.range(0.01, 0.05),
-    restarts: [],
-    traffic: () => 1,
-    procs: r.pick([1, 2, 4, 8, 16]),
+    hours, baseHeap, gogc, gogcKnown: r.chance(0.5), allocRate, dailyAmp: 0, inflight: r.range(0.01, 0.05), restarts: [],
+    traffic: () => 1, procs,
     noise: { heap: r.logRange(0.0005, 0.015), heapTauMinutes: r.range(5, 40), rss: r.logRange(0.001, 0.01), traffic: r.range(0.02, 0.15) },
     truth: { onsets: [], allowed: [] },
   };

@@ -18,7 +18,7 @@ export const STEP = 15_000;
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 
 /** Bytes of live heap one CPU marks per second (Go marks a few hundred MB/s per core). */
-const MARK_BYTES_PER_CPU_SECOND = 400 * MB;
+export const MARK_BYTES_PER_CPU_SECOND = 400 * MB;
 /** The GC CPU limiter (Go 1.19+) keeps GC under half of GOMAXPROCS. */
 const GC_CPU_LIMIT = 0.5;
 
