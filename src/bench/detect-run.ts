@@ -2,6 +2,7 @@
  * One trace of `bench:detect`, as run in a worker thread: generate (or load) it, replay it
  * through leakwatch's detector and the peer rules, and return plain data the main thread scores.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { replay } from '../analyze/replay.js';
 import type { Metric } from '../model/incident.js';
@@ -29,8 +30,9 @@ export interface TraceResult {
   truth: CorpusTruth;
   params: Record<string, string | number>;
   samples: number;
-  /** Wall time of leakwatch's replay alone, in this thread. */
+  /** CPU time of leakwatch's replay alone, in this thread (wall time where Linux cannot tell). */
   replayMs: number;
+  replayClock: 'thread-cpu' | 'wall';
   /** Incidents per rule: leakwatch first, then PEERS in order. */
   rules: Opened[][];
 }
@@ -39,17 +41,33 @@ export function loadTrace(job: Job): CorpusTrace {
   return 'recorded' in job ? recordedTrace(job.recorded) : corpusTrace(job.cls, job.seed);
 }
 
+/**
+ * CPU time of the calling thread in ms, from Linux's /proc/thread-self/stat (utime + stime, in
+ * 100 Hz ticks): process.cpuUsage() counts every thread, and the bench runs several.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 export function runJob(job: Job): TraceResult {
   const tr = loadTrace(job);
+  const cpu0 = threadCpuMs();
   const t0 = performance.now();
   const result = replay(tr.samples, tr.service);
-  const replayMs = performance.now() - t0;
+  const wall = performance.now() - t0;
+  const cpu1 = threadCpuMs();
+  const onCpu = cpu0 !== undefined && cpu1 !== undefined;
   const ours: Opened[] = result.incidents.map((i) => ({
     metric: i.metric, at: Date.parse(i.openedAt), until: i.resolvedAt === null ? null : Date.parse(i.resolvedAt),
   }));
   const peers = PEERS.map((p) => p.run(tr).map((o): Opened => ({ metric: o.metric, at: o.at, until: o.until ?? null })));
   return {
     id: 'recorded' in job ? tr.shape : `${tr.shape}:${tr.seed}`, cls: tr.shape, kind: tr.kind, hours: tr.hours, days: tr.days,
-    start: tr.samples[0].t, truth: tr.truth, params: tr.params, samples: tr.samples.length, replayMs, rules: [ours, ...peers],
+    start: tr.samples[0].t, truth: tr.truth, params: tr.params, samples: tr.samples.length, replayMs: onCpu ? cpu1 - cpu0 : wall, replayClock: onCpu ? 'thread-cpu' : 'wall', rules: [ours, ...peers],
   };
 }

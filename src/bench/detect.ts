@@ -239,7 +239,8 @@ async function main(): Promise<void> {
   goals(byClass, byBand, generated);
   const samples = results.reduce((n, r) => n + r.samples, 0);
   const replayMs = results.reduce((n, r) => n + r.replayMs, 0);
-  console.log(`\nreplay speed: ${samples} samples in ${(replayMs / 1000).toFixed(1)} s of replay (thread wall time, ${((samples / replayMs) * 1000).toFixed(0)} samples/s per thread); ` +
+  const clock = results.every((r) => r.replayClock === 'thread-cpu') ? 'CPU time of the replaying threads' : 'wall time of the replaying threads';
+  console.log(`\nreplay speed: ${samples} samples in ${(replayMs / 1000).toFixed(1)} s (${clock}): ${((samples / replayMs) * 1000).toFixed(0)} samples/s per core; ` +
     `whole bench ${(wall / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (generation, replay and peers, all threads)`);
   replayWeek();
 }
