@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { replay } from '../analyze/replay.js';
 import { formatTrace } from '../analyze/trace.js';
 import { formatDuration, formatRate, type Rate } from '../config/units.js';
-import { CLASSES, CLASS_NAMES, corpusService, corpusTrace, setTraces, steadyWeek, type CorpusSet } from './corpus.js';
+import { CLASSES, corpusService, corpusTrace, setTraces, steadyWeek, type CorpusSet } from './corpus.js';
 import type { Job, TraceResult } from './detect-run.js';
 import { BANDS, bandOf, describeIncidents, medianWithMisses, quantile, scoreAll, type RuleScore } from './detect-score.js';
 import { PEERS } from './peers.js';
@@ -47,10 +47,16 @@ function options(): Options {
   if (set !== 'tuning' && set !== 'validation') throw new Error(`--set: expected tuning or validation, got ${set}`);
   const dumpId = get('--dump'), dumpFile = get('--dump', 2);
   if (dumpId !== undefined && dumpFile === undefined) throw new Error('--dump CLASS:SEED FILE.jsonl');
+  const count = (k: string, fallback?: number): number | undefined => {
+    const v = get(k);
+    if (v === undefined) return fallback;
+    if (!/^[1-9]\d*$/.test(v)) throw new Error(`${k}: expected a positive whole number, got ${v}`);
+    return Number(v);
+  };
   return {
-    set, n: get('--n') === undefined ? undefined : Number(get('--n')), cls: get('--class'), verbose: a.includes('--verbose'),
+    set, n: count('--n'), cls: get('--class'), verbose: a.includes('--verbose'),
     dump: dumpId && dumpFile ? { id: dumpId, file: dumpFile } : undefined, replay7d: a.includes('--replay-7d'),
-    threads: Number(get('--threads') ?? availableParallelism()),
+    threads: count('--threads', availableParallelism())!,
   };
 }
 
@@ -247,6 +253,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  console.error(`classes: ${CLASS_NAMES.join(', ')}`);
   process.exit(1);
 });
