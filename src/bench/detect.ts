@@ -184,6 +184,7 @@ function replayWeek(): void {
 
 function dump(id: string, file: string): void {
   const [cls, seedText] = id.split(':');
+  if (!/^\d+$/.test(seedText ?? '')) throw new Error(`--dump: expected CLASS:SEED, got ${id}`);
   const tr = corpusTrace(cls, Number(seedText));
   writeFileSync(file, formatTrace(tr.samples));
   const svc = tr.service;
