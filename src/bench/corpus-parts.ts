@@ -15,7 +15,7 @@ export function service(r: Rng, hours: number): Plan {
   const allocRate = Math.min(r.logRange(0.05, 100) * MB, 0.1 * (gogc / 100) * MARK_BYTES_PER_CPU_SECOND * procs);
   return {
     hours, baseHeap, gogc, gogcKnown: r.chance(0.5), allocRate, dailyAmp: 0, inflight: r.range(0.01, 0.05), restarts: [],
-    traffic: () => 1, procs,
+    traffic: () => 1, procs, gcStats: true,
     noise: { heap: r.logRange(0.0005, 0.015), heapTauMinutes: r.range(5, 40), rss: r.logRange(0.001, 0.01), traffic: r.range(0.02, 0.15) },
     truth: { onsets: [], allowed: [] },
   };

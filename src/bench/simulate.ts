@@ -93,6 +93,11 @@ export interface Plan {
   noise?: { heap?: number; heapTauMinutes?: number; rss?: number; traffic?: number };
   /** GOMAXPROCS, for GC CPU (default 4). */
   procs?: number;
+  /**
+   * Emit PauseTotalNs, GCCPUFraction and NumForcedGC. Off for the hand-made shapes, whose samples
+   * (and the detector tests written against them) predate these fields.
+   */
+  gcStats?: boolean;
   heapExtra?: (h: number, hl: number, life: number) => number;
   goroutineExtra?: (h: number, hl: number, traffic: number, life: number) => number;
   nonGo?: (h: number, hl: number, life: number) => number;
@@ -208,10 +213,14 @@ export function simulate(plan: Plan, rng: Rng, start = T0): Sample[] {
     const s: Sample = {
       t, heapAlloc: Math.round(heapAlloc), heapInuse: Math.round(heapInuse), heapIdle: Math.round(heapIdle),
       heapReleased: Math.round(heapReleased), heapSys: Math.round(heapSysMax), sys: Math.round(sysMax),
-      stackInuse: stacks, stackSys: stacks, nextGC: Math.round(goal), numGC, numForcedGC, totalAlloc: Math.round(totalAlloc),
-      pauseTotalNs, gcCPUFraction: Math.min(1, gcCpuSeconds / (procs * uptimeSeconds)),
+      stackInuse: stacks, stackSys: stacks, nextGC: Math.round(goal), numGC, totalAlloc: Math.round(totalAlloc),
       goroutines: gor, rss: Math.round(rss), processStart: lifeStart, pid,
     };
+    if (plan.gcStats) {
+      s.numForcedGC = numForcedGC;
+      s.pauseTotalNs = pauseTotalNs;
+      s.gcCPUFraction = Math.min(1, gcCpuSeconds / (procs * uptimeSeconds));
+    }
     if (plan.gogcKnown) s.gogc = plan.gogc;
     if (plan.memlimit && plan.memlimitKnown) s.gomemlimit = plan.memlimit;
     out.push(s);
