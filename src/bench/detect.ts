@@ -1,138 +1,258 @@
 /**
- * `npm run bench:detect`: the detector against synthetic traces with ground truth (scenarios.ts)
- * and against two peer rules on the same traces (peers.ts). Prints, per shape and rule: recall,
- * false alerts per process-day, median and p90 detection latency; then the goals and the replay
- * speed. Options: --seeds N (default 5), --shape NAME, --verbose.
+ * `npm run bench:detect`: leakwatch's detector and two peer rules (peers.ts) over the randomized
+ * corpus (corpus.ts) and any recorded traces (recorded.ts), in worker threads. Prints per class
+ * false alerts per service-day, recall and latency, flapping; heap leaks by rate band; bounded
+ * fills apart; the issue-11 goals as PASS/FAIL lines; replay speed and a 7-day replay.
+ *
+ *   --set tuning|validation   which seed space (default validation: tune on the other one)
+ *   --n N                     traces per set, balanced over classes (default: the full set)
+ *   --class NAME              one class only
+ *   --verbose                 one line per trace, incident times relative to the onset
+ *   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
+ *   --replay-7d               only time the replay of one steady 7-day trace
+ *   --threads N               worker threads (default: available cores)
  */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { replay } from '../analyze/replay.js';
-import type { Metric } from '../model/incident.js';
-import { PEERS, type PeerOpen } from './peers.js';
-import { SHAPES, benchService, scenario, type Scenario } from './scenarios.js';
-import { formatRate, type Rate } from '../config/units.js';
+import { formatTrace } from '../analyze/trace.js';
+import { formatDuration, formatRate, type Rate } from '../config/units.js';
+import { CLASSES, corpusService, corpusTrace, setTraces, steadyWeek, type CorpusSet } from './corpus.js';
+import type { Job, TraceResult } from './detect-run.js';
+import { BANDS, bandOf, describeIncidents, medianWithMisses, quantile, scoreAll, type RuleScore } from './detect-score.js';
+import { PEERS } from './peers.js';
+import { recordedNames } from './recorded.js';
 
-const HOUR = 3_600_000;
+const RULES = ['leakwatch', 'prometheus', 'coroot'];
 
-interface Score {
-  caught: number;
-  positives: number;
-  falseAlerts: number;
-  days: number;
-  latencies: number[];
+interface Options {
+  set: CorpusSet;
+  n?: number;
+  cls?: string;
+  verbose: boolean;
+  dump?: { id: string; file: string };
+  replay7d: boolean;
+  threads: number;
 }
 
-/**
- * leakwatch must name the right metric (a heap leak reported as RSS sends on-call to the wrong
- * tool); a peer rule watches one metric, so any metric the leak moves counts as catching it.
- */
-function score(sc: Scenario, opens: PeerOpen[], into: Score, strict: boolean): void {
-  const start = sc.samples[0].t;
-  const onset = sc.truth.onsets.length ? start + sc.truth.onsets[0] * HOUR : Infinity;
-  into.days += sc.days;
-  let caughtAt: number | undefined;
-  for (const o of opens) {
-    if (o.at < onset || !sc.truth.allowed.includes(o.metric)) into.falseAlerts++;
-    else if ((strict ? o.metric === sc.truth.metric : sc.positive) && caughtAt === undefined) caughtAt = o.at;
-  }
-  if (sc.positive) {
-    into.positives++;
-    if (caughtAt !== undefined) {
-      into.caught++;
-      into.latencies.push((caughtAt - onset) / HOUR);
-    }
-  }
-}
-
-function quantile(xs: number[], q: number): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-}
-
-const fmtH = (x: number | undefined): string => (x === undefined ? '-' : `${x.toFixed(2)}h`);
-
-function args(): { seeds: number; shape?: string; verbose: boolean } {
+function options(): Options {
   const a = process.argv.slice(2);
-  const get = (k: string): string | undefined => {
-    const i = a.indexOf(k);
-    return i >= 0 ? a[i + 1] : undefined;
+  const get = (k: string, i = 1): string | undefined => {
+    const at = a.indexOf(k);
+    return at >= 0 ? a[at + i] : undefined;
   };
-  return { seeds: Number(get('--seeds') ?? 5), shape: get('--shape'), verbose: a.includes('--verbose') };
+  const set = get('--set') ?? 'validation';
+  if (set !== 'tuning' && set !== 'validation') throw new Error(`--set: expected tuning or validation, got ${set}`);
+  const dumpId = get('--dump'), dumpFile = get('--dump', 2);
+  if (dumpId !== undefined && dumpFile === undefined) throw new Error('--dump CLASS:SEED FILE.jsonl');
+  const count = (k: string, fallback?: number): number | undefined => {
+    const v = get(k);
+    if (v === undefined) return fallback;
+    if (!/^[1-9]\d*$/.test(v)) throw new Error(`${k}: expected a positive whole number, got ${v}`);
+    return Number(v);
+  };
+  return {
+    set, n: count('--n'), cls: get('--class'), verbose: a.includes('--verbose'),
+    dump: dumpId && dumpFile ? { id: dumpId, file: dumpFile } : undefined, replay7d: a.includes('--replay-7d'),
+    threads: count('--threads', availableParallelism())!,
+  };
 }
 
-function describeConfig(seeds: number): string {
-  const svc = benchService();
-  const rate = (r: Rate | undefined): string => (r === undefined ? 'off' : formatRate(r));
-  const t = svc.thresholds;
-  return `leakwatch ${svc.window / HOUR} h window, ${svc.warmup / 60_000} min warm-up; thresholds heap ${rate(t.heapGrowth)}, ` +
-    `sys ${rate(t.sysGrowth)}, rss ${rate(t.rssGrowth)}, goroutines ${rate(t.goroutineGrowth)}; 15 s samples; ${seeds} seeds per shape. ` +
-    `Latency from leak onset; leakwatch must name the leaking metric.`;
-}
-
-function main(): void {
-  const opt = args();
-  console.log(describeConfig(opt.seeds) + '\n');
-  const rules = ['leakwatch', ...PEERS.map((p) => p.name)];
-  const rows: string[][] = [];
-  const goals: Record<string, Score> = {};
-  let samplesReplayed = 0;
-  let replayMs = 0;
-  for (const shape of SHAPES) {
-    if (opt.shape && shape.name !== opt.shape) continue;
-    const scores = rules.map((): Score => ({ caught: 0, positives: 0, falseAlerts: 0, days: 0, latencies: [] }));
-    for (let seed = 1; seed <= opt.seeds; seed++) {
-      const sc = scenario(shape, seed);
-      // CPU time, not wall time: the number should not depend on what else the machine runs.
-      const t0 = process.cpuUsage();
-      const result = replay(sc.samples, sc.service);
-      replayMs += process.cpuUsage(t0).user / 1000;
-      samplesReplayed += sc.samples.length;
-      const ours = result.incidents.map((i) => ({ metric: i.metric as Metric, at: Date.parse(i.openedAt) }));
-      score(sc, ours, scores[0], true);
-      PEERS.forEach((p, k) => score(sc, p.run(sc), scores[k + 1], false));
-      if (opt.verbose) {
-        const start = sc.samples[0].t;
-        const desc = result.incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - start) / HOUR).toFixed(2)}h${i.resolvedAt ? `-${((Date.parse(i.resolvedAt) - start) / HOUR).toFixed(2)}h` : ''}`);
-        console.log(`${shape.name}#${seed} onsets=${sc.truth.onsets.map((o) => o.toFixed(2)).join(',') || '-'} base=${(sc.baseHeap / 1e6).toFixed(0)}MB: ${desc.join(' ') || 'no incident'}`);
+/** Runs the jobs over `threads` workers, each taking the next job when done with one. */
+async function runJobs(jobs: Job[], threads: number): Promise<TraceResult[]> {
+  const results: TraceResult[] = new Array(jobs.length);
+  let next = 0, done = 0;
+  const worker = (): Promise<void> => new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./detect-worker.js', import.meta.url));
+    let current = -1;
+    const feed = (): void => {
+      if (next >= jobs.length) {
+        void w.terminate().then(() => resolve());
+        return;
       }
-    }
-    scores.forEach((s, k) => {
-      rows.push([
-        k === 0 ? `${shape.name} (${shape.positive ? '+' : '-'})` : '', rules[k],
-        shape.positive ? `${s.caught}/${s.positives}` : '-',
-        (s.falseAlerts / s.days).toFixed(2),
-        fmtH(quantile(s.latencies, 0.5)), fmtH(quantile(s.latencies, 0.9)), fmtH(quantile(s.latencies, 1)),
-      ]);
+      current = next++;
+      w.postMessage(jobs[current]);
+    };
+    w.on('message', (m: { ok: true; result: TraceResult } | { ok: false; error: string }) => {
+      if (!m.ok) {
+        void w.terminate();
+        reject(new Error(m.error));
+        return;
+      }
+      results[current] = m.result;
+      if (++done % 50 === 0) process.stderr.write(`  ${done}/${jobs.length} traces\n`);
+      feed();
     });
-    goals[shape.name] = scores[0];
-  }
-  printTable(['shape', 'rule', 'recall', 'false/day', 'median', 'p90', 'max'], rows);
-  console.log('');
-  printGoals(goals);
-  console.log(`\nreplay speed (CPU time): ${samplesReplayed} samples in ${replayMs.toFixed(0)} ms (${((samplesReplayed / replayMs) * 1000).toFixed(0)} samples/s; a 24 h trace at 15 s = 5,761 samples ≈ ${((5761 / samplesReplayed) * replayMs).toFixed(0)} ms)`);
+    w.on('error', reject);
+    feed();
+  });
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, worker));
+  return results;
 }
 
-function printGoals(goals: Record<string, Score>): void {
-  const check = (label: string, ok: boolean): void => console.log(`${ok ? 'PASS' : 'FAIL'}  ${label}`);
-  const within = (s: Score | undefined, h: number): boolean => !!s && s.caught === s.positives && s.latencies.every((l) => l <= h);
-  const leaks2 = ['leak-2%/h', 'leak-5%/h', 'leak-30%/h', 'leak-in-warmup', 'leak-gc-sawtooth', 'staircase', 'leak-daily-cycle', 'leak-restarting'];
-  const present = leaks2.filter((n) => goals[n]);
-  if (present.length) {
-    check(`every leak >= 2%/h caught within 2 h (${present.join(', ')})`, present.every((n) => within(goals[n], 2)));
-    const lat = present.flatMap((n) => goals[n].latencies);
-    check(`median latency of those <= 1 h (${fmtH(quantile(lat, 0.5))})`, (quantile(lat, 0.5) ?? Infinity) <= 1);
-  }
-  if (goals['leak-1%/h']) check('1%/h leaks caught within 8 h', within(goals['leak-1%/h'], 8));
-  const negatives = SHAPES.filter((s) => !s.positive && goals[s.name]);
-  const fa = negatives.filter((s) => goals[s.name].falseAlerts > 0).map((s) => s.name);
-  check(`zero false alerts on negative shapes${fa.length ? ` (alerts on: ${fa.join(', ')})` : ''}`, fa.length === 0);
-}
+const fmtH = (x: number | undefined): string => (x === undefined ? '-' : x === Infinity ? 'never' : `${x.toFixed(2)}h`);
+const pct = (a: number, b: number): string => (b === 0 ? '-' : `${a}/${b} ${((100 * a) / b).toFixed(0)}%`);
 
 function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
 }
 
-main();
+function classTable(results: TraceResult[]): Map<string, RuleScore[]> {
+  const byClass = new Map<string, RuleScore[]>();
+  const rows: string[][] = [];
+  const names = [...new Set(results.filter((r) => r.kind !== 'bounded').map((r) => r.cls))];
+  for (const cls of names) {
+    const scores = scoreAll(results, RULES.length, (r) => r.cls === cls);
+    byClass.set(cls, scores);
+    const positive = results.find((r) => r.cls === cls)?.kind === 'positive';
+    scores.forEach((s, k) => rows.push([
+      k === 0 ? `${cls} (${positive ? '+' : '-'})` : '', RULES[k], String(s.traces),
+      positive ? pct(s.caught, s.traces) : '-', positive ? pct(s.caughtIn8h, s.traces) : '-', (s.falseAlerts / s.days).toFixed(2),
+      positive ? fmtH(quantile(s.latencies, 0.5)) : '-', positive ? fmtH(quantile(s.latencies, 0.9)) : '-',
+      positive ? String(s.flapping) : '-', positive ? String(s.resolvedEarly) : '-',
+    ]));
+  }
+  printTable(['class', 'rule', 'n', 'recall', 'in 8h', 'false/day', 'median', 'p90', 'flapping', 'resolved early'], rows);
+  return byClass;
+}
+
+function bandTable(results: TraceResult[]): Map<string, RuleScore[]> {
+  const byBand = new Map<string, RuleScore[]>();
+  const rows: string[][] = [];
+  for (const band of BANDS) {
+    const scores = scoreAll(results, RULES.length, (r) => bandOf(r) === band);
+    if (scores[0].traces === 0) continue;
+    byBand.set(band.label, scores);
+    scores.forEach((s, k) => rows.push([
+      k === 0 ? band.label : '', RULES[k], String(s.traces), pct(s.caught, s.traces), pct(s.caughtIn8h, s.traces),
+      fmtH(quantile(s.latencies, 0.5)), fmtH(quantile(s.latencies, 0.9)), fmtH(medianWithMisses(s)),
+    ]));
+  }
+  if (rows.length) printTable(['heap leak rate', 'rule', 'n', 'recall', 'in 8h', 'median', 'p90', 'median (miss = never)'], rows);
+  return byBand;
+}
+
+function boundedTable(results: TraceResult[]): void {
+  const scores = scoreAll(results, RULES.length, (r) => r.kind === 'bounded');
+  if (scores[0].traces === 0) return;
+  console.log('\nbounded fills (linear for 1-6 h, then flat): reported, not scored');
+  printTable(['rule', 'traces alerted', 'incidents/day'], scores.map((s, k) => [RULES[k], pct(s.alerted, s.traces), (s.incidents / s.days).toFixed(2)]));
+}
+
+function goals(byClass: Map<string, RuleScore[]>, byBand: Map<string, RuleScore[]>, results: TraceResult[]): void {
+  const check = (label: string, ok: boolean): void => console.log(`${ok ? 'PASS' : 'FAIL'}  ${label}`);
+  const side = (f: (k: number) => string): string => `leakwatch ${f(0)}; ${RULES.slice(1).map((n, k) => `${n} ${f(k + 1)}`).join(', ')}`;
+  const negatives = [...new Set(results.filter((r) => r.kind === 'negative' && !r.cls.startsWith('recorded:')).map((r) => r.cls))];
+  if (negatives.length) {
+    const noisy = negatives.filter((c) => byClass.get(c)![0].falseAlerts > 0);
+    const total = (k: number): string => String(negatives.reduce((n, c) => n + byClass.get(c)![k].falseAlerts, 0));
+    check(`0 false alerts on every negative class${noisy.length ? ` (alerts on: ${noisy.join(', ')})` : ''} [false alerts: ${side(total)}]`, noisy.length === 0);
+  }
+  const fast = scoreAll(results, RULES.length, (r) => (bandOf(r)?.lo ?? 0) >= 1);
+  if (fast[0].traces) {
+    const share = (k: number): string => pct(fast[k].caughtIn8h, fast[k].traces);
+    check(`recall >= 98% for heap leaks >= 1%/h within 8 h [${side(share)}]`, fast[0].caughtIn8h >= 0.98 * fast[0].traces);
+  }
+  for (const [label, limit] of [['>=5%/h', 0.75], ['2-5%/h', 2], ['0.5-1%/h', 8]] as const) {
+    const s = byBand.get(label);
+    if (!s) continue;
+    check(`median latency <= ${fmtH(limit)} for heap leaks ${label}, a miss counting as never [${side((k) => fmtH(medianWithMisses(s[k])))}]`, medianWithMisses(s[0]) <= limit);
+  }
+  for (const cls of ['heap-leak-warmup', 'heap-leak-cycle']) {
+    const s = scoreAll(results, RULES.length, (r) => r.cls === cls && (bandOf(r)?.lo ?? 0) >= 1);
+    if (!s[0].traces) continue;
+    check(`leaks >= 1%/h of ${cls} caught within 8 h (>= 98%) [${side((k) => pct(s[k].caughtIn8h, s[k].traces))}]`, s[0].caughtIn8h >= 0.98 * s[0].traces);
+  }
+}
+
+function replayWeek(): void {
+  const week = steadyWeek();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const result = replay(week.samples, week.service);
+  const wall = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  console.log(`7-day steady trace at 15 s (${week.samples.length} samples): replay ${(wall / 1000).toFixed(2)} s wall, ${(cpuMs / 1000).toFixed(2)} s CPU, ${result.incidents.length} incident(s) (goal: under 2 s)`);
+}
+
+function dump(id: string, file: string): void {
+  const [cls, seedText] = id.split(':');
+  if (!/^\d+$/.test(seedText ?? '')) throw new Error(`--dump: expected CLASS:SEED, got ${id}`);
+  const tr = corpusTrace(cls, Number(seedText));
+  writeFileSync(file, formatTrace(tr.samples));
+  const svc = tr.service;
+  const rate = (r: Rate | undefined): string => (r === undefined ? 'off' : formatRate(r).replace(/ /g, ''));
+  const t = svc.thresholds;
+  const thresholds = { heapGrowth: rate(t.heapGrowth), sysGrowth: rate(t.sysGrowth), rssGrowth: rate(t.rssGrowth), goroutineGrowth: rate(t.goroutineGrowth) };
+  const sidecar = file.replace(/\.jsonl$/, '') + '.truth.json';
+  const start = tr.samples[0].t;
+  writeFileSync(sidecar, JSON.stringify({
+    positive: tr.positive, metric: tr.truth.metric ?? null, onsetMs: tr.positive ? Math.round(tr.truth.onsets[0] * 3_600_000) : null,
+    service: { window: formatDuration(svc.window).replace(/ /g, ''), warmup: formatDuration(svc.warmup).replace(/ /g, ''), thresholds },
+    corpus: { class: cls, seed: tr.seed, kind: tr.kind, hours: tr.hours, truth: tr.truth, params: tr.params, start: new Date(start).toISOString() },
+  }, null, 2) + '\n');
+  console.log(`wrote ${tr.samples.length} samples of ${id} to ${file} and its truth to ${sidecar}; replay it with a service like:`);
+  console.log(`services:\n  - name: ${svc.name}\n    expvar: http://127.0.0.1:6060/debug/vars  # replay reads no source, the config needs one\n    window: ${formatDuration(svc.window).replace(/ /g, '')}\n    warmup: ${formatDuration(svc.warmup).replace(/ /g, '')}\n    thresholds:`);
+  for (const [k, v] of Object.entries(thresholds)) console.log(`      ${k}: ${v}`);
+  console.log(`leakwatch replay --config CONFIG.yaml --service ${svc.name} --trace ${file}`);
+}
+
+async function main(): Promise<void> {
+  const opt = options();
+  if (opt.dump) return dump(opt.dump.id, opt.dump.file);
+  if (opt.replay7d) return replayWeek();
+  const svc = corpusService('bench');
+  const rate = (r: Rate | undefined): string => (r === undefined ? 'off' : formatRate(r));
+  const t = svc.thresholds;
+  const jobs: Job[] = setTraces(opt.set, opt.n ?? undefined, opt.cls);
+  const recorded = opt.cls ? [] : recordedNames();
+  jobs.push(...recorded.map((name) => ({ recorded: name })));
+  console.log(`${opt.set} set: ${jobs.length - recorded.length} generated traces (${opt.cls ?? `${CLASSES.length} classes`}) + ${recorded.length} recorded; ` +
+    `${opt.threads} worker threads.\nleakwatch ${svc.window / 3_600_000} h window, ${svc.warmup / 60_000} min warm-up, thresholds heap ${rate(t.heapGrowth)}, ` +
+    `sys ${rate(t.sysGrowth)}, rss ${rate(t.rssGrowth)}, goroutines ${rate(t.goroutineGrowth)}, cooldown ${svc.cooldown / 3_600_000} h; 15 s samples.\n` +
+    `Peers: prometheus = ${PEERS[0].name}; coroot = ${PEERS[1].name}.\n`);
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  const results = await runJobs(jobs, opt.threads);
+  const wall = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  if (opt.verbose) {
+    for (const r of results) {
+      const rateText = r.truth.rate ? ` rate=${r.truth.rate.value.toFixed(2)}${r.truth.rate.unit}` : '';
+      const onsets = r.truth.onsets.map((o) => o.toFixed(2)).join(',') || '-';
+      console.log(`${r.id} (${r.kind}) ${r.hours.toFixed(1)}h onsets=${onsets}${rateText} ${JSON.stringify(r.params)}: ${describeIncidents(r, r.rules[0])}`);
+    }
+    console.log('');
+  }
+  const generated = results.filter((r) => !r.cls.startsWith('recorded:'));
+  const byClass = classTable(generated);
+  console.log('');
+  const byBand = bandTable(generated);
+  boundedTable(generated);
+  const rec = results.filter((r) => r.cls.startsWith('recorded:'));
+  if (rec.length) {
+    console.log('\nrecorded traces (real Go programs)');
+    printTable(['trace', 'kind', 'leakwatch incidents'], rec.map((r) => [r.cls, r.kind, describeIncidents(r, r.rules[0])]));
+    classTable(rec);
+  }
+  console.log('');
+  goals(byClass, byBand, generated);
+  const samples = results.reduce((n, r) => n + r.samples, 0);
+  const replayMs = results.reduce((n, r) => n + r.replayMs, 0);
+  const clock = results.every((r) => r.replayClock === 'thread-cpu') ? 'CPU time of the replaying threads' : 'wall time of the replaying threads';
+  console.log(`\nreplay speed: ${samples} samples in ${(replayMs / 1000).toFixed(1)} s (${clock}): ${((samples / replayMs) * 1000).toFixed(0)} samples/s per core; ` +
+    `whole bench ${(wall / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (generation, replay and peers, all threads)`);
+  replayWeek();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

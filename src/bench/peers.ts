@@ -8,7 +8,7 @@
  *  - Coroot-style: least-squares slope of RSS over the detector's window (at least 1 h of data)
  *    above the same rssGrowth threshold of the current RSS, evaluated every minute.
  *
- * A rule "opens" an incident each time it starts firing.
+ * A rule "opens" an incident each time it starts firing and "resolves" it when it stops.
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
@@ -17,6 +17,8 @@ import type { Scenario } from './scenarios.js';
 export interface PeerOpen {
   metric: Metric;
   at: number;
+  /** When the rule stopped firing (undefined while it still fires at the end of the trace). */
+  until?: number;
 }
 
 export interface PeerRule {
@@ -84,6 +86,7 @@ export const promDeriv: PeerRule = {
           opens.push({ metric: 'heap', at: now });
         }
       } else {
+        if (firing) opens[opens.length - 1].until = now;
         pendingSince = null;
         firing = false;
       }
@@ -104,6 +107,7 @@ export const corootRss: PeerRule = {
       const rss = sc.samples[i].rss ?? 0;
       const on = d !== undefined && d.spanHours >= 1 && d.slope > pct * rss;
       if (on && !firing) opens.push({ metric: 'rss', at: sc.samples[i].t });
+      if (!on && firing) opens[opens.length - 1].until = sc.samples[i].t;
       firing = on;
     }
     return opens;
