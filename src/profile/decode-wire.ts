@@ -44,8 +44,8 @@ export interface RawFunction {
 }
 export interface RawProfile {
   sampleTypes: RawValueType[];
-  /** Byte ranges [start, end) of each Sample message body, in order, as pairs. */
-  sampleSpans: Float64Array;
+  /** Byte ranges [start, end) of each Sample message body, in order, as pairs (input ≤ 2 GiB). */
+  sampleSpans: Int32Array;
   sampleCount: number;
   /** The reader over the input, for the second pass over samples. */
   reader: Reader;
@@ -192,13 +192,13 @@ function valueType(r: Reader, wt: number, field: string): RawValueType {
   return v;
 }
 
-/** Growable flat buffer of numbers. */
-class NumBuffer {
-  data = new Float64Array(256);
+/** Growable flat buffer of numbers, in a Float64Array or (for offsets) an Int32Array. */
+class NumBuffer<A extends Float64Array | Int32Array> {
   length = 0;
+  constructor(public data: A) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
+      const bigger = new (this.data.constructor as new (n: number) => A)(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
@@ -227,7 +227,7 @@ function mapping(r: Reader, wt: number): RawMapping {
   return m;
 }
 
-function line(r: Reader, wt: number, out: NumBuffer): void {
+function line(r: Reader, wt: number, out: NumBuffer<Float64Array>): void {
   const end = openLen(r, wt, 'location.line');
   let functionId = 0;
   let ln = 0;
@@ -242,7 +242,7 @@ function line(r: Reader, wt: number, out: NumBuffer): void {
   out.push(ln);
 }
 
-function location(r: Reader, wt: number, lines: NumBuffer): RawLocation {
+function location(r: Reader, wt: number, lines: NumBuffer<Float64Array>): RawLocation {
   const end = openLen(r, wt, 'location');
   const l: RawLocation = { id: 0, mappingId: 0, address: 0, firstLine: lines.length / 2, lineCount: 0, isFolded: false };
   while (r.pos < end) {
@@ -285,9 +285,10 @@ function func(r: Reader, wt: number): RawFunction {
 
 /** Reads every field of an (uncompressed) Profile message; fields may come in any order. */
 export function readRawProfile(data: Uint8Array): RawProfile {
+  if (data.length > 0x7fffffff) throw new Error('parsing profile: larger than 2 GiB');
   const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const spans = new NumBuffer();
-  const lines = new NumBuffer();
+  const spans = new NumBuffer(new Int32Array(256));
+  const lines = new NumBuffer(new Float64Array(256));
   // One literal with every field, so each decode's RawProfile has the same shape (no deopts).
   const p: RawProfile = {
     sampleTypes: [], sampleSpans: spans.data, sampleCount: 0, reader: r,
