@@ -100,6 +100,8 @@ function inProcess(a: string, b: string): OurRun {
 
 interface ColdRun {
   ms: number;
+  /** User + system CPU time of the process (NaN without GNU time): steadier than wall time on a busy machine. */
+  cpuMs: number;
   maxRssKb: number;
   text: string;
 }
@@ -109,14 +111,15 @@ function timed(cmd: string, args: string[]): ColdRun {
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
   const start = performance.now();
   const r = timeBin
-    ? spawnSync(timeBin, ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    ? spawnSync(timeBin, ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })
     : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
   // Without GNU time, fall back to the children's high-water mark seen by this process.
   const maxRssKb = m ? Number(m[1]) : process.resourceUsage().maxRSS;
-  return { ms, maxRssKb, text: r.stdout };
+  const cpuMs = m ? (Number(m[2]) + Number(m[3])) * 1000 : NaN;
+  return { ms, cpuMs, maxRssKb, text: r.stdout };
 }
 
 /** `leakwatch diff a b` as installed: the executable itself, so its shebang's node flags apply. */
@@ -145,21 +148,24 @@ function main(): void {
       if (goPresent) go.push(goTool(a, b));
     }
     const cliMs = median(cli.map((r) => r.ms));
+    const cliCpuMs = median(cli.map((r) => r.cpuMs));
     const cliRssKb = Math.max(...cli.map((r) => r.maxRssKb));
 
     console.log(`heap diff of two synthetic profiles, ${SAMPLES} samples each`);
     console.log(`  proto sizes: ${sizes.map((s) => (s / 1e6).toFixed(2) + ' MB').join(', ')} decompressed; ` +
       `${[a, b].map((f) => (readFileSync(f).length / 1e6).toFixed(2) + ' MB').join(', ')} gzip'd`);
     console.log(`  leakwatch diff a b (cold, fresh process): ${cliMs.toFixed(0)} ms (median of ${RUNS}: ` +
-      `${cli.map((r) => r.ms.toFixed(0)).join(', ')}); peak RSS ${mb(cliRssKb)} MB`);
+      `${cli.map((r) => r.ms.toFixed(0)).join(', ')}); CPU ${cliCpuMs.toFixed(0)} ms; peak RSS ${mb(cliRssKb)} MB`);
     if (goPresent) {
       const goMs = median(go.map((r) => r.ms));
+      const goCpuMs = median(go.map((r) => r.cpuMs));
       const goRssKb = Math.max(...go.map((r) => r.maxRssKb));
       const same = go[0].text.split('\n').filter((l) => !l.startsWith('Time: ')).join('\n') === cli[0].text;
       console.log(`  go tool pprof -top -diff_base a b:      ${goMs.toFixed(0)} ms (median of ${RUNS}: ` +
-        `${go.map((r) => r.ms.toFixed(0)).join(', ')}); peak RSS ${mb(goRssKb)} MB`);
+        `${go.map((r) => r.ms.toFixed(0)).join(', ')}); CPU ${goCpuMs.toFixed(0)} ms; peak RSS ${mb(goRssKb)} MB`);
       console.log(`  same -top output: ${same ? 'yes' : 'NO'}`);
-      console.log(`  ratio (leakwatch diff / go tool, medians): ${(cliMs / goMs).toFixed(3)}  (goal <= 0.1)`);
+      console.log(`  ratio (leakwatch diff / go tool, medians): ${(cliMs / goMs).toFixed(3)}  (goal <= 0.1); ` +
+        `CPU time ratio ${(cliCpuMs / goCpuMs).toFixed(3)}`);
       console.log(`  memory: ${mb(cliRssKb)} MB vs ${mb(goRssKb)} MB  (goal <= 200 MB)`);
     } else {
       console.log('  go tool pprof: skipped (no `go` on PATH)');

@@ -10,7 +10,8 @@
  */
 import type { SampleColumns } from './columns.js';
 import { HASH_SEED, mix, SpanTable, StackTable } from './decode-intern.js';
-import { closeLen, fail, openLen, scalar, skip, tag, varint, type RawProfile, type Reader } from './decode-wire.js';
+import { label, type RawProfile } from './decode-wire.js';
+import { closeLen, fail, malformed, openLen, skip, tag, varint, type Reader } from './wire.js';
 import type { Label } from './model.js';
 
 // Single-byte tags of Sample's fields as Go writes them: field number << 3 | wire type.
@@ -31,40 +32,9 @@ export interface SampleContext {
   sparsePositions: Map<number, number> | null;
 }
 
-function malformed(what: string): never {
-  throw new Error(`malformed profile: ${what}`);
-}
-
 /** A location id as a 32-bit hash word: ids beyond 2^32 (rare) fold their high word in. */
 function idWord(id: number): number {
   return id > 0xffffffff ? (id | 0) ^ Math.floor(id / 0x100000000) : id | 0;
-}
-
-function labelString(strings: string[], i: number, sample: number): string {
-  if (i >= 0 && i < strings.length) return strings[i];
-  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
-}
-
-/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
-function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
-  const end = openLen(r, wt, 'sample.label');
-  let key = 0, str = 0, num = 0, numUnit = 0;
-  while (r.pos < end) {
-    const t = tag(r);
-    const f = t >>> 3;
-    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
-    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
-    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
-    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
-    else skip(r, t);
-  }
-  closeLen(r, end, 'sample.label');
-  const k = labelString(strings, key, sample);
-  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
-  else if (num !== 0 || numUnit !== 0) {
-    const unit = labelString(strings, numUnit, sample);
-    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
-  }
 }
 
 /** Decodes one sample at a time into the columns; the reader's pos is the cursor. */
@@ -285,15 +255,23 @@ class SampleDecoder {
   }
 }
 
+/** Decodes every Sample field of the message; pass one has checked all fields are well formed. */
 export function decodeSamples(p: RawProfile, ctx: SampleContext): SampleColumns {
-  const spans = p.sampleSpans;
   const count = p.sampleCount;
   const stackOf = new Int32Array(count);
   const labelOf = new Int32Array(count);
   const decoder = new SampleDecoder(p, ctx);
-  for (let i = 0; i < count; i++) {
-    stackOf[i] = decoder.decode(i, spans[2 * i], spans[2 * i + 1]);
-    labelOf[i] = decoder.labelSet;
+  const r = p.reader;
+  r.pos = p.firstSample;
+  for (let i = 0; i < count; ) {
+    const t = tag(r);
+    if (t >>> 3 !== 2) {
+      skip(r, t);
+      continue;
+    }
+    const end = openLen(r, t & 7, 'sample');
+    stackOf[i] = decoder.decode(i, r.pos, end);
+    labelOf[i++] = decoder.labelSet;
   }
   const { stacks } = decoder;
   return {

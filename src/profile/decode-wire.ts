@@ -3,15 +3,15 @@
  * Hand-written on protobufjs's low-level Reader (no reflection) because decoding speed matters:
  * the collector decodes every scraped profile. Resolution and validation live in decode.ts.
  *
- * Samples (nearly all of a big profile) are only located in this first pass and decoded
- * straight into the model by decode-samples.ts once locations and strings are known: any
- * intermediate per-sample representation made decoding GC-bound.
+ * Samples (nearly all of a big profile) are only located in this first pass and decoded into
+ * columns by decode-samples.ts once locations and strings are known (label() below serves it).
  *
- * Errors thrown here start with "parsing profile:".
+ * Primitives live in wire.ts; errors thrown here start with "parsing profile:" (or "malformed
+ * profile:" for a label's string index).
  */
 import protobuf from 'protobufjs/minimal.js';
-
-export type Reader = protobuf.Reader;
+import type { Label } from './model.js';
+import { closeLen, fail, LEN, malformed, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
 
 export interface RawValueType {
   type: number;
@@ -44,9 +44,9 @@ export interface RawFunction {
 }
 export interface RawProfile {
   sampleTypes: RawValueType[];
-  /** Byte ranges [start, end) of each Sample message body, in order, as pairs (input ≤ 2 GiB). */
-  sampleSpans: Int32Array;
   sampleCount: number;
+  /** Offset of the first Sample field's tag; the second pass reads samples from there. */
+  firstSample: number;
   /** The reader over the input, for the second pass over samples. */
   reader: Reader;
   mappings: RawMapping[];
@@ -66,102 +66,6 @@ export interface RawProfile {
   defaultSampleType: number;
 }
 
-const VARINT = 0;
-const LEN = 2;
-const TWO_32 = 4294967296;
-
-export function fail(r: Reader, what: string): never {
-  throw new Error(`parsing profile: ${what} at offset ${r.pos}`);
-}
-
-/**
- * Reads a varint as a JS number: exact up to 2^53, negative int64 via two's complement.
- * protobufjs's own int64() allocates a Long per value, which dominates decode time.
- */
-export function varint(r: Reader, signed: boolean): number {
-  const buf = r.buf;
-  const len = r.len;
-  let pos = r.pos;
-  if (pos >= len) fail(r, 'truncated varint');
-  let b = buf[pos++];
-  if (b < 0x80) {
-    r.pos = pos;
-    return b;
-  }
-  let lo = b & 0x7f;
-  for (let shift = 7; shift < 28; shift += 7) {
-    if (pos >= len) fail(r, 'truncated varint');
-    b = buf[pos++];
-    lo |= (b & 0x7f) << shift;
-    if (b < 0x80) {
-      r.pos = pos;
-      return lo;
-    }
-  }
-  if (pos >= len) fail(r, 'truncated varint');
-  b = buf[pos++];
-  lo = (lo | ((b & 0x7f) << 28)) >>> 0;
-  let hi = (b & 0x7f) >>> 4;
-  for (let shift = 3; b >= 0x80; shift += 7) {
-    if (shift > 31) fail(r, 'varint longer than 10 bytes');
-    if (pos >= len) fail(r, 'truncated varint');
-    b = buf[pos++];
-    hi = (hi | ((b & 0x7f) << shift)) >>> 0;
-  }
-  r.pos = pos;
-  return (signed ? hi | 0 : hi) * TWO_32 + lo;
-}
-
-/** Exact signed 64-bit varint, for time_nanos (~1.8e18 > 2^53). */
-function varintBig(r: Reader): bigint {
-  const start = r.pos;
-  varint(r, false);
-  let v = 0n;
-  for (let i = r.pos - 1; i >= start; i--) v = (v << 7n) | BigInt(r.buf[i] & 0x7f);
-  return BigInt.asIntN(64, v);
-}
-
-function wire(r: Reader, got: number, want: number, field: string): void {
-  if (got !== want) fail(r, `${field} has wire type ${got}, want ${want}`);
-}
-
-/** Starts a length-delimited record; returns its end offset. */
-export function openLen(r: Reader, wt: number, field: string): number {
-  wire(r, wt, LEN, field);
-  const end = r.size() + r.pos;
-  if (end > r.len) fail(r, `${field} overruns the input`);
-  return end;
-}
-
-export function closeLen(r: Reader, end: number, field: string): void {
-  if (r.pos !== end) fail(r, `${field} overruns its length`);
-}
-
-/** A repeated scalar, packed (wire type 2) or not (Go writes ≤ 2 entries unpacked). */
-function repeated(r: Reader, wt: number, out: number[], signed: boolean, field: string): void {
-  if (wt === VARINT) {
-    out.push(varint(r, signed));
-    return;
-  }
-  const end = openLen(r, wt, field);
-  while (r.pos < end) out.push(varint(r, signed));
-  closeLen(r, end, field);
-}
-
-export function scalar(r: Reader, wt: number, signed: boolean, field: string): number {
-  wire(r, wt, VARINT, field);
-  return varint(r, signed);
-}
-
-/** Skips an unknown field (newer schema fields such as doc_url or Line.column). */
-export function skip(r: Reader, t: number): void {
-  try {
-    r.skipType(t & 7, 0, t >>> 3);
-  } catch (err) {
-    fail(r, (err as Error).message);
-  }
-}
-
 function string(r: Reader, wt: number): string {
   wire(r, wt, LEN, 'string_table');
   const start = r.pos;
@@ -169,14 +73,6 @@ function string(r: Reader, wt: number): string {
   if (r.pos + n > r.len) fail(r, 'string_table entry overruns the input');
   r.pos = start;
   return r.string();
-}
-
-export function tag(r: Reader): number {
-  try {
-    return r.tag();
-  } catch (err) {
-    return fail(r, (err as Error).message);
-  }
 }
 
 function valueType(r: Reader, wt: number, field: string): RawValueType {
@@ -192,13 +88,13 @@ function valueType(r: Reader, wt: number, field: string): RawValueType {
   return v;
 }
 
-/** Growable flat buffer of numbers, in a Float64Array or (for offsets) an Int32Array. */
-class NumBuffer<A extends Float64Array | Int32Array> {
+/** Growable flat buffer of numbers. */
+class NumBuffer {
+  data = new Float64Array(256);
   length = 0;
-  constructor(public data: A) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const bigger = new (this.data.constructor as new (n: number) => A)(this.data.length * 2);
+      const bigger = new Float64Array(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
@@ -227,7 +123,7 @@ function mapping(r: Reader, wt: number): RawMapping {
   return m;
 }
 
-function line(r: Reader, wt: number, out: NumBuffer<Float64Array>): void {
+function line(r: Reader, wt: number, out: NumBuffer): void {
   const end = openLen(r, wt, 'location.line');
   let functionId = 0;
   let ln = 0;
@@ -242,7 +138,7 @@ function line(r: Reader, wt: number, out: NumBuffer<Float64Array>): void {
   out.push(ln);
 }
 
-function location(r: Reader, wt: number, lines: NumBuffer<Float64Array>): RawLocation {
+function location(r: Reader, wt: number, lines: NumBuffer): RawLocation {
   const end = openLen(r, wt, 'location');
   const l: RawLocation = { id: 0, mappingId: 0, address: 0, firstLine: lines.length / 2, lineCount: 0, isFolded: false };
   while (r.pos < end) {
@@ -283,28 +179,53 @@ function func(r: Reader, wt: number): RawFunction {
   return fn;
 }
 
+function labelString(strings: string[], i: number, sample: number): string {
+  if (i >= 0 && i < strings.length) return strings[i];
+  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
+}
+
+/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
+export function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
+  const end = openLen(r, wt, 'sample.label');
+  let key = 0, str = 0, num = 0, numUnit = 0;
+  while (r.pos < end) {
+    const t = tag(r);
+    const f = t >>> 3;
+    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
+    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
+    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
+    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
+    else skip(r, t);
+  }
+  closeLen(r, end, 'sample.label');
+  const k = labelString(strings, key, sample);
+  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
+  else if (num !== 0 || numUnit !== 0) {
+    const unit = labelString(strings, numUnit, sample);
+    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
+  }
+}
+
 /** Reads every field of an (uncompressed) Profile message; fields may come in any order. */
 export function readRawProfile(data: Uint8Array): RawProfile {
-  if (data.length > 0x7fffffff) throw new Error('parsing profile: larger than 2 GiB');
   const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const spans = new NumBuffer(new Int32Array(256));
-  const lines = new NumBuffer(new Float64Array(256));
+  const lines = new NumBuffer();
   // One literal with every field, so each decode's RawProfile has the same shape (no deopts).
   const p: RawProfile = {
-    sampleTypes: [], sampleSpans: spans.data, sampleCount: 0, reader: r,
+    sampleTypes: [], sampleCount: 0, firstSample: 0, reader: r,
     mappings: [], locations: [], lines: lines.data, functions: [], strings: [],
     dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
     periodType: null, period: 0, comments: [], defaultSampleType: 0,
   };
   while (r.pos < r.len) {
+    const at = r.pos;
     const t = tag(r);
     const wt = t & 7;
     switch (t >>> 3) {
       case 1: p.sampleTypes.push(valueType(r, wt, 'sample_type')); break;
       case 2: {
         const end = openLen(r, wt, 'sample');
-        spans.push(r.pos);
-        spans.push(end);
+        if (p.sampleCount++ === 0) p.firstSample = at;
         r.pos = end;
         break;
       }
@@ -329,8 +250,6 @@ export function readRawProfile(data: Uint8Array): RawProfile {
       default: skip(r, t);
     }
   }
-  p.sampleSpans = spans.data;
   p.lines = lines.data;
-  p.sampleCount = spans.length / 2;
   return p;
 }

@@ -11,6 +11,7 @@
 import { withLazySamples } from './columns.js';
 import { decodeSamples } from './decode-samples.js';
 import { readRawProfile, type RawProfile, type RawValueType } from './decode-wire.js';
+import { malformed } from './wire.js';
 import { ungzipCapped } from './gzip.js';
 import type { Line, Location, Mapping, Profile, ProfileFunction, ValueType } from './model.js';
 
@@ -37,10 +38,6 @@ export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profi
     // Anything else (e.g. a RangeError from the reader) is still a parse failure.
     throw new Error(`parsing profile: ${msg}`);
   }
-}
-
-function malformed(what: string): never {
-  throw new Error(`malformed profile: ${what}`);
 }
 
 /** Id → object index: a dense array for the usual ids 1..n (Go's numbering), a Map otherwise. */
