@@ -70,10 +70,11 @@ export class StackTable {
   private used = 0;
   count = 0;
 
-  constructor(expected: number) {
+  /** expected: stacks (at most); expectedLocations: Σ their lengths, a guess (the buffer grows). */
+  constructor(expected: number, expectedLocations: number) {
     this.index = new Slots(expected);
     this.start = new Int32Array(Math.max(16, expected) + 1);
-    this.locs = new Int32Array(Math.max(1024, expected * 8));
+    this.locs = new Int32Array(Math.max(1024, Math.ceil(expectedLocations)));
   }
 
   /** The stack equal to stack[0..n), or -1. h is the caller's hash of it, built with mix() from HASH_SEED. */

@@ -32,11 +32,6 @@ export interface SampleContext {
   sparsePositions: Map<number, number> | null;
 }
 
-/** A location id as a 32-bit hash word: ids beyond 2^32 (rare) fold their high word in. */
-function idWord(id: number): number {
-  return id > 0xffffffff ? (id | 0) ^ Math.floor(id / 0x100000000) : id | 0;
-}
-
 /** Decodes one sample at a time into the columns; the reader's pos is the cursor. */
 class SampleDecoder {
   private readonly r: Reader;
@@ -46,11 +41,11 @@ class SampleDecoder {
   private readonly labelRuns: SpanTable<number>;
   readonly labelSets: Label[][] = [NO_LABELS];
   readonly values: Float64Array;
-  /** Location ids of the current sample (a plain array: small ids stay Smis), and their hash. */
-  private ids: number[] = new Array<number>(256).fill(0);
-  /** The same as positions in Profile.locations, once the sample is read. */
-  private positions = new Int32Array(256);
+  /** The current sample's locations as positions in Profile.locations, and their hash. */
+  private positions: Int32Array = new Int32Array(256);
   private depth = 0;
+  /** The first location id of the current sample that the profile does not list, or -1. */
+  private unknownId = -1;
   private hash = HASH_SEED;
   private nValues = 0;
   /** Index in labelSets of the current sample's labels. */
@@ -63,7 +58,8 @@ class SampleDecoder {
   ) {
     this.r = p.reader;
     this.buf = p.reader.buf;
-    this.stacks = new StackTable(p.sampleCount);
+    // A location id takes a byte or two, and a sample has values too: about a quarter of its bytes.
+    this.stacks = new StackTable(p.sampleCount, p.sampleBytes / 4);
     this.labelRuns = new SpanTable(this.buf);
     this.values = new Float64Array(p.sampleCount * ctx.nTypes);
   }
@@ -75,6 +71,7 @@ class SampleDecoder {
     this.sample = sample;
     this.depth = 0;
     this.hash = HASH_SEED;
+    this.unknownId = -1;
     this.nValues = 0;
     this.labels = 0;
     r.pos = start;
@@ -128,12 +125,13 @@ class SampleDecoder {
     } else skip(r, t);
   }
 
-  /** A packed run of location ids, read into the scratch buffer. */
+  /** A packed run of location ids, read into the scratch buffer as positions. */
   private locationRun(wt: number): void {
     const r = this.r;
     const buf = this.buf;
     const end = openLen(r, wt, 'sample.location_id');
-    const ids = this.ids;
+    const dense = this.ctx.densePositions;
+    let positions: Int32Array = this.positions;
     let n = this.depth;
     let h = this.hash;
     let pos = r.pos;
@@ -152,10 +150,11 @@ class SampleDecoder {
         id = varint(r, false);
         pos = r.pos;
       }
-      if (n < ids.length) ids[n] = id;
-      else ids.push(id);
-      n++;
-      h = mix(h, idWord(id));
+      let at = (id < dense.length ? dense[id] : this.sparsePosition(id)) - 1;
+      if (at < 0) at = this.unknown(id);
+      if (n === positions.length) positions = this.grow();
+      positions[n++] = at;
+      h = mix(h, at);
     }
     r.pos = pos;
     closeLen(r, end, 'sample.location_id');
@@ -165,26 +164,35 @@ class SampleDecoder {
 
   /** One unpacked location id (Go writes stacks of one or two frames unpacked). */
   private addId(id: number): void {
-    if (this.depth < this.ids.length) this.ids[this.depth] = id;
-    else this.ids.push(id);
-    this.depth++;
-    this.hash = mix(this.hash, idWord(id));
+    const dense = this.ctx.densePositions;
+    let at = (id < dense.length ? dense[id] : this.sparsePosition(id)) - 1;
+    if (at < 0) at = this.unknown(id);
+    if (this.depth === this.positions.length) this.grow();
+    this.positions[this.depth++] = at;
+    this.hash = mix(this.hash, at);
   }
 
-  /** The sample's stack: an earlier sample's with the same location ids, or a new one. */
+  private sparsePosition(id: number): number {
+    return this.ctx.sparsePositions?.get(id) ?? 0;
+  }
+
+  /** Notes an id the profile does not list (the sample fails once read); a placeholder position. */
+  private unknown(id: number): number {
+    if (this.unknownId === -1) this.unknownId = id;
+    return 0;
+  }
+
+  private grow(): Int32Array {
+    const bigger = new Int32Array(2 * this.positions.length);
+    bigger.set(this.positions);
+    return (this.positions = bigger);
+  }
+
+  /** The sample's stack: an earlier sample's with the same locations, or a new one. */
   private stack(): number {
-    const { ids, depth: n } = this;
-    const { densePositions: dense, sparsePositions: sparse } = this.ctx;
-    if (n > this.positions.length) this.positions = new Int32Array(2 * n);
-    const positions = this.positions;
-    for (let k = 0; k < n; k++) {
-      const id = ids[k];
-      const at = (id < dense.length ? dense[id] : sparse?.get(id) ?? 0) - 1;
-      if (at < 0) malformed(`sample ${this.sample} references unknown location id ${id}`);
-      positions[k] = at;
-    }
-    const known = this.stacks.find(positions, n, this.hash);
-    return known >= 0 ? known : this.stacks.add(positions, n, this.hash);
+    if (this.unknownId !== -1) malformed(`sample ${this.sample} references unknown location id ${this.unknownId}`);
+    const known = this.stacks.find(this.positions, this.depth, this.hash);
+    return known >= 0 ? known : this.stacks.add(this.positions, this.depth, this.hash);
   }
 
   /** A packed run of values; values below 2^28 (four bytes) are read inline. */

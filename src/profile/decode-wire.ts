@@ -45,6 +45,8 @@ export interface RawFunction {
 export interface RawProfile {
   sampleTypes: RawValueType[];
   sampleCount: number;
+  /** Σ length of the Sample messages, to size the second pass's buffers. */
+  sampleBytes: number;
   /** Offset of the first Sample field's tag; the second pass reads samples from there. */
   firstSample: number;
   /** The reader over the input, for the second pass over samples. */
@@ -212,7 +214,7 @@ export function readRawProfile(data: Uint8Array): RawProfile {
   const lines = new NumBuffer();
   // One literal with every field, so each decode's RawProfile has the same shape (no deopts).
   const p: RawProfile = {
-    sampleTypes: [], sampleCount: 0, firstSample: 0, reader: r,
+    sampleTypes: [], sampleCount: 0, sampleBytes: 0, firstSample: 0, reader: r,
     mappings: [], locations: [], lines: lines.data, functions: [], strings: [],
     dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
     periodType: null, period: 0, comments: [], defaultSampleType: 0,
@@ -226,6 +228,7 @@ export function readRawProfile(data: Uint8Array): RawProfile {
       case 2: {
         const end = openLen(r, wt, 'sample');
         if (p.sampleCount++ === 0) p.firstSample = at;
+        p.sampleBytes += end - r.pos;
         r.pos = end;
         break;
       }

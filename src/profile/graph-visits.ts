@@ -33,20 +33,24 @@ export interface Visits {
 interface LocationCodes {
   start: Int32Array;
   codes: Int32Array;
+  /** The most codes of any one location. */
+  widest: number;
 }
 
 function codesOf(table: NodeTable, locations: (Location | undefined)[]): LocationCodes {
   const per = locations.map((loc) => (loc === undefined ? [] : visitCodes(table.nodesOf(loc))));
   const start = new Int32Array(per.length + 1);
   let total = 0;
+  let widest = 0;
   per.forEach((c, i) => {
     start[i] = total;
     total += c.length;
+    widest = Math.max(widest, c.length);
   });
   start[per.length] = total;
   const codes = new Int32Array(total);
   per.forEach((c, i) => codes.set(c, start[i]));
-  return { start, codes };
+  return { start, codes, widest };
 }
 
 /** Appends runs of visits, growing the visit array as needed. */
@@ -55,7 +59,8 @@ class VisitWriter {
   readonly start: Int32Array;
   readonly weight: Float64Array;
   count = 0;
-  private at = 0;
+  /** Visits written so far. */
+  at = 0;
 
   constructor(maxRuns: number) {
     this.visit = new Int32Array(Math.max(1024, maxRuns * 12));
@@ -68,14 +73,19 @@ class VisitWriter {
     this.weight[this.count++] = weight;
   }
 
-  /** Appends codes[from .. to). */
-  add(codes: Int32Array | number[], from: number, to: number): void {
-    if (this.at + to - from > this.visit.length) {
-      const bigger = new Int32Array(Math.max(2 * this.visit.length, this.at + to - from));
+  /** The visit array, with room for n more visits after `at`. */
+  reserve(n: number): Int32Array {
+    if (this.at + n > this.visit.length) {
+      const bigger = new Int32Array(Math.max(2 * this.visit.length, this.at + n));
       bigger.set(this.visit.subarray(0, this.at));
       this.visit = bigger;
     }
-    const visit = this.visit;
+    return this.visit;
+  }
+
+  /** Appends codes[from .. to). */
+  add(codes: Int32Array | number[], from: number, to: number): void {
+    const visit = this.reserve(to - from);
     let at = this.at;
     for (let k = from; k < to; k++) visit[at++] = codes[k];
     this.at = at;
@@ -99,15 +109,30 @@ function stackRuns(out: VisitWriter, table: NodeTable, src: WeightedSamples, col
     sum[s] += v;
     walked[s] = 1;
   }
-  const { start, codes } = codesOf(table, src.profile.locations);
+  const { start, codes, widest } = codesOf(table, src.profile.locations);
+  // The hot loop: one run per stack, written straight into the visit array.
+  const { start: runStart, weight } = out;
+  let visit = out.visit;
+  let at = out.at;
+  let run = out.count;
   for (let s = 0; s < cols.stackCount; s++) {
     if (walked[s] === 0) continue;
-    out.begin(src.sign * sum[s]);
-    for (let i = stackStart[s + 1] - 1; i >= stackStart[s]; i--) {
-      const at = stackLocs[i];
-      out.add(codes, start[at], start[at + 1]);
+    const first = stackStart[s];
+    const last = stackStart[s + 1] - 1;
+    if (at + (last - first + 1) * widest > visit.length) {
+      out.at = at;
+      visit = out.reserve((last - first + 1) * widest);
+    }
+    runStart[run] = at;
+    weight[run++] = src.sign * sum[s];
+    for (let i = last; i >= first; i--) {
+      const loc = stackLocs[i];
+      const to = start[loc + 1];
+      for (let k = start[loc]; k < to; k++) visit[at++] = codes[k];
     }
   }
+  out.at = at;
+  out.count = run;
 }
 
 /** Runs of a profile's sample objects, one per sample with a non-zero value. */
