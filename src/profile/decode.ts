@@ -3,10 +3,11 @@
  *
  * Stages, each naming itself in its errors like google/pprof does:
  *   "decompressing profile: …"  bounded gunzip (gzip.ts)
- *   "parsing profile: …"        wire format (decode-wire.ts)
+ *   "parsing profile: …"        wire format (wire.ts, decode-wire.ts)
  *   "malformed profile: …"      resolution of string indices and ids, then pprof's validity checks
  * Resolution happens only after the whole message is read: Go writes the string table last and
- * functions after the locations that reference them.
+ * functions after the locations that reference them. Samples are decoded last, into columns
+ * (decode-samples.ts, columns.ts).
  */
 import { withLazySamples } from './columns.js';
 import { decodeSamples } from './decode-samples.js';
