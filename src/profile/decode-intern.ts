@@ -100,8 +100,9 @@ export class StackTable {
     if (e + 2 > this.start.length) this.start = grown(this.start, 2 * this.start.length);
     if (this.used + n > this.locs.length) this.locs = grown(this.locs, Math.max(2 * this.locs.length, this.used + n));
     const locs = this.locs;
-    for (let k = 0; k < n; k++) locs[this.used + k] = stack[k];
-    this.used += n;
+    const at = this.used;
+    for (let k = 0; k < n; k++) locs[at + k] = stack[k];
+    this.used = at + n;
     this.start[e + 1] = this.used;
     this.count = e + 1;
     return e;
