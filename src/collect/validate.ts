@@ -11,8 +11,9 @@ import type { NumericKey } from './memstats-fields.js';
 interface Range {
   /** Smallest allowed value. */
   min: number;
-  /** Largest allowed value (inclusive). */
+  /** Largest allowed value; `below` makes it exclusive (2^63 − 1 and 2^63 are one double). */
   max: number;
+  below?: boolean;
   integer: boolean;
   /** Words for `max` in a reason. */
   maxWords: string;
@@ -27,7 +28,7 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 /** 2000-01-01: no Go program started before Go existed. */
 const EARLIEST_START_MS = Date.UTC(2000, 0, 1);
 
-const COUNT: Range = { min: 0, max: TWO_63 - 1, integer: true, maxWords: 'at or above 2^63' };
+const COUNT: Range = { min: 0, max: TWO_63, below: true, integer: true, maxWords: 'at or above 2^63' };
 const KINDS = {
   bytes: COUNT,
   count: COUNT,
@@ -40,7 +41,7 @@ const KINDS = {
   // Unix ms; the upper bound is the scrape's clock plus skew (checked separately).
   unixMs: { min: EARLIEST_START_MS, max: Infinity, integer: true, maxWords: '' },
   // Unix ns; 0 means "never" (LastGC before the first GC).
-  unixNs: { min: 0, max: TWO_63 - 1, integer: true, maxWords: 'at or above 2^63' },
+  unixNs: COUNT,
   pid: { min: 1, max: 2 ** 22, integer: true, maxWords: 'above the kernel pid limit 2^22' },
 } satisfies Record<string, Range>;
 
@@ -95,13 +96,13 @@ export interface CheckOptions {
 /** Why `value` cannot be a real `field`, or undefined when it can. */
 export function valueProblem(field: NumericKey, value: number, opts: CheckOptions = {}): string | undefined {
   if (Number.isNaN(value)) return 'not a number';
-  if (!Number.isFinite(value)) return value > 0 ? 'infinite' : 'negative infinity';
+  if (!Number.isFinite(value)) return value > 0 ? 'infinite or too large' : 'negative infinity';
   const kind = FIELD_RULES[field];
   const r: Range = KINDS[kind];
   if (value < 0 && r.min >= 0) return 'negative';
   if (r.integer && !Number.isInteger(value)) return 'not a whole number';
   if (value < r.min) return kind === 'unixMs' ? 'before the year 2000' : `below ${r.min}`;
-  if (value > r.max) return r.maxWords;
+  if (r.below ? value >= r.max : value > r.max) return r.maxWords;
   if (opts.now !== undefined) {
     const ms = kind === 'unixMs' ? value : kind === 'unixNs' ? value / 1e6 : undefined;
     if (ms !== undefined && ms > opts.now + CLOCK_SKEW_MS) return 'in the future';
