@@ -8,7 +8,9 @@
  *   heap?debug=1               MemStats, after every allocation stack   up to hundreds of ms
  *
  * heap?debug=1 is fetched only when no cheaper source gives MemStats, and then only every
- * `heapTextEveryMs` (config `heapTextSchedule`); goroutine?debug=1 never. The plan remembers what
+ * `heapTextEveryMs` (config `heapTextSchedule`); goroutine?debug=1 never on the sample schedule,
+ * only at that same slower cadence when the index page is not served (a custom mux without
+ * pprof.Index). The plan remembers what
  * each source gave last time, so a /metrics without go_memstats_* (a custom registry) or a source
  * that failed is backed up by the next one, in the same scrape and from the start of the next.
  * Pure state, no I/O: scrape.ts runs the fetches.
@@ -16,7 +18,7 @@
 import type { Sample } from '../model/sample.js';
 import { hasProcess, type ScrapeTarget } from './target.js';
 
-export type FetchName = 'metrics' | 'expvar' | 'pprofIndex' | 'heapText' | 'proc';
+export type FetchName = 'metrics' | 'expvar' | 'pprofIndex' | 'goroutineText' | 'heapText' | 'proc';
 type Group = 'memstats' | 'goroutines';
 
 /** What each source can give, at best. */
@@ -24,6 +26,7 @@ const CAN_GIVE: Record<Exclude<FetchName, 'proc'>, readonly Group[]> = {
   metrics: ['memstats', 'goroutines'],
   expvar: ['memstats'],
   pprofIndex: ['goroutines'],
+  goroutineText: ['goroutines'],
   heapText: ['memstats'],
 };
 
@@ -46,7 +49,8 @@ export interface PlanOptions {
 
 export class ScrapePlan {
   private readonly heapTextEveryMs: number;
-  private lastHeapTextAt: number | undefined;
+  /** When each slow-cadence page (heap?debug=1, goroutine?debug=1) was last fetched. */
+  private readonly lastSlow = new Map<FetchName, number>();
   /** Per source: what it gave the last time it was fetched (empty after a failure). */
   private readonly gave = new Map<FetchName, Set<Group>>();
   /** The newest known value of each restart field, whichever sample it came in. */
@@ -56,11 +60,12 @@ export class ScrapePlan {
     this.heapTextEveryMs = opts.heapTextEveryMs ?? 0;
   }
 
-  /** Whether heap?debug=1 may be fetched at `at`: a little early is fine, ticks jitter by milliseconds. */
-  heapTextDue(at: number): boolean {
-    if (this.lastHeapTextAt === undefined || this.heapTextEveryMs <= 0) return true;
+  /** Whether a slow page may be fetched at `at`: a little early is fine, ticks jitter by milliseconds. */
+  private due(name: FetchName, at: number): boolean {
+    const last = this.lastSlow.get(name);
+    if (last === undefined || this.heapTextEveryMs <= 0) return true;
     const slack = Math.min(1000, this.heapTextEveryMs / 10);
-    return at - this.lastHeapTextAt >= this.heapTextEveryMs - slack;
+    return at - last >= this.heapTextEveryMs - slack;
   }
 
   /** The first round of fetches: the cheapest set expected to give MemStats and goroutines. */
@@ -87,7 +92,9 @@ export class ScrapePlan {
     consider('metrics', svc.metrics !== undefined);
     consider('expvar', svc.expvar !== undefined);
     consider('pprofIndex', svc.pprof !== undefined);
-    consider('heapText', svc.pprof !== undefined && this.heapTextDue(at));
+    const noIndex = this.gave.get('pprofIndex')?.size === 0;
+    consider('goroutineText', svc.pprof !== undefined && noIndex && this.due('goroutineText', at));
+    consider('heapText', svc.pprof !== undefined && this.due('heapText', at));
     return out;
   }
 
@@ -100,7 +107,7 @@ export class ScrapePlan {
   /** Records what a fetch gave (undefined: it failed). */
   record(name: FetchName, at: number, part: Partial<Sample> | undefined): void {
     this.gave.set(name, groupsOf(part));
-    if (name === 'heapText') this.lastHeapTextAt = at;
+    if (name === 'heapText' || name === 'goroutineText') this.lastSlow.set(name, at);
   }
 
   /**

@@ -11,6 +11,7 @@ import { parseHeapText } from './heap-text.js';
 import { fetchBody, type BodyKind } from './http.js';
 import { MemStatsFooter } from './memstats-footer.js';
 import { groupsOf, ScrapePlan, type FetchName } from './plan.js';
+import { parseGoroutineCount } from './goroutine-text.js';
 import { parsePprofIndex } from './pprof-index.js';
 import { readProcess } from './procfs.js';
 import { parsePrometheus } from './prometheus.js';
@@ -55,6 +56,7 @@ const STAGES: Record<FetchName, [SourceName, string]> = {
   metrics: ['metrics', 'metrics'],
   expvar: ['expvar', 'expvar'],
   pprofIndex: ['pprof', 'pprof index'],
+  goroutineText: ['pprof', 'goroutine?debug=1'],
   heapText: ['pprof', 'heap?debug=1'],
   proc: ['proc', 'proc'],
 };
@@ -76,6 +78,14 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
     expvar: async (o) => parseExpvar((await get(svc.expvar!, 'json')).toString('utf8'), o),
     // The index is an HTML page by design: no `expect`, the parser knows what it looks like.
     pprofIndex: async () => ({ goroutines: parsePprofIndex((await get(pprofUrl(pprof, ''))).toString('utf8')) }),
+    goroutineText: async () => {
+      // Only the first line ("goroutine profile: total N") is kept; the stacks pass by.
+      let head = '';
+      await get(pprofUrl(pprof, 'goroutine', '?debug=1'), 'text', (c) => {
+        if (head.length < 256 && !head.includes('\n')) head += c.toString('latin1', 0, Math.min(c.length, 256));
+      });
+      return { goroutines: parseGoroutineCount(head) };
+    },
     heapText: async (o) => {
       const footer = new MemStatsFooter();
       await get(pprofUrl(pprof, 'heap', '?debug=1'), 'text', (c) => footer.push(c));
@@ -114,7 +124,7 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
   if (parts.size === 0) return { at, ok: false, failures, durationMs, fetched };
 
   const sample = mergeSample(at, {
-    heap: parts.get('heapText'), goroutines: parts.get('pprofIndex'), expvar: parts.get('expvar'),
+    heap: parts.get('heapText'), goroutines: parts.get('pprofIndex') ?? parts.get('goroutineText'), expvar: parts.get('expvar'),
     metrics: parts.get('metrics'), proc: parts.get('proc'),
   });
   const known = plan.lastKnown;

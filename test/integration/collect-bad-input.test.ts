@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScrapeError } from '../../src/collect/errors.js';
 import { fetchBody } from '../../src/collect/http.js';
 import { captureProfiles } from '../../src/collect/profiles.js';
-import { scrapeService } from '../../src/collect/scrape.js';
+import { scrapeService, ScrapePlan } from '../../src/collect/scrape.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,6 +114,9 @@ const routes: Record<string, Handler> = {
   '/text/heap': send(HEAP_TEXT),
   '/mixed/debug/pprof/heap?debug=1': send(HTML_PAGE, 'text/html'),
   '/mixed/debug/pprof/': send(INDEX, 'text/html; charset=utf-8'),
+  // A custom mux with the profile handlers but without pprof.Index.
+  '/noindex/debug/pprof/heap?debug=1': send(HEAP_TEXT),
+  '/noindex/debug/pprof/goroutine?debug=1': send(GOROUTINE_TEXT),
   '/nogo/metrics': send('# TYPE node_load1 gauge\nnode_load1 0.42\nprocess_resident_memory_bytes 1e+06\n'),
   '/echo-headers': (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -304,12 +307,30 @@ describe('scrapeService: one failing source does not lose the others', () => {
     ]);
   });
 
+  it('without an index page, reads the goroutine count from goroutine?debug=1, but only at the heap?debug=1 cadence', async () => {
+    const plan = new ScrapePlan({ heapTextEveryMs: 60_000 });
+    const s = target({ pprof: `${base}/noindex/debug/pprof` });
+    let t = 1_800_000_000_000;
+    const scrape = () => scrapeService(s, undefined, { plan, now: () => t });
+    const first = await scrape();
+    expect(first.fetched).toEqual(['pprofIndex', 'heapText', 'goroutineText']);
+    expect(first.sample).toMatchObject({ heapAlloc: 95818784, goroutines: 11 });
+    t += 15_000;
+    const second = await scrape();
+    expect(second.fetched).toEqual(['pprofIndex']);
+    expect(second.ok).toBe(false);
+    expect(second.failures).toEqual([{ source: 'pprof', code: 'http_status', reason: 'pprof index: HTTP 404 Not Found: 404 page not found' }]);
+    t += 60_000;
+    expect((await scrape()).fetched).toEqual(['pprofIndex', 'goroutineText', 'heapText']);
+  });
+
   it('is not ok when every source fails, and lists each failure', async () => {
     const r = await scrapeService(target({ pprof: `http://127.0.0.1:${deadPort}/debug/pprof`, expvar: `${base}/404` }));
     expect(r.ok).toBe(false);
     expect(r.sample).toBeUndefined();
     expect(r.failures.map((f) => `${f.source} ${f.code} ${f.reason.split(':')[0]}`).sort()).toEqual([
       'expvar http_status expvar',
+      'pprof refused goroutine?debug=1',
       'pprof refused heap?debug=1',
       'pprof refused pprof index',
     ]);

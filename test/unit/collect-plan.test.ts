@@ -64,11 +64,22 @@ describe('ScrapePlan: the cheapest source for each field', () => {
     expect(plan.firstRound(s, 15_000)).toEqual(['metrics', 'expvar']);
   });
 
-  it('never plans goroutine?debug=1', () => {
+  it('never plans goroutine?debug=1 while the index page answers', () => {
     const plan = new ScrapePlan();
     const s = svc({ pprof: P });
     const all = [...plan.firstRound(s, 0), ...plan.secondRound(s, 0, new Set(), new Set())];
     expect(all.every((f) => ['pprofIndex', 'heapText'].includes(f))).toBe(true);
+  });
+
+  it('reads the goroutine count from goroutine?debug=1 at the slow cadence only when there is no index page', () => {
+    const plan = new ScrapePlan({ heapTextEveryMs: 300_000 });
+    const s = svc({ pprof: P, expvar: E });
+    plan.record('expvar', 0, MEM);
+    plan.record('pprofIndex', 0, undefined);
+    expect(plan.secondRound(s, 0, new Set(['expvar', 'pprofIndex']), new Set(['memstats']))).toEqual(['goroutineText']);
+    plan.record('goroutineText', 0, { goroutines: 7 });
+    expect(plan.firstRound(s, 15_000)).toEqual(['expvar', 'pprofIndex']);
+    expect(plan.firstRound(s, 300_000)).toEqual(['expvar', 'pprofIndex', 'goroutineText']);
   });
 
   it('compares restarts with the last known NumGC even when the samples between had none', () => {
