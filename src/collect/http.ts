@@ -154,6 +154,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     };
     /** A streamed body is checked on its first chunk; it must arrive as it is (no Content-Encoding). */
     const stream = (r: http.IncomingMessage, chunk: Buffer, first: boolean): void => {
+      if (settled) return;
       if (first) {
         const encoding = r.headers['content-encoding'];
         if (encoding && encoding !== 'identity') {
