@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import { ScrapeError, type ScrapeCode } from './errors.js';
+import { ScrapeError, toScrapeError, type ScrapeCode } from './errors.js';
 import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
 
 export type BodyKind = 'proto' | 'text' | 'json';
@@ -20,6 +20,11 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** What the caller will parse; an HTML page instead is rejected as 'bad_format'. */
   expect?: BodyKind;
+  /**
+   * Streams the body to this as it arrives instead of keeping it (the promise then resolves with
+   * an empty Buffer); what it throws fails the fetch. Caps and deadline apply as before.
+   */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 const EXPECTED_WORDS: Record<BodyKind, string> = {
@@ -126,20 +131,20 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
         if (received > opts.maxBytes) {
           return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
         }
+        if (opts.onChunk) return stream(r, chunk, received === chunk.length);
         chunks.push(chunk);
       });
       r.on('end', () => {
         if (!ok) return finish(httpStatusError(r));
+        if (opts.onChunk) return finish(null, Buffer.alloc(0));
         let body: Buffer;
         try {
           body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes);
         } catch (e) {
           return finish(e as ScrapeError);
         }
-        if (opts.expect && looksLikeHtml(body, r.headers['content-type'])) {
-          const snippet = sanitizeSnippet(body);
-          return finish(new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[opts.expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`));
-        }
+        const html = htmlInstead(body, r.headers['content-type'], opts.expect);
+        if (html) return finish(html);
         finish(null, body);
       });
       r.on('error', (e) => finish(networkError(e, target.host, received)));
@@ -147,8 +152,32 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
         if (!r.complete) finish(new ScrapeError('other', `connection closed before the body was complete (${formatBytes(received)} received)`));
       });
     };
+    /** A streamed body is checked on its first chunk; it must arrive as it is (no Content-Encoding). */
+    const stream = (r: http.IncomingMessage, chunk: Buffer, first: boolean): void => {
+      if (settled) return;
+      if (first) {
+        const encoding = r.headers['content-encoding'];
+        if (encoding && encoding !== 'identity') {
+          return finish(new ScrapeError('bad_format', `Content-Encoding ${JSON.stringify(encoding.slice(0, 20))} on a streamed body (leakwatch asks for identity)`));
+        }
+        const html = htmlInstead(chunk, r.headers['content-type'], opts.expect);
+        if (html) return finish(html);
+      }
+      try {
+        opts.onChunk!(chunk);
+      } catch (e) {
+        finish(toScrapeError(e));
+      }
+    };
     send(agents[target.protocol as 'http:' | 'https:']);
   });
+}
+
+/** The error for an HTML page where `expect` data was asked for, or undefined. */
+function htmlInstead(body: Buffer, contentType: string | undefined, expect: BodyKind | undefined): ScrapeError | undefined {
+  if (!expect || !looksLikeHtml(body, contentType)) return undefined;
+  const snippet = sanitizeSnippet(body);
+  return new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`);
 }
 
 function redirectTarget(location: string, base: URL): string {

@@ -54,6 +54,8 @@ const channelList = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.arr
 const inheritable = {
   schedule: cron().optional(),
   profileSchedule: cron().optional(),
+  /** heap?debug=1 cadence, used only when neither expvar nor metrics gives MemStats (default: profileSchedule). */
+  heapTextSchedule: cron().optional(),
   timeout: duration({ positive: true }).optional(),
   maxBodySize: size().optional(),
   window: duration({ positive: true }).optional(),
@@ -158,6 +160,7 @@ function resolveService(s: FileConfig['services'][number], d: Partial<z.output<t
     headers: s.headers ?? d.headers ?? {},
     schedule: s.schedule ?? d.schedule ?? B.schedule,
     profileSchedule: s.profileSchedule ?? d.profileSchedule ?? B.profileSchedule,
+    heapTextSchedule: s.heapTextSchedule ?? d.heapTextSchedule ?? s.profileSchedule ?? d.profileSchedule ?? B.profileSchedule,
     timeout: s.timeout ?? d.timeout ?? B.timeout,
     maxBodySize: s.maxBodySize ?? d.maxBodySize ?? B.maxBodySize,
     window: s.window ?? d.window ?? B.window,

@@ -8,7 +8,8 @@ import type { Incident, Metric } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
-import { scrapeService, captureProfiles } from '../collect/scrape.js';
+import { scrapeService, captureProfiles, ScrapePlan } from '../collect/scrape.js';
+import { cronPeriodMs } from './scheduler.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
@@ -43,6 +44,8 @@ function lookback(svc: ServiceConfig): number {
 export class ServiceWatch {
   /** The service's detector: bucket floors of its recent past, fed every sample (its memory is per bucket, not per sample). */
   private detector: Detector;
+  /** Which endpoints each scrape fetches, and what the sources gave before (collect/plan.ts). */
+  private plan: ScrapePlan;
   private verdict: Verdict | undefined;
   /** Lifetime start and metrics whose last-gasp profiles were already taken. */
   private lastGasp = new Set<string>();
@@ -58,7 +61,11 @@ export class ServiceWatch {
     this.now = deps.now ?? Date.now;
     this.detector = new Detector(svc);
     const t = this.now();
-    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) this.detector.observe(s);
+    this.plan = new ScrapePlan({ heapTextEveryMs: cronPeriodMs(svc.heapTextSchedule) });
+    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) {
+      this.detector.observe(s);
+      this.plan.remember(s);
+    }
   }
 
   get state(): WatchState {
@@ -78,16 +85,17 @@ export class ServiceWatch {
       this.detector = from.detector.withService(b);
       this.lastGasp = from.lastGasp;
     }
+    // What the sources gave and when heap?debug=1 was last read carry over while its cadence is the same.
+    if (from.svc.heapTextSchedule === this.svc.heapTextSchedule) this.plan = from.plan;
   }
 
   /** One scheduled MemStats scrape, then detection. */
   async scrape(): Promise<void> {
-    const prev = this.detector.history.lastSample;
-    const r = await scrapeService(this.svc, prev);
+    const r = await scrapeService(this.svc, undefined, { plan: this.plan });
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,
-      reason: r.failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      reason: r.failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: r.durationMs,
       failures: r.failures,
       sample: r.sample,
@@ -113,7 +121,7 @@ export class ServiceWatch {
     const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
       at,
       ok: profiles.length > 0,
-      reason: failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      reason: failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: this.now() - at,
       failures,
       profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.profile.timeNanos })),

@@ -96,6 +96,12 @@ export class Store {
     return id === undefined ? undefined : this.samplesT.latest(id);
   }
 
+  /** The newest sample that has MemStats (Sys): between two heap?debug=1 reads a pprof-only service's samples have none. */
+  latestMemStats(service: string): Sample | undefined {
+    const id = this.serviceId(service);
+    return id === undefined ? undefined : this.samplesT.latestMemStats(id);
+  }
+
   sampleCount(service: string): number {
     const id = this.serviceId(service);
     return id === undefined ? 0 : this.samplesT.count(id);

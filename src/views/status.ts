@@ -29,6 +29,8 @@ export interface LiveVerdict {
 export function serviceStatus(store: Store, incidents: IncidentStore, svc: ServiceConfig, now = Date.now(), live?: LiveVerdict): ServiceStatus {
   const last = store.lastScrape(svc.name);
   const latest = store.latestSample(svc.name);
+  // MemStats may be older than the latest sample (pprof-only services read them every heapTextSchedule).
+  const mem = latest?.sys === undefined ? store.latestMemStats(svc.name) : latest;
   const open = incidents.listOpen(svc.name);
   let verdict: LiveVerdict | undefined = live;
   if (!verdict) {
@@ -50,7 +52,7 @@ export function serviceStatus(store: Store, incidents: IncidentStore, svc: Servi
     ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
     samples: store.sampleCount(svc.name),
     latest: latest
-      ? { heapAlloc: latest.heapAlloc, heapInuse: latest.heapInuse, sys: latest.sys, rss: latest.rss, goroutines: latest.goroutines }
+      ? { heapAlloc: mem?.heapAlloc, heapInuse: mem?.heapInuse, sys: mem?.sys, rss: latest.rss, goroutines: latest.goroutines }
       : {},
     trends,
     openIncidents: open.length,
