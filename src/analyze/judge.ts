@@ -112,7 +112,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   let slowing: boolean | undefined;
   const slowingDown = (): boolean => (slowing ??= (() => {
     const whole = fitRange(x, 0, n);
-    return whole.slope > 0 && recentFit(x, 0).slope < 0.5 * whole.slope;
+    const recent = recentFit(x, 0);
+    // Significantly so: a staircase's latest third may sit on a landing, but its bound stays open.
+    return whole.slope > 0 && recent.slope < 0.5 * whole.slope && recent.upper < whole.slope;
   })());
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
