@@ -5,10 +5,13 @@
  * channel, rows go out in the order they were written, and a resolve goes only where the open
  * (or a reminder) went.
  *
- * Delivery is at least once, and exactly once except in one window: a crash after the receiver's
- * "ok" and before the synchronous UPDATE that follows it (no await between them, so in practice
- * the process must die within that gap); then the row is sent again after the restart. Slack
- * webhooks take no idempotency key, so that window cannot be closed from this side.
+ * Delivery is at least once, and exactly once except in one window: a crash after the receiver
+ * accepted a request and before the synchronous UPDATE that follows its answer, i.e. the
+ * response's trip back plus a microtask, for every request in flight at the crash. That row is
+ * still 'sending', so the next worker sends it again. Slack webhooks take no idempotency key, so
+ * this window cannot be closed from this side; email carries a Message-ID stable per event
+ * (alertMessageId), which many mail systems use to drop the second copy. A request the receiver
+ * had not accepted is simply sent again (test/integration/outbox-crash.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -203,7 +206,7 @@ export class Outbox {
       try {
         await this.deliverDue();
       } catch (err) {
-        this.log.error('alert outbox: delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+        this.log.error('alert delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
       }
     } while (this.again && this.timer);
   }
@@ -215,7 +218,7 @@ export class Outbox {
       (owner, claimedAt) => owner !== this.owner && (ownerIsDead(owner) || (claimedAt ?? 0) + this.leaseMs <= passNow),
       'interrupted while sending (worker stopped); retried',
     );
-    if (released > 0) this.log.warn('alert outbox: retrying deliveries a stopped worker left unfinished', { count: released });
+    if (released > 0) this.log.warn('retrying alert deliveries a stopped worker left unfinished', { count: released });
     let sent = 0;
     // Ends: each due row is claimed once per pass, since a rescheduled row is due after passNow.
     // Loops until nothing is claimable, so a resolve whose open was just sent goes in this pass too.
@@ -233,13 +236,13 @@ export class Outbox {
     const channel = this.channels.get(row.channel);
     if (!channel) {
       this.store.markFailed(row.id, this.owner, `channel "${row.channel}" is no longer configured`);
-      this.log.error('alert outbox: channel no longer configured; delivery dropped', where);
+      this.log.error('alert channel no longer configured; delivery dropped', where);
       return false;
     }
     // Rows are claimed in order, so the open is settled (sent or failed) by now.
     if (row.eventKind === 'resolve' && !this.store.announced(row.incidentId, row.channel)) {
       this.store.markFailed(row.id, this.owner, 'not sent: the open alert never reached this channel');
-      this.log.warn('alert outbox: resolve dropped, its open alert was never delivered on this channel', where);
+      this.log.warn('resolve alert dropped: its open alert never reached this channel', where);
       return false;
     }
     let payload: AlertPayload;
@@ -248,7 +251,7 @@ export class Outbox {
       payload = { event, profiles: channel.type === 'email' ? this.profilesFor(event) : {} };
     } catch (err) {
       this.store.markFailed(row.id, this.owner, `unreadable outbox row: ${(err as Error).message}`);
-      this.log.error('alert outbox: unreadable row; delivery dropped', where);
+      this.log.error('unreadable alert row; delivery dropped', where);
       return false;
     }
     try {
@@ -294,7 +297,7 @@ export class Outbox {
         const data = this.loadProfile!(id);
         return data ? { id, data } : undefined;
       } catch (err) {
-        this.log.warn('alert outbox: profile not attached', { profile: id, error: (err as Error).message });
+        this.log.warn('profile not attached to the alert', { profile: id, error: (err as Error).message });
         return undefined;
       }
     };

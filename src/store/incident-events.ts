@@ -13,7 +13,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Trend } from '../analyze/trend.js';
 import type { Incident, Metric } from '../model/incident.js';
-import { IncidentStore, type Attribution } from './incidents.js';
+import { IncidentAlreadyOpenError, IncidentStore, type Attribution } from './incidents.js';
 import { OutboxStore, type OutboxEventKind } from './outbox.js';
 
 /** Where an event's alert goes and what it says. */
@@ -37,13 +37,13 @@ export class IncidentEvents {
    * attribution. Throws IncidentAlreadyOpenError (nothing written) when one is open.
    */
   open(service: string, metric: Metric, trend: Trend, at: number, note: string | undefined, alert: AlertRows, holdUntil: number = at): Incident {
-    return this.db.transaction(() => {
+    return this.write('opening incident', () => {
       const opened = this.incidents.open(service, metric, trend, at, note);
       this.incidents.markAlerted(opened.id, at);
       const inc = this.incidents.get(opened.id)!;
       this.queue('open', inc, 0, alert, at, holdUntil);
       return inc;
-    })();
+    });
   }
 
   /**
@@ -51,23 +51,23 @@ export class IncidentEvents {
    * with it. Call it also when attribution failed or found nothing: the alert goes at once.
    */
   attributed(id: number, attribution: Attribution | undefined, at: number, alert: AlertRows): void {
-    this.db.transaction(() => {
+    this.write(`attaching profiles to incident ${id}`, () => {
       if (attribution) this.incidents.attach(id, attribution);
       const inc = this.incidents.get(id);
       this.outbox.releaseHeldOpen(id, at, inc && attribution ? alert.render('open', inc, 0) : undefined);
-    })();
+    });
   }
 
   /** New trend, reminder queued, incident marked alerted. A resolved incident gets no reminder. */
   remind(id: number, trend: Trend, at: number, alert: AlertRows): void {
-    this.db.transaction(() => {
+    this.write(`reminding of incident ${id}`, () => {
       const before = this.incidents.get(id);
       if (!before || before.resolvedAt !== null) return;
       this.incidents.update(id, trend, at);
       this.incidents.markAlerted(id, at);
       // The reminder that follows the alert sent at lastAlertAt: re-running this event is a no-op.
       this.queue('remind', this.incidents.get(id)!, before.lastAlertAt ?? before.openedAt, alert, at);
-    })();
+    });
   }
 
   /**
@@ -86,12 +86,23 @@ export class IncidentEvents {
 
   /** Resolves the incident and queues its resolve alert; an incident already resolved is left alone. */
   resolve(id: number, at: number, reason: 'growth-stopped' | 'restart', alert: AlertRows): void {
-    this.db.transaction(() => {
+    this.write(`resolving incident ${id}`, () => {
       const before = this.incidents.get(id);
       if (!before || before.resolvedAt !== null) return;
       this.incidents.resolve(id, at, reason);
       this.queue('resolve', this.incidents.get(id)!, 0, alert, at);
-    })();
+    });
+  }
+
+  /** One transaction; its error names the stage once (the incident store's own errors already do). */
+  private write<T>(stage: string, fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      if (err instanceof IncidentAlreadyOpenError) throw err;
+      const msg = (err as Error).message;
+      throw new Error(msg.startsWith(stage) ? msg : `${stage}: ${msg}`);
+    }
   }
 
   private queue(kind: OutboxEventKind, inc: Incident, seq: number, alert: AlertRows, at: number, dueAt: number = at): void {

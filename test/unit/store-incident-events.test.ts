@@ -46,7 +46,7 @@ describe('IncidentEvents: an incident change and its alert rows in one transacti
 
   it('a failure anywhere in the event leaves nothing behind: no incident, no rows', () => {
     const broken: AlertRows = { channels: ['ops'], render: () => { throw new Error('cannot render'); } };
-    expect(() => events.open('checkout', 'heap', trend(), 1000, undefined, broken)).toThrow('cannot render');
+    expect(() => events.open('checkout', 'heap', trend(), 1000, undefined, broken)).toThrow(/^opening incident: cannot render$/);
     expect(events.incidents.listOpen()).toEqual([]);
     expect(events.outbox.depth()).toBe(0);
   });
