@@ -90,7 +90,8 @@ export class IncidentEvents {
       const before = this.incidents.get(id);
       if (!before || before.resolvedAt !== null) return;
       this.incidents.resolve(id, at, reason);
-      this.queue('resolve', this.incidents.get(id)!, 0, alert, at);
+      // Keyed by its time: each resolve is its own event, should the incident ever be re-opened.
+      this.queue('resolve', this.incidents.get(id)!, at, alert, at);
     });
   }
 

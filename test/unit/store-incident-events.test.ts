@@ -101,7 +101,7 @@ describe('IncidentEvents: an incident change and its alert rows in one transacti
     events.resolve(inc.id, 8000, 'restart', alert(['ops']));
     events.remind(inc.id, trend(), 9000, alert(['ops']));
     expect(events.incidents.get(inc.id)).toMatchObject({ resolvedAt: 7000, resolveReason: 'growth-stopped' });
-    expect(rows(inc.id).map((r) => r.eventKind)).toEqual(['open', 'resolve']);
+    expect(rows(inc.id).map((r) => [r.eventKind, r.eventSeq])).toEqual([['open', 0], ['resolve', 7000]]);
   });
 
   it('a service without channels still records the incident (and when it was announced), with no rows', () => {
