@@ -5,6 +5,7 @@
  * never a resolve before its open.
  */
 import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -33,7 +34,6 @@ interface LeakingTarget {
 async function startLeakingTarget(): Promise<LeakingTarget> {
   const byPath = loadRecording(recording);
   const end = Math.max(...[...byPath.values()].map((l) => l[l.length - 1]!.at));
-  // Monotonic: the wall clock of a test machine may step.
   const started = performance.now();
   let restartedAt: number | undefined;
   const server: Server = createServer((req, res) => {
@@ -122,6 +122,7 @@ services:
       await target.close();
       await ops.close();
       await oncall.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
