@@ -75,13 +75,13 @@ export class IncidentEvents {
    * (it follows the last alert, like one), queued after that resolve. An open incident is left alone.
    */
   reopen(id: number, trend: Trend, at: number, alert: AlertRows): void {
-    this.db.transaction(() => {
+    this.write(`reopening incident ${id}`, () => {
       const before = this.incidents.get(id);
       if (!before || before.resolvedAt === null) return;
       this.incidents.reopen(id, trend, at);
       this.incidents.markAlerted(id, at);
       this.queue('remind', this.incidents.get(id)!, before.lastAlertAt ?? before.openedAt, alert, at);
-    })();
+    });
   }
 
   /** Resolves the incident and queues its resolve alert; an incident already resolved is left alone. */

@@ -104,6 +104,17 @@ describe('IncidentEvents: an incident change and its alert rows in one transacti
     expect(rows(inc.id).map((r) => [r.eventKind, r.eventSeq])).toEqual([['open', 0], ['resolve', 7000]]);
   });
 
+  it('a reopen makes the resolved incident open again with its announcement; a second resolve is its own event', () => {
+    const inc = events.open('checkout', 'heap', trend(), 1000, undefined, alert(['ops']));
+    events.resolve(inc.id, 5000, 'growth-stopped', alert(['ops']));
+    events.reopen(inc.id, trend({ current: 700e6 }), 6000, alert(['ops']));
+    events.reopen(inc.id, trend(), 6500, alert(['ops'])); // already open: nothing
+    expect(events.incidents.get(inc.id)).toMatchObject({ resolvedAt: null, lastAlertAt: 6000, current: 700e6 });
+    events.resolve(inc.id, 9000, 'growth-stopped', alert(['ops']));
+    expect(rows(inc.id).map((r) => [r.eventKind, r.eventSeq])).toEqual([['open', 0], ['resolve', 5000], ['remind', 1000], ['resolve', 9000]]);
+    expect(payloads(inc.id)[2]).toMatchObject({ kind: 'remind', current: 700e6 });
+  });
+
   it('a service without channels still records the incident (and when it was announced), with no rows', () => {
     const inc = events.open('checkout', 'heap', trend(), 1000, undefined, alert([]));
     events.resolve(inc.id, 2000, 'restart', alert([]));
