@@ -103,7 +103,7 @@ services:
     /** Runs the daemon until it kills itself right after logging `line`; returns its log. */
     async crashAfter(line: string): Promise<string> {
       const d = startDaemon(config, { LEAKWATCH_CRASH_AFTER_LOG: line });
-      const signal = await exitOf(d, 90_000);
+      const signal = await exitOf(d, 150_000);
       expect(signal, d.logs()).toBe('SIGKILL');
       expect(d.logs()).toContain(line);
       return d.logs();
@@ -173,7 +173,7 @@ describe('alerts across daemon crashes', () => {
     } finally {
       await t.close();
     }
-  }, 400_000);
+  }, 900_000);
 
   it('killed right after attribution: the open goes at once after the restart, naming the growing function, then the resolve', async () => {
     const t = await setup();
@@ -183,8 +183,9 @@ describe('alerts across daemon crashes', () => {
       // were committed together, nothing was sent.
       await t.crashAfter('msg="incident attributed"');
       const attributed = t.state();
-      expect(attributed.incidents).toEqual([expect.objectContaining({ resolvedAt: null, topGrowth: [expect.anything()] })]);
+      expect(attributed.incidents).toEqual([expect.objectContaining({ resolvedAt: null })]);
       const inc = attributed.incidents[0]!;
+      expect(inc.topGrowth.length).toBeGreaterThan(0);
       expect(attributed.rows.map((r) => [r.channel, r.eventKind, r.status])).toEqual([['ops', 'open', 'pending'], ['oncall', 'open', 'pending']]);
       for (const r of attributed.rows) expect(JSON.parse(r.payload).incident.topGrowth).toEqual(inc.topGrowth);
       expect(ops.requests + oncall.requests).toBe(0);
@@ -206,7 +207,7 @@ describe('alerts across daemon crashes', () => {
     } finally {
       await t.close();
     }
-  }, 300_000);
+  }, 600_000);
 });
 
 /** Resolves with the daemon's exit signal (or code); kills it and fails after `timeoutMs`. */
