@@ -125,7 +125,7 @@ export function benchService(name = 'bench'): ServiceConfig {
       rssGrowth: { value: 1, unit: 'percent' },
       goroutineGrowth: { value: 60, unit: 'count' },
     },
-    limits: {}, cooldown: HOUR, lastGasp: 30 * 60_000, alert: [],
+    limits: {}, cooldown: HOUR, lastGasp: 30 * 60_000, attributionWait: 30_000, alert: [],
   };
 }
 

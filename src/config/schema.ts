@@ -23,6 +23,7 @@ export const BUILTIN_DEFAULTS = {
   warmup: 15 * 60_000,
   cooldown: 3_600_000,
   lastGasp: 30 * 60_000,
+  attributionWait: 30_000,
   thresholds: {
     heapGrowth: parseRate('10MB/h'),
     sysGrowth: parseRate('20MB/h'),
@@ -64,6 +65,7 @@ const inheritable = {
   limits: limitsSchema.optional(),
   cooldown: duration().optional(),
   lastGasp: duration().optional(),
+  attributionWait: duration().optional(),
   alert: channelList.optional(),
   headers: headers().optional(),
   gogc: wholeNumber(1).optional(),
@@ -169,6 +171,7 @@ function resolveService(s: FileConfig['services'][number], d: Partial<z.output<t
     limits: mergeKeys<Limits>(d.limits, s.limits),
     cooldown: s.cooldown ?? d.cooldown ?? B.cooldown,
     lastGasp: s.lastGasp ?? d.lastGasp ?? B.lastGasp,
+    attributionWait: s.attributionWait ?? d.attributionWait ?? B.attributionWait,
     alert: s.alert ?? d.alert ?? [],
     gogc: s.gogc ?? d.gogc,
   };

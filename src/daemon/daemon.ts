@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from './log.js';
 import { Store } from '../store/index.js';
-import { IncidentStore } from '../store/incidents.js';
+import type { IncidentStore } from '../store/incidents.js';
+import { IncidentEvents } from '../store/incident-events.js';
 import { createChannels } from '../alert/registry.js';
 import { Outbox } from '../alert/outbox.js';
 import { startHttpServer, type Health, type RunningHttpServer } from '../web/server.js';
@@ -21,6 +22,7 @@ import type { Metric } from '../model/incident.js';
 export class Daemon {
   private store: Store | null = null;
   private incidents: IncidentStore | null = null;
+  private events: IncidentEvents | null = null;
   private outbox: Outbox | null = null;
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
@@ -38,7 +40,8 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.store = Store.open(this.config.database);
-    this.incidents = new IncidentStore(this.store.db);
+    this.events = new IncidentEvents(this.store.db);
+    this.incidents = this.events.incidents;
     this.startAlerts();
     this.startWatches();
     if (this.config.http) {
@@ -112,6 +115,7 @@ export class Daemon {
       const w = new ServiceWatch(svc, {
         store,
         incidents: this.incidents!,
+        events: this.events!,
         alerts: this.outbox!,
         log: this.log.child({ service: svc.name }),
         host: this.host,

@@ -7,7 +7,9 @@ import { rateLimited, resetRateLimit, type Logger } from './log.js';
 import type { Incident, Metric } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
-import type { IncidentStore } from '../store/incidents.js';
+import type { IncidentStore, Attribution } from '../store/incidents.js';
+import type { AlertRows, IncidentEvents } from '../store/incident-events.js';
+import { outboxPayload } from '../alert/outbox.js';
 import { scrapeService, captureProfiles, ScrapePlan } from '../collect/scrape.js';
 import { cronPeriodMs } from './scheduler.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
@@ -18,12 +20,15 @@ import type { Profile } from '../profile/model.js';
 
 /** What the watch needs to tell the alert stage; the outbox implements it. */
 export interface AlertSink {
-  enqueue(event: { kind: 'open' | 'remind' | 'resolve'; incident: Incident; host: string; dashboardUrl?: string }, channels: string[]): void;
+  /** Alert rows were written (with the incident change): deliver soon. */
+  wake(): void;
 }
 
 export interface WatchDeps {
   store: Store;
   incidents: IncidentStore;
+  /** Incident changes together with their alert rows, one transaction each. */
+  events: IncidentEvents;
   alerts: AlertSink;
   log: Logger;
   host: string;
@@ -133,40 +138,42 @@ export class ServiceWatch {
   }
 
   private async analyze(now: number): Promise<void> {
-    const { incidents, alerts, log, host } = this.deps;
+    const { incidents, events, alerts, log } = this.deps;
     const recent = incidents.listRecent(this.svc.name, now - this.svc.cooldown);
     this.verdict = this.detector.evaluate(now, recent);
     for (const ev of this.verdict.events) {
       switch (ev.type) {
         case 'open': {
-          const inc = incidents.open(this.svc.name, ev.metric, ev.trend, now, ev.note);
+          // The open alert is queued with the incident, held until attribution ends (or attributionWait).
+          const holdUntil = this.svc.pprof ? now + this.svc.attributionWait : now;
+          const inc = events.open(this.svc.name, ev.metric, ev.trend, now, ev.note, this.alertRows(), holdUntil);
           log.warn('incident opened', { service: this.svc.name, metric: ev.metric, id: inc.id, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          await this.attributeIncident(inc, ev.metric).catch((err) =>
-            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message }),
-          );
-          this.alert('open', inc.id);
-          incidents.markAlerted(inc.id, now);
+          const a = await this.attributeIncident(ev.metric).catch((err) => {
+            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message });
+            return undefined;
+          });
+          events.attributed(inc.id, a, this.now(), this.alertRows());
+          if (a) log.info('incident attributed', { service: this.svc.name, id: inc.id, functions: a.topGrowth.length + a.topGoroutines.length });
+          alerts.wake();
           break;
         }
         case 'reopen':
           // Growth resumed within the cooldown: the same incident, not a new one; on-call hears it is growing again.
-          incidents.reopen(ev.incidentId, ev.trend, now);
+          events.reopen(ev.incidentId, ev.trend, now, this.alertRows());
           log.warn('incident reopened', { service: this.svc.name, id: ev.incidentId, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          this.alert('remind', ev.incidentId);
-          incidents.markAlerted(ev.incidentId, now);
+          alerts.wake();
           break;
         case 'update':
           incidents.update(ev.incidentId, ev.trend, now);
           break;
         case 'remind':
-          incidents.update(ev.incidentId, ev.trend, now);
-          this.alert('remind', ev.incidentId);
-          incidents.markAlerted(ev.incidentId, now);
+          events.remind(ev.incidentId, ev.trend, now, this.alertRows());
+          alerts.wake();
           break;
         case 'resolve':
-          incidents.resolve(ev.incidentId, now, ev.reason);
+          events.resolve(ev.incidentId, now, ev.reason, this.alertRows());
           log.info('incident resolved', { service: this.svc.name, id: ev.incidentId, reason: ev.reason });
-          this.alert('resolve', ev.incidentId);
+          alerts.wake();
           break;
       }
     }
@@ -195,22 +202,25 @@ export class ServiceWatch {
     }
   }
 
-  private alert(kind: 'open' | 'remind' | 'resolve', id: number): void {
-    const incident = this.deps.incidents.get(id);
-    if (!incident || this.svc.alert.length === 0) return;
-    this.deps.alerts.enqueue({ kind, incident, host: this.deps.host, dashboardUrl: this.deps.dashboardUrl?.(incident) }, this.svc.alert);
+  /** This service's alert channels, and the message each incident event queues for them. */
+  private alertRows(): AlertRows {
+    const { host, dashboardUrl } = this.deps;
+    return {
+      channels: this.svc.alert,
+      render: (kind, incident, seq) => outboxPayload({ kind, incident, host, dashboardUrl: dashboardUrl?.(incident), seq }),
+    };
   }
 
   /** Fresh profiles now, diffed against the baseline from the start of the window, same process lifetime. */
-  private async attributeIncident(inc: Incident, metric: Metric): Promise<void> {
-    if (!this.svc.pprof) return;
+  private async attributeIncident(metric: Metric): Promise<Attribution | undefined> {
+    if (!this.svc.pprof) return undefined;
     const kind: ProfileKind = metric === 'goroutines' ? 'goroutine' : 'heap';
     const current = (await this.captureProfiles(['heap', 'goroutine'])).get(kind);
-    if (!current) return;
+    if (!current) return undefined;
     const lifetimeStart = this.detector.history.lifetime?.start ?? 0;
     const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart);
     const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
-    if (!base || base.id === current.id) return;
+    if (!base || base.id === current.id) return undefined;
     // RSS or Sys growth with a flat heap: keep the profiles as evidence, but blame no heap function.
     const blame = kind === 'goroutine' || metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
     const baseData = blame ? this.deps.store.profileData(base.id) : undefined;
@@ -219,6 +229,6 @@ export class ServiceWatch {
       topGrowth: baseline && kind === 'heap' ? topGrowth(baseline, current.profile) : [],
       topGoroutines: baseline && kind === 'goroutine' ? goroutineGrowth(baseline, current.profile) : [],
     };
-    this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: current.id });
+    return { ...a, baselineProfileId: base.id, currentProfileId: current.id };
   }
 }

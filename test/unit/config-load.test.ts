@@ -44,6 +44,7 @@ describe('good configs', () => {
       limits: {},
       cooldown: 3_600_000,
       lastGasp: 1_800_000,
+      attributionWait: 30_000,
       alert: [],
       gogc: undefined,
     } satisfies ServiceConfig]);
