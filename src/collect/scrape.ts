@@ -5,12 +5,11 @@
  */
 import { emptySample, type Sample } from '../model/sample.js';
 import { withContext, type ScrapeError } from './errors.js';
-import { parseExpvar } from './expvar.js';
 import { parseGoroutineCount } from './goroutine-text.js';
 import { MEMSTATS_MARKER, parseHeapText } from './heap-text.js';
-import { fetchBody, type BodyKind } from './http.js';
+import type { BodyKind } from './http.js';
+import { bodyCap, fetchInPool, parseTextBody, sharedPools, type CollectPools } from './pools.js';
 import { readProcess } from './procfs.js';
-import { parsePrometheus } from './prometheus.js';
 import { detectRestart } from '../model/restart.js';
 import { hasProcess, pprofUrl, type ScrapeTarget, type SourceName } from './target.js';
 
@@ -37,6 +36,8 @@ export interface ScrapeOptions {
   signal?: AbortSignal;
   /** Clock for `at` / `t` (Unix ms). Default Date.now. */
   now?: () => number;
+  /** Fetch and decode pools shared with other services. Default: sharedPools(). */
+  pools?: CollectPools;
 }
 
 type Part = Partial<Sample>;
@@ -47,8 +48,9 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
   // Duration is wall time whatever clock `now` is (tests and replays pass their own).
   const started = performance.now();
   const failures: ScrapeFailure[] = [];
-  const get = (url: string, expect: BodyKind): Promise<Buffer> =>
-    fetchBody(url, { headers: svc.headers, timeoutMs: svc.timeout, maxBytes: svc.maxBodySize, signal: opts.signal, expect });
+  const pools = opts.pools ?? sharedPools();
+  const get = (url: string, expect: BodyKind, source: 'pprof' | 'expvar' | 'metrics' = 'pprof'): Promise<Buffer> =>
+    fetchInPool(pools, svc.name, url, { headers: svc.headers, timeoutMs: svc.timeout, ...bodyCap(svc, source), signal: opts.signal, expect });
 
   // Each task resolves to its part or undefined, recording its own failure.
   const attempt = async (source: SourceName, what: string, task: () => Promise<Part>): Promise<Part | undefined> => {
@@ -69,8 +71,8 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
           goroutines: parseGoroutineCount(firstLine(await get(pprofUrl(pprof, 'goroutine', '?debug=1'), 'text'))),
         }))
       : undefined,
-    svc.expvar ? attempt('expvar', 'expvar', async () => parseExpvar((await get(svc.expvar!, 'json')).toString('utf8'))) : undefined,
-    svc.metrics ? attempt('metrics', 'metrics', async () => parsePrometheus((await get(svc.metrics!, 'text')).toString('utf8'))) : undefined,
+    svc.expvar ? attempt('expvar', 'expvar', async () => parseTextBody(pools, svc.name, 'expvar', await get(svc.expvar!, 'json', 'expvar'), svc.timeout)) : undefined,
+    svc.metrics ? attempt('metrics', 'metrics', async () => parseTextBody(pools, svc.name, 'metrics', await get(svc.metrics!, 'text', 'metrics'), svc.timeout)) : undefined,
     hasProcess(svc) ? attempt('proc', 'proc', async () => readProcess(svc)) : undefined,
   ]);
 
