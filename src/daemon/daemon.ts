@@ -16,6 +16,7 @@ import { webRoutes } from '../web/dashboard.js';
 import { OutboxStore } from '../store/outbox.js';
 import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
+import { createPools, type CollectPools } from '../collect/pools.js';
 import type { Metric } from '../model/incident.js';
 
 export class Daemon {
@@ -25,6 +26,8 @@ export class Daemon {
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
   private watches = new Map<string, ServiceWatch>();
+  /** One bounded fetch pool and one decode worker pool for every service (fairness across them). */
+  private pools: CollectPools | null = null;
   private readonly host = hostname();
 
   constructor(
@@ -39,6 +42,7 @@ export class Daemon {
   async start(): Promise<void> {
     this.store = Store.open(this.config.database);
     this.incidents = new IncidentStore(this.store.db);
+    this.pools = createPools();
     this.startAlerts();
     this.startWatches();
     if (this.config.http) {
@@ -78,6 +82,7 @@ export class Daemon {
     const steps: [string, () => Promise<void> | void][] = [
       ['scheduler', () => this.scheduler?.stop()],
       ['outbox', () => this.outbox?.stop()],
+      ['decode workers', () => this.pools?.decode.stop()],
       ['http', () => this.http?.close()],
       ['store', () => this.store?.close()],
     ];
@@ -115,6 +120,7 @@ export class Daemon {
         alerts: this.outbox!,
         log: this.log.child({ service: svc.name }),
         host: this.host,
+        pools: this.pools ?? undefined,
         dashboardUrl: (inc) => {
           const base = dashboard();
           return base ? `${base}/incidents/${inc.id}` : undefined;
@@ -123,7 +129,7 @@ export class Daemon {
       const before = previous.get(svc.name);
       if (before) w.adoptWindow(before);
       watches.set(svc.name, w);
-      scheduler.add(`${svc.name}/scrape`, svc.schedule, () => w.scrape());
+      scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
       if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
     }
     scheduler.add('retention/prune', this.config.retention.pruneSchedule, async () => {
@@ -165,6 +171,8 @@ export class Daemon {
           failuresTotal: w.counters.failures,
           lastScrapeDurationSeconds: w.counters.lastDurationMs === null ? null : w.counters.lastDurationMs / 1000,
           lastSampleAgeSeconds: w.counters.lastSampleAt === null ? null : (now - w.counters.lastSampleAt) / 1000,
+          scrapeLagSeconds: w.counters.lastLagMs === null ? null : w.counters.lastLagMs / 1000,
+          scrapesSkippedTotal: w.counters.skipped,
           slopesPerHour: slopes,
           openIncidents: open.filter((i) => i.service === w.svc.name).length,
         };
