@@ -108,10 +108,14 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     // late, it re-arms for the time our loop stalled; fired on time, it first lets I/O already
     // waiting be read (setImmediate runs after the poll phase), so only the target is blamed.
     let deadline = performance.now() + opts.timeoutMs;
+    // Extended once at most: a loop that keeps stalling must not keep a request open forever.
+    let extended = false;
     const onDeadline = (): void => {
-      const late = performance.now() - deadline;
-      if (late > STALL_MS) {
-        deadline += late;
+      const now = performance.now();
+      const late = now - deadline;
+      if (late > STALL_MS && !extended) {
+        extended = true;
+        deadline = now + late;
         timer = setTimeout(onDeadline, late);
         return;
       }

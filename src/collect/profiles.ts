@@ -60,7 +60,8 @@ export async function captureProfiles(
           signal: opts.signal,
           expect: 'proto',
         });
-        const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, svc.timeout);
+        // Captures are off the sample schedule: they may wait for a worker up to a decode's own budget.
+        const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, pools.decode.budgetMs);
         if (r.type !== 'profile') throw new Error('decode pool: expected a profile');
         profiles.push(lazyProfile(kind, data, r.summary.timeNanos, maxDecompressed));
       } catch (e) {

@@ -43,6 +43,7 @@ export class Daemon {
     this.store = Store.open(this.config.database);
     this.incidents = new IncidentStore(this.store.db);
     this.pools = createPools();
+    this.pools.decode.start();
     this.startAlerts();
     this.startWatches();
     if (this.config.http) {

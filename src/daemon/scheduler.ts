@@ -86,8 +86,9 @@ export class Scheduler {
       const task = cron.schedule(
         expression,
         (ctx) => {
-          const triggeredAt = ctx.triggeredAt.getTime();
-          for (const j of jobs) this.fire(j, triggeredAt);
+          // The slot the tick belongs to, not when node-cron got round to it: a late tick's lag counts.
+          const slot = ctx.date.getTime();
+          for (const j of jobs) this.fire(j, slot);
         },
         { name: expression, suppressMissedWarning: true },
       );
@@ -124,17 +125,22 @@ export class Scheduler {
     await Promise.allSettled(inflight);
   }
 
-  private fire(job: Job, triggeredAt: number): void {
+  private skip(job: Job): void {
+    job.stats.skippedBusy++;
+    job.skippedSinceRun++;
+  }
+
+  private fire(job: Job, slot: number): void {
     if (this.stopped) return;
-    if (job.running || job.timer) {
-      job.stats.skippedBusy++;
-      job.skippedSinceRun++;
-      return;
-    }
-    const dueAt = triggeredAt + job.offset;
+    // The previous tick's offset timer has not even fired: the loop is that far behind.
+    if (job.timer) return this.skip(job);
+    const dueAt = slot + job.offset;
     job.timer = setTimeout(() => {
       job.timer = null;
       if (this.stopped) return;
+      // Busy is judged when the run is due, not at the shared tick: a job with a late offset may
+      // still be finishing the previous run when the tick fires and be free by its own due time.
+      if (job.running) return this.skip(job);
       const lagMs = Math.max(0, Date.now() - dueAt);
       const skipped = job.skippedSinceRun;
       job.skippedSinceRun = 0;
@@ -146,6 +152,6 @@ export class Scheduler {
         .finally(() => {
           job.running = null;
         });
-    }, job.offset);
+    }, Math.max(0, dueAt - Date.now()));
   }
 }
