@@ -52,6 +52,16 @@ export function resolveWorkerEntry(moduleUrl: string = import.meta.url): URL | u
   return undefined;
 }
 
+/**
+ * A text body is handed over, not copied, when it owns its whole ArrayBuffer (the caller is done
+ * with it). A profile's bytes are copied: the caller keeps them to store.
+ */
+function transferable(task: DecodeTask): ArrayBuffer[] {
+  if (task.type === 'profile') return [];
+  const { buffer, byteOffset, byteLength } = task.body;
+  return buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 interface Busy {
   resolve: (r: DecodeResult) => void;
   reject: (e: Error) => void;
@@ -136,8 +146,7 @@ export class DecodePool {
       };
       this.busy.set(worker, { resolve: done(resolve), reject: done(reject) });
       const request: DecodeRequest = { id: this.nextId++, task };
-      // Bodies are copied, not transferred: the caller keeps a profile's bytes to store them.
-      worker.postMessage(request);
+      worker.postMessage(request, transferable(task));
     });
   }
 

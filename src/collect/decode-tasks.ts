@@ -40,18 +40,21 @@ const REQUIRED_SAMPLE_TYPE: Record<ProfileKind, string> = {
   goroutine: 'goroutine',
 };
 
+/** The reason a user reads for a profile refused by a decompression cap. */
+export function gzipTooLarge(e: GzipTooLarge): ScrapeError {
+  const why = e.limit !== undefined
+    ? `decompressed profile is over the ${formatBytes(e.limit)} cap (gzip bomb?)`
+    : `gzip bomb: ${formatBytes(e.input)} of gzip inflated to over ${formatBytes(e.output)} (refused past ${Math.round(e.output / Math.max(1, e.input))}:1)`;
+  return new ScrapeError('too_large', why, { cause: e });
+}
+
 /** Decodes a fetched body; every failure becomes a ScrapeError naming what was wrong. Pure. */
 export function decodeChecked(data: Uint8Array, kind: ProfileKind, maxDecompressed: number): Profile {
   let raw: Uint8Array;
   try {
     raw = ungzipCapped(data, maxDecompressed);
   } catch (e) {
-    if (e instanceof GzipTooLarge) {
-      const why = e.limit !== undefined
-        ? `decompressed profile is over the ${formatBytes(e.limit)} cap (gzip bomb?)`
-        : `gzip bomb: ${formatBytes(e.input)} of gzip inflated to over ${formatBytes(e.output)} (refused past ${Math.round(e.output / Math.max(1, e.input))}:1)`;
-      throw new ScrapeError('too_large', why, { cause: e });
-    }
+    if (e instanceof GzipTooLarge) throw gzipTooLarge(e);
     throw new ScrapeError('bad_gzip', (e as Error).message, { cause: e });
   }
   let profile: Profile;

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import { ScrapeError, type ScrapeCode } from './errors.js';
+import { ScrapeError, toScrapeError, type ScrapeCode } from './errors.js';
 import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
 
 export type BodyKind = 'proto' | 'text' | 'json';
@@ -19,6 +19,8 @@ export interface FetchOptions {
   maxBytes: number;
   /** How errors name the cap (default "maxBodySize", the config key). */
   capName?: string;
+  /** Sees each piece of a 2xx body as it arrives; a ScrapeError it throws ends the request. */
+  inspect?: (chunk: Buffer) => void;
   signal?: AbortSignal;
   /** What the caller will parse; an HTML page instead is rejected as 'bad_format'. */
   expect?: BodyKind;
@@ -153,6 +155,13 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
         }
         if (received > opts.maxBytes) {
           return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (${capName})`));
+        }
+        if (opts.inspect) {
+          try {
+            opts.inspect(chunk);
+          } catch (e) {
+            return finish(toScrapeError(e));
+          }
         }
         chunks.push(chunk);
       });

@@ -5,6 +5,8 @@
 import type { ProfileKind } from '../model/sample.js';
 import type { Profile } from '../profile/model.js';
 import { decodeProfile } from '../profile/decode.js';
+import { GzipTooLarge, GzipWatch } from '../profile/gzip.js';
+import { gzipTooLarge } from './decode-tasks.js';
 import { ScrapeError, withContext } from './errors.js';
 import { fetchInPool, sharedPools, type CollectPools } from './pools.js';
 import { pprofUrl, type ScrapeTarget } from './target.js';
@@ -53,12 +55,21 @@ export async function captureProfiles(
     kinds.map(async (kind) => {
       try {
         if (!base) throw new ScrapeError('other', 'no pprof URL configured for this service');
+        // A bomb is refused a few KiB into its download (GzipWatch), before it is buffered.
+        const watch = new GzipWatch();
         const data = await fetchInPool(pools, svc.name, pprofUrl(base, kind), {
           headers: svc.headers,
           timeoutMs: svc.timeout,
           maxBytes: svc.maxBodySize,
           signal: opts.signal,
           expect: 'proto',
+          inspect: (chunk) => {
+            try {
+              watch.push(chunk);
+            } catch (e) {
+              throw e instanceof GzipTooLarge ? gzipTooLarge(e) : e;
+            }
+          },
         });
         // Captures are off the sample schedule: they may wait for a worker up to a decode's own budget.
         const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, pools.decode.budgetMs);

@@ -95,3 +95,46 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Watches a gzip body as it arrives: the first `watchBytes` of input are inflated (output
+ * counted, then dropped) under the same ratio rule with a smaller slack, so a bomb is refused a
+ * few KiB into its download, before it is buffered, copied to a decode worker or inflated there.
+ * Bounded main-thread work: at most `watchBytes` of input and about `slack` of output.
+ * Not gzip, or corrupt: the watch stops and leaves the verdict to the full decode.
+ */
+export class GzipWatch {
+  private readonly inflate = new Inflate({ chunkSize: 64 << 10 });
+  private readonly strm = (this.inflate as unknown as { strm: { next_in: number } }).strm;
+  private input = 0;
+  private output = 0;
+  private done = false;
+
+  constructor(
+    private readonly watchBytes = 64 << 10,
+    private readonly slack = 1 << 20,
+  ) {
+    this.inflate.onData = (chunk: Uint8Array) => {
+      this.output += chunk.length;
+      const input = this.input + this.strm.next_in;
+      if (this.output > this.slack && this.output > MAX_RATIO * input) throw new GzipTooLarge(this.output, input, undefined);
+    };
+    this.inflate.onEnd = () => {};
+  }
+
+  /** Feeds the next piece of the body; throws GzipTooLarge on a bomb. */
+  push(chunk: Uint8Array): void {
+    if (this.done) return;
+    if (this.input === 0 && !isGzip(chunk)) return void (this.done = true);
+    const part = chunk.subarray(0, this.watchBytes - this.input);
+    try {
+      this.inflate.push(part, false);
+    } catch (e) {
+      this.done = true;
+      if (e instanceof GzipTooLarge) throw e;
+      return;
+    }
+    this.input += part.length;
+    if (this.input >= this.watchBytes || this.inflate.ended) this.done = true;
+  }
+}

@@ -7,7 +7,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile, encodeProfileProto } from '../../src/profile/encode.js';
-import { GzipTooLarge, MAX_RATIO, RATIO_SLACK, ungzipCapped } from '../../src/profile/gzip.js';
+import { GzipTooLarge, GzipWatch, MAX_RATIO, RATIO_SLACK, ungzipCapped } from '../../src/profile/gzip.js';
 import type { Profile } from '../../src/profile/model.js';
 import { heapProfile } from '../../src/bench/decode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
@@ -204,6 +204,28 @@ describe('decodeProfile rejects bad input with an error naming the stage', () =>
     expect(err).toBeInstanceOf(GzipTooLarge);
     expect((err as GzipTooLarge).limit).toBeUndefined();
     expect((err as GzipTooLarge).output).toBeLessThanOrEqual(RATIO_SLACK + (1 << 20));
+  });
+
+  it('GzipWatch refuses a bomb a few KiB into its download and lets real profiles through', () => {
+    const member = gzipSync(Buffer.alloc(64 << 20));
+    const bomb = Buffer.concat([member, member]);
+    const watch = new GzipWatch();
+    let fed = 0;
+    const err = (() => {
+      try {
+        for (; fed < bomb.length; fed += 1024) watch.push(bomb.subarray(fed, fed + 1024));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(GzipTooLarge);
+    expect(fed).toBeLessThan(8 << 10);
+    for (const f of ['new.pb.gz', 'goroutine.pb.gz', 'base_allocs.pb.gz']) {
+      const body = readFileSync(resolve(FIXTURES, 'out123', f));
+      const w = new GzipWatch();
+      for (let i = 0; i < body.length; i += 100) w.push(body.subarray(i, i + 100));
+    }
+    new GzipWatch().push(Buffer.from('not gzip at all'));
   });
 
   it('the absolute cap still holds for output that inflates by less than the ratio', () => {
