@@ -17,7 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { MAX_RATIO } from '../profile/gzip.js';
 import { DecodePool } from '../collect/decode-pool.js';
 import type { DecodeTask } from '../collect/decode-tasks.js';
 import { Store } from '../store/index.js';
@@ -89,6 +90,16 @@ async function inProcess(): Promise<void> {
   }
   loop.stop();
   await worker.stop();
+}
+
+/** How much real Go profiles inflate: the margin under MAX_RATIO that refuses bombs. */
+async function printRatios(target: GoTarget): Promise<void> {
+  const bodies: [string, Buffer][] = ['new.pb.gz', 'base_allocs.pb.gz', 'goroutine.pb.gz'].map((f) => [`fixture ${f}`, fixture(f)]);
+  for (const kind of ['heap', 'allocs', 'goroutine']) {
+    bodies.push([`live Go target ${kind}`, Buffer.from(await (await fetch(`${target.base}/debug/pprof/${kind}`)).arrayBuffer())]);
+  }
+  const ratios = bodies.map(([name, gz]) => `${name} ${(gunzipSync(gz).length / gz.length).toFixed(1)}×`);
+  console.log(`\nreal profiles inflate (MAX_RATIO ${MAX_RATIO}× refuses a bomb): ${ratios.join(', ')}`);
 }
 
 function configYaml(dir: string, healthy: GoTarget[], hostile: { cls: HostileClass; base: string } | undefined): string {
@@ -176,6 +187,7 @@ async function main(): Promise<void> {
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const healthy = await Promise.all([0, 1, 2].map(() => startGoTarget(['-mode', 'steady'])));
+  await printRatios(healthy[0]!);
   console.log(`\n2. the daemon, 3 healthy Go targets + 1 hostile, 1 s schedule (profiles too), ${seconds} s per class`);
   console.log('   hostile | healthy samples | share | daemon peak RSS | healthy sched lag p50 / max ms | healthy skipped | hostile reason');
   try {
