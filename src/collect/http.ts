@@ -17,6 +17,10 @@ export interface FetchOptions {
   timeoutMs: number;
   /** The body may not exceed this many bytes (checked against Content-Length and while reading). */
   maxBytes: number;
+  /** How errors name the cap (default "maxBodySize", the config key). */
+  capName?: string;
+  /** Sees each piece of a 2xx body as it arrives; a ScrapeError it throws ends the request. */
+  inspect?: (chunk: Buffer) => void;
   signal?: AbortSignal;
   /** What the caller will parse; an HTML page instead is rejected as 'bad_format'. */
   expect?: BodyKind;
@@ -46,6 +50,12 @@ const IDLE_SOCKET_MS = 30_000;
 const agentOptions = { keepAlive: true, maxFreeSockets: 4, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
+/**
+ * A deadline timer that fires this late means our own event loop was stalled: the time is given
+ * back to the target rather than charged to it (a false "timed out (no response headers)").
+ */
+const STALL_MS = 100;
+
 /** A kept connection the server had already closed: the request never reached it. */
 function staleSocket(e: Error & { code?: string }): boolean {
   return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up';
@@ -65,6 +75,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
 
   return new Promise<Buffer>((resolve, reject) => {
     const lib = target.protocol === 'https:' ? https : http;
+    const capName = opts.capName ?? 'maxBodySize';
     const chunks: Buffer[] = [];
     let received = 0;
     let status = 0;
@@ -92,13 +103,32 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     const onAbort = (): void => finish(new ScrapeError('other', 'scrape aborted'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const timer = setTimeout(() => {
+    const timedOut = (): void => {
+      if (settled) return;
       if (status && (status < 200 || status > 299)) return finish(httpStatusError(res!));
       const stage = !status
         ? 'no response headers'
         : `body incomplete after ${formatBytes(received)}`;
       finish(new ScrapeError('timeout', `timed out after ${opts.timeoutMs} ms (${stage})`));
-    }, opts.timeoutMs);
+    };
+    // The deadline counts from when the request starts (the fetch pool calls us then). Fired
+    // late, it re-arms for the time our loop stalled; fired on time, it first lets I/O already
+    // waiting be read (setImmediate runs after the poll phase), so only the target is blamed.
+    let deadline = performance.now() + opts.timeoutMs;
+    // Extended once at most: a loop that keeps stalling must not keep a request open forever.
+    let extended = false;
+    const onDeadline = (): void => {
+      const now = performance.now();
+      const late = now - deadline;
+      if (late > STALL_MS && !extended) {
+        extended = true;
+        deadline = now + late;
+        timer = setTimeout(onDeadline, late);
+        return;
+      }
+      setImmediate(timedOut);
+    };
+    let timer = setTimeout(onDeadline, opts.timeoutMs);
 
     let req: http.ClientRequest;
     const send = (agent: http.Agent | false): void => {
@@ -118,7 +148,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       if (ok) {
         const length = Number(r.headers['content-length']);
         if (Number.isFinite(length) && length > opts.maxBytes) {
-          return finish(new ScrapeError('too_large', `body is ${formatBytes(length)} (Content-Length), over the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+          return finish(new ScrapeError('too_large', `body is ${formatBytes(length)} (Content-Length), over the ${formatBytes(opts.maxBytes)} cap (${capName})`));
         }
       }
       r.on('data', (chunk: Buffer) => {
@@ -129,7 +159,14 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
           return;
         }
         if (received > opts.maxBytes) {
-          return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+          return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (${capName})`));
+        }
+        if (opts.inspect) {
+          try {
+            opts.inspect(chunk);
+          } catch (e) {
+            return finish(toScrapeError(e));
+          }
         }
         if (opts.onChunk) return stream(r, chunk, received === chunk.length);
         chunks.push(chunk);
@@ -139,7 +176,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
         if (opts.onChunk) return finish(null, Buffer.alloc(0));
         let body: Buffer;
         try {
-          body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes);
+          body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes, capName);
         } catch (e) {
           return finish(e as ScrapeError);
         }
@@ -192,7 +229,7 @@ function redirectTarget(location: string, base: URL): string {
  * We ask for identity, but a proxy may compress anyway. (A pprof profile's own gzip is the body
  * itself, not a Content-Encoding, and stays as it is.)
  */
-function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: number, capName: string): Buffer {
   if (!encoding || encoding === 'identity') return body;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new ScrapeError('bad_format', `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 20))}`);
@@ -201,7 +238,7 @@ function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: num
     return gunzipSync(body, { maxOutputLength: maxBytes });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ScrapeError('too_large', `body passed the ${formatBytes(maxBytes)} cap (maxBodySize) once decompressed (Content-Encoding: gzip)`, { cause: e });
+      throw new ScrapeError('too_large', `body passed the ${formatBytes(maxBytes)} cap (${capName}) once decompressed (Content-Encoding: gzip)`, { cause: e });
     }
     throw new ScrapeError('bad_gzip', `Content-Encoding gzip: ${(e as Error).message}`, { cause: e });
   }

@@ -6,15 +6,14 @@
  */
 import { emptySample, type Sample } from '../model/sample.js';
 import { withContext, type ScrapeError } from './errors.js';
-import { parseExpvar } from './expvar.js';
 import { parseHeapText } from './heap-text.js';
-import { fetchBody, type BodyKind } from './http.js';
+import type { BodyKind } from './http.js';
 import { MemStatsFooter } from './memstats-footer.js';
 import { groupsOf, ScrapePlan, type FetchName } from './plan.js';
 import { parseGoroutineCount } from './goroutine-text.js';
 import { parsePprofIndex } from './pprof-index.js';
+import { bodyCap, fetchInPool, parseTextBody, sharedPools, type CollectPools } from './pools.js';
 import { readProcess } from './procfs.js';
-import { parsePrometheus } from './prometheus.js';
 import { detectRestart } from '../model/restart.js';
 import { pprofUrl, type ScrapeTarget, type SourceName } from './target.js';
 import { admitInto, describeInvalid, type InvalidValue, type ParseOptions } from './validate.js';
@@ -47,6 +46,8 @@ export interface ScrapeOptions {
   now?: () => number;
   /** The service's plan, kept between scrapes; without one every scrape plans as if it were the first. */
   plan?: ScrapePlan;
+  /** Fetch and decode pools shared with other services. Default: sharedPools(). */
+  pools?: CollectPools;
 }
 
 type Part = Partial<Sample>;
@@ -69,13 +70,15 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
   // Duration is wall time whatever clock `now` is (tests and replays pass their own).
   const started = performance.now();
   const failures: ScrapeFailure[] = [];
-  const get = (url: string, expect?: BodyKind, onChunk?: (c: Buffer) => void): Promise<Buffer> =>
-    fetchBody(url, { headers: svc.headers, timeoutMs: svc.timeout, maxBytes: svc.maxBodySize, signal: opts.signal, expect, onChunk });
+  const pools = opts.pools ?? sharedPools();
+  const get = (url: string, expect?: BodyKind, onChunk?: (c: Buffer) => void, source: 'pprof' | 'expvar' | 'metrics' = 'pprof'): Promise<Buffer> =>
+    fetchInPool(pools, svc.name, url, { headers: svc.headers, timeoutMs: svc.timeout, ...bodyCap(svc, source), signal: opts.signal, expect, onChunk });
   const pprof = svc.pprof ?? '';
 
   const tasks: Record<FetchName, (o: ParseOptions) => Promise<Part>> = {
-    metrics: async (o) => parsePrometheus((await get(svc.metrics!, 'text')).toString('utf8'), o),
-    expvar: async (o) => parseExpvar((await get(svc.expvar!, 'json')).toString('utf8'), o),
+    // Big text bodies parse on a decode worker (pools.ts), validated there as here.
+    metrics: async (o) => parseTextBody(pools, svc.name, 'metrics', await get(svc.metrics!, 'text', undefined, 'metrics'), svc.timeout, o),
+    expvar: async (o) => parseTextBody(pools, svc.name, 'expvar', await get(svc.expvar!, 'json', undefined, 'expvar'), svc.timeout, o),
     // The index is an HTML page by design: no `expect`, the parser knows what it looks like.
     pprofIndex: async () => ({ goroutines: parsePprofIndex((await get(pprofUrl(pprof, ''))).toString('utf8')) }),
     goroutineText: async () => {

@@ -17,6 +17,7 @@ import { webRoutes } from '../web/dashboard.js';
 import { OutboxStore } from '../store/outbox.js';
 import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
+import { createPools, type CollectPools } from '../collect/pools.js';
 import type { Metric } from '../model/incident.js';
 
 export class Daemon {
@@ -27,6 +28,8 @@ export class Daemon {
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
   private watches = new Map<string, ServiceWatch>();
+  /** One bounded fetch pool and one decode worker pool for every service (fairness across them). */
+  private pools: CollectPools | null = null;
   private readonly host = hostname();
 
   constructor(
@@ -42,6 +45,8 @@ export class Daemon {
     this.store = Store.open(this.config.database);
     this.events = new IncidentEvents(this.store.db);
     this.incidents = this.events.incidents;
+    this.pools = createPools();
+    this.pools.decode.start();
     this.startAlerts();
     this.startWatches();
     if (this.config.http) {
@@ -81,6 +86,7 @@ export class Daemon {
     const steps: [string, () => Promise<void> | void][] = [
       ['scheduler', () => this.scheduler?.stop()],
       ['outbox', () => this.outbox?.stop()],
+      ['decode workers', () => this.pools?.decode.stop()],
       ['http', () => this.http?.close()],
       ['store', () => this.store?.close()],
     ];
@@ -119,6 +125,7 @@ export class Daemon {
         alerts: this.outbox!,
         log: this.log.child({ service: svc.name }),
         host: this.host,
+        pools: this.pools ?? undefined,
         dashboardUrl: (inc) => {
           const base = dashboard();
           return base ? `${base}/incidents/${inc.id}` : undefined;
@@ -127,7 +134,7 @@ export class Daemon {
       const before = previous.get(svc.name);
       if (before) w.adoptWindow(before);
       watches.set(svc.name, w);
-      scheduler.add(`${svc.name}/scrape`, svc.schedule, () => w.scrape());
+      scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
       if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
     }
     scheduler.add('retention/prune', this.config.retention.pruneSchedule, async () => {
@@ -169,6 +176,8 @@ export class Daemon {
           failuresTotal: w.counters.failures,
           lastScrapeDurationSeconds: w.counters.lastDurationMs === null ? null : w.counters.lastDurationMs / 1000,
           lastSampleAgeSeconds: w.counters.lastSampleAt === null ? null : (now - w.counters.lastSampleAt) / 1000,
+          scrapeLagSeconds: w.counters.lastLagMs === null ? null : w.counters.lastLagMs / 1000,
+          scrapesSkippedTotal: w.counters.skipped,
           slopesPerHour: slopes,
           openIncidents: open.filter((i) => i.service === w.svc.name).length,
         };

@@ -11,7 +11,8 @@ import type { IncidentStore, Attribution } from '../store/incidents.js';
 import type { AlertRows, IncidentEvents } from '../store/incident-events.js';
 import { outboxPayload } from '../alert/outbox.js';
 import { scrapeService, captureProfiles, ScrapePlan } from '../collect/scrape.js';
-import { cronPeriodMs } from './scheduler.js';
+import type { CollectPools } from '../collect/pools.js';
+import { cronPeriodMs, type Tick } from './scheduler.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
@@ -34,6 +35,8 @@ export interface WatchDeps {
   host: string;
   dashboardUrl?: (incident: Incident) => string | undefined;
   now?: () => number;
+  /** The fetch and decode pools every service shares (default: the collector's shared set). */
+  pools?: CollectPools;
 }
 
 export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
@@ -57,7 +60,11 @@ export class ServiceWatch {
   private reachable = true;
   private readonly now: () => number;
   /** Counters for leakwatch's own /metrics. */
-  readonly counters = { scrapes: 0, failures: {} as Record<string, number>, lastDurationMs: null as number | null, lastSampleAt: null as number | null };
+  readonly counters = {
+    scrapes: 0, failures: {} as Record<string, number>, lastDurationMs: null as number | null, lastSampleAt: null as number | null,
+    /** Scheduled scrapes that could not run (busy or late) and how late the last one started. */
+    skipped: 0, lastLagMs: null as number | null,
+  };
 
   constructor(
     readonly svc: ServiceConfig,
@@ -94,17 +101,23 @@ export class ServiceWatch {
     if (from.svc.heapTextSchedule === this.svc.heapTextSchedule) this.plan = from.plan;
   }
 
-  /** One scheduled MemStats scrape, then detection. */
-  async scrape(): Promise<void> {
-    const r = await scrapeService(this.svc, undefined, { plan: this.plan });
+  /** One scheduled MemStats scrape, then detection. `tick`: how late it started, what was skipped before it. */
+  async scrape(tick?: Tick): Promise<void> {
+    const r = await scrapeService(this.svc, undefined, { plan: this.plan, pools: this.deps.pools });
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,
       reason: r.failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: r.durationMs,
       failures: r.failures,
+      lagMs: tick?.lagMs,
+      skipped: tick?.skipped,
       sample: r.sample,
     });
+    if (tick) {
+      this.counters.skipped += tick.skipped;
+      this.counters.lastLagMs = tick.lagMs;
+    }
     this.reachable = r.ok;
     this.counters.scrapes++;
     this.counters.lastDurationMs = r.durationMs;
@@ -122,14 +135,14 @@ export class ServiceWatch {
   /** One scheduled profile capture (heap and goroutine), stored for later diffs. */
   async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, { id: number; profile: Profile }>> {
     const at = this.now();
-    const { profiles, failures } = await captureProfiles(this.svc, kinds);
+    const { profiles, failures } = await captureProfiles(this.svc, kinds, { pools: this.deps.pools });
     const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
       at,
       ok: profiles.length > 0,
       reason: failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: this.now() - at,
       failures,
-      profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.profile.timeNanos })),
+      profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.timeNanos })),
     });
     if (failures.length) {
       rateLimited(this.deps.log, 'profiles', FAILURE_LOG_INTERVAL_MS).warn('profile capture failed', { reason: failures.map((f) => f.reason).join('; ') });

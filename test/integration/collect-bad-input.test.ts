@@ -237,7 +237,8 @@ describe('captureProfiles: bad profiles are rejected before storage', () => {
   const svc = (prefix: string): ScrapeTarget => ({ name: 's', pprof: `${base}${prefix}`, timeout: 2000, maxBodySize: 1024 * 1024 });
 
   it.each<[string, string, string, RegExp]>([
-    ['gzip bomb', '/bomb', 'too_large', /^heap profile: decompressed profile is over the 4 MiB cap \(gzip bomb\?\)$/],
+    // Refused by its ratio a few KiB into the download, long before the 4 MiB cap.
+    ['gzip bomb', '/bomb', 'too_large', /^heap profile: gzip bomb: [\d.]+ (bytes|KiB) of gzip inflated to over [\d.]+ MiB \(refused past \d+:1\)$/],
     ['truncated gzip', '/truncated', 'bad_gzip', /^heap profile: decompressing profile: .*truncated/],
     ['valid gzip of garbage', '/garbage', 'bad_profile', /^heap profile: (parsing|malformed) profile: /],
     ['a proto that is not a profile', '/notprofile', 'bad_profile', /^heap profile: (parsing profile|malformed profile|expected a heap profile)/],
