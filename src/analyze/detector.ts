@@ -98,6 +98,8 @@ export class Detector {
         stopped: since !== undefined && now - since >= hold,
       };
       if (j.note !== undefined) a.note = j.note;
+      const rise = this.judged.get(m)?.rise;
+      if (rise !== undefined) a.rise = rise;
       assessments.push(a);
     }
     const heapOpen = incidents.some((i) => i.metric === 'heap' && i.resolvedAt === null);
@@ -174,6 +176,10 @@ function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolea
     // Compare relative rates: RSS and Sys follow the GC goal, (1+GOGC/100) times the live heap.
     const rel = (x: MetricAssessment): number => x.trend.slopePerHour / Math.max(1, x.trend.current);
     if (rel(heap) >= (heap.leaking || heapIncidentOpen ? 0.25 : 0.5) * rel(a)) a.explained = true;
+    // Pages follow the heap with a lag: RSS or Sys still catching up with a heap that grew earlier in
+    // the window (a cache that filled) is the heap's growth, not memory outside it. The GC goal makes
+    // the heap's footprint up to twice its floor.
+    else if (heap.rise !== undefined && a.rise !== undefined && heap.rise > 0 && 2 * heap.rise >= a.rise) a.explained = true;
     else if (heap.leaking) a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
     else a.note = `${what} grows while the Go heap is flat: the memory is outside the Go heap (goroutine stacks, runtime metadata, retained pages, cgo or mmap); a heap profile cannot explain it, see \`leakwatch explain\``;
   }

@@ -22,6 +22,8 @@ export interface Judgement {
   leaking: boolean;
   /** This evaluation alone says: growth has stopped. */
   stopped: boolean;
+  /** Rise of the floor over the window (last − first point). */
+  rise?: number;
   note?: string;
 }
 
@@ -77,7 +79,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const rate = rateOf(service, metric);
   const spanH = x.t[n - 1] - x.t[0];
   const winH = service.window / HOUR;
-  const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false };
+  const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false, rise: current - x.v[0] };
   if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
   const threshold = thresholdPerHour(rate, current);
   const lifeAge = ctx.now - ctx.life.start;
@@ -99,8 +101,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     : undefined;
   if (stopped && !pressure) return judged;
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
-  // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least half a window.
-  const guard = Math.max(3 * service.warmup, service.window / 2);
+  // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least 3/4 of a window.
+  const guard = firstLifetimeGuard(service);
   if (lifeAge - service.warmup < guard && !earlierLifetimeReached(h, ctx.life.index, lifeAge)) {
     return pressure && note ? { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note } : judged;
   }
@@ -131,10 +133,15 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (seasonal && !dayOverDayGrows(seasonal, spanStart, threshold)) continue;
     if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;
     const trend = toTrend(f, current, gcLimit);
-    return note ? { metric, trend, leaking: true, stopped: false, note } : { metric, trend, leaking: true, stopped: false };
+    return note ? { metric, trend, leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend, leaking: true, stopped: false, rise: quiet.rise };
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;
+}
+
+/** How long after its warm-up a process with no earlier lifetime in the history gets before any verdict. */
+export function firstLifetimeGuard(service: ServiceConfig): number {
+  return Math.max(3 * service.warmup, (3 * service.window) / 4);
 }
 
 /** Long windows over hourly buckets: a leak of a few MB a day that a 6 h window cannot see. */

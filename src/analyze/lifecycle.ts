@@ -29,6 +29,8 @@ export interface MetricAssessment {
   stopped: boolean;
   /** Leaking, but fully explained by another incident-worthy metric (RSS/Sys driven by the heap). */
   explained?: boolean;
+  /** Rise of the floor over the window, where known. */
+  rise?: number;
   note?: string;
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
+import { firstLifetimeGuard } from '../../src/analyze/judge.js';
 import { formatTrace, parseTrace, TraceError } from '../../src/analyze/trace.js';
 import { SHAPES, scenario } from '../../src/bench/scenarios.js';
 
@@ -60,8 +61,8 @@ describe('replay of a trace file', () => {
     const opened = Date.parse(heap[0].openedAt);
     expect(heap[0].openedAt).toBe(new Date(opened).toISOString());
     expect(opened).toBeGreaterThan(onset);
-    // A first lifetime gets no verdict before 3 warm-ups (at least half the window) past its warm-up.
-    const guardEnd = sc.samples[0].t + sc.service.warmup + Math.max(3 * sc.service.warmup, sc.service.window / 2);
+    // A first lifetime gets no verdict before 3 warm-ups (at least 3/4 of the window) past its warm-up.
+    const guardEnd = sc.samples[0].t + sc.service.warmup + firstLifetimeGuard(sc.service);
     expect(opened - Math.max(onset, guardEnd)).toBeLessThan(2 * 3_600_000);
     expect(heap[0].resolvedAt).toBeNull();
     // Conservative slope, in bytes per hour, below the simulated 5%/h of the base heap.
