@@ -102,7 +102,7 @@ export interface ServiceOrigin {
   /** e.g. `file:/etc/leakwatch/targets/api.json`, `prometheus:http://127.0.0.1:9090`. */
   source: string;
   /** Set when the samples come from a Prometheus (`samples: prometheus`), not from scraping. */
-  samplesFrom?: { url: string; timeout: number };
+  samplesFrom?: { url: string; timeout: number; match?: string };
 }
 
 export function resolveDiscovery(

@@ -4,7 +4,7 @@
  * I/O; start() does; stop() keeps stopping the other parts when one fails.
  */
 import { hostname } from 'node:os';
-import type { Config } from '../config/schema.js';
+import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Logger } from './log.js';
 import { Store } from '../store/index.js';
 import { IncidentStore } from '../store/incidents.js';
@@ -17,6 +17,9 @@ import { OutboxStore } from '../store/outbox.js';
 import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
 import type { Metric } from '../model/incident.js';
+import { Discovery } from '../discover/discovery.js';
+import { shardFromEnv } from '../discover/shard.js';
+import { FleetJobs } from './fleet.js';
 
 export class Daemon {
   private store: Store | null = null;
@@ -26,6 +29,9 @@ export class Daemon {
   private http: RunningHttpServer | null = null;
   private watches = new Map<string, ServiceWatch>();
   private readonly host = hostname();
+  private discovery: Discovery | null = null;
+  /** Discovered services (design §8): jobs per service, Prometheus sample batches, gone services. */
+  private fleet: FleetJobs | null = null;
 
   constructor(
     private config: Config,
@@ -41,6 +47,7 @@ export class Daemon {
     this.incidents = new IncidentStore(this.store.db);
     this.startAlerts();
     this.startWatches();
+    await this.startDiscovery();
     if (this.config.http) {
       this.http = await startHttpServer({
         listen: this.config.http.listen,
@@ -65,17 +72,20 @@ export class Daemon {
       this.log.warn('database path changed: restart leakwatch to switch databases; keeping the old one', {});
       next = { ...next, database: this.config.database };
     }
+    this.discovery?.stop();
     await this.scheduler?.stop();
     await this.outbox?.stop();
     const old = this.watches;
     this.config = next;
     this.startAlerts();
     this.startWatches(old);
+    await this.startDiscovery();
     this.log.info('configuration reloaded', { services: next.services.length });
   }
 
   async stop(): Promise<void> {
     const steps: [string, () => Promise<void> | void][] = [
+      ['discovery', () => this.discovery?.stop()],
       ['scheduler', () => this.scheduler?.stop()],
       ['outbox', () => this.outbox?.stop()],
       ['http', () => this.http?.close()],
@@ -105,33 +115,52 @@ export class Daemon {
   private startWatches(previous = new Map<string, ServiceWatch>()): void {
     const store = this.store!;
     const scheduler = new Scheduler((job, err) => this.log.error('job failed', { job, error: (err as Error).message }));
-    const watches = new Map<string, ServiceWatch>();
-    // Links in alerts: the configured public URL, else the address the listener is bound to.
-    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
-    for (const svc of this.config.services) {
-      const w = new ServiceWatch(svc, {
-        store,
-        incidents: this.incidents!,
-        alerts: this.outbox!,
-        log: this.log.child({ service: svc.name }),
-        host: this.host,
-        dashboardUrl: (inc) => {
-          const base = dashboard();
-          return base ? `${base}/incidents/${inc.id}` : undefined;
-        },
-      });
-      const before = previous.get(svc.name);
-      if (before) w.adoptWindow(before);
-      watches.set(svc.name, w);
-      scheduler.add(`${svc.name}/scrape`, svc.schedule, () => w.scrape());
-      if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
-    }
+    this.watches = new Map();
+    this.scheduler = scheduler;
+    const fleet = new FleetJobs({
+      scheduler,
+      createWatch: (svc, before) => this.createWatch(svc, before),
+      watches: this.watches,
+      log: this.log.child({ component: 'fleet' }),
+      goneAfter: this.config.fleet?.goneAfter ?? 0,
+    }, this.fleet);
+    this.fleet = fleet;
+    fleet.apply(this.config.services, fleet.discovered, previous);
     scheduler.add('retention/prune', this.config.retention.pruneSchedule, async () => {
       const n = store.prune(this.config.retention, Date.now());
       if (n.samples + n.profiles + n.scrapes > 0) this.log.info('pruned old data', { ...n });
     });
-    this.watches = watches;
-    this.scheduler = scheduler;
+  }
+
+  private createWatch(svc: ServiceConfig, before: ServiceWatch | undefined): ServiceWatch {
+    // Links in alerts: the configured public URL, else the address the listener is bound to.
+    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
+    const w = new ServiceWatch(svc, {
+      store: this.store!,
+      incidents: this.incidents!,
+      alerts: this.outbox!,
+      log: this.log.child({ service: svc.name }),
+      host: this.host,
+      dashboardUrl: (inc) => {
+        const base = dashboard();
+        return base ? `${base}/incidents/${inc.id}` : undefined;
+      },
+    });
+    if (before) w.adoptWindow(before);
+    return w;
+  }
+
+  /** Discovery hands every refresh's list to the fleet: services come, go and change without a restart. */
+  private async startDiscovery(): Promise<void> {
+    const fleet = this.config.fleet;
+    if (!fleet) return;
+    const shard = shardFromEnv(process.env.LEAKWATCH_SHARD, fleet.shard);
+    this.discovery = new Discovery(fleet, shard, {
+      log: this.log.child({ component: 'discovery' }),
+      apply: (services) => this.fleet!.apply(this.config.services, services),
+    });
+    await this.discovery.start();
+    this.log.info('discovery started', { services: this.watches.size, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
   }
 
   health(): Health {

@@ -4,11 +4,12 @@
  */
 import type { ServiceConfig } from '../config/schema.js';
 import { rateLimited, resetRateLimit, type Logger } from './log.js';
-import type { Incident, Metric } from '../model/incident.js';
+import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
-import { scrapeService, captureProfiles } from '../collect/scrape.js';
+import { scrapeService, captureProfiles, type ScrapeResult } from '../collect/scrape.js';
+import { detectRestart } from '../model/restart.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
@@ -82,8 +83,31 @@ export class ServiceWatch {
 
   /** One scheduled MemStats scrape, then detection. */
   async scrape(): Promise<void> {
+    await this.ingest([await scrapeService(this.svc, this.detector.history.lastSample)]);
+  }
+
+  /** t of the newest sample the detector holds. */
+  lastSampleAt(): number | undefined {
+    return this.detector.history.lastSample?.t;
+  }
+
+  /**
+   * Records scrape results, oldest first (one from a scrape; many when a Prometheus backfills a
+   * window), then runs detection once on the newest sample.
+   */
+  async ingest(results: ScrapeResult[]): Promise<void> {
+    let newest: Sample | undefined;
+    // A backfill stores hundreds of samples: one transaction, not one per sample.
+    this.deps.store.db.transaction(() => {
+      for (const r of results) newest = this.record(r) ?? newest;
+    })();
+    if (newest) await this.analyze(newest.t);
+  }
+
+  /** Stores one result and counts it; its sample goes to the detector. */
+  private record(r: ScrapeResult): Sample | undefined {
     const prev = this.detector.history.lastSample;
-    const r = await scrapeService(this.svc, prev);
+    if (r.sample && r.sample.restart === undefined && prev) r.sample.restart = detectRestart(prev, r.sample);
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,
@@ -98,12 +122,22 @@ export class ServiceWatch {
     for (const f of r.failures) this.counters.failures[f.code] = (this.counters.failures[f.code] ?? 0) + 1;
     if (!r.ok || !r.sample) {
       rateLimited(this.deps.log, 'scrape', FAILURE_LOG_INTERVAL_MS).warn('scrape failed', { reason: r.failures.map((f) => f.reason).join('; ') });
-      return;
+      return undefined;
     }
     if (r.failures.length === 0) resetRateLimit(this.deps.log, 'scrape');
     this.counters.lastSampleAt = r.sample.t;
     this.detector.observe(r.sample);
-    await this.analyze(r.sample.t);
+    return r.sample;
+  }
+
+  /** Closes every open incident without the detector (the service left the fleet), alerting each. */
+  resolveAll(reason: ResolveReason, at = this.now()): number {
+    const open = this.deps.incidents.listOpen(this.svc.name);
+    for (const inc of open) {
+      this.deps.incidents.resolve(inc.id, at, reason);
+      this.alert('resolve', inc.id);
+    }
+    return open.length;
   }
 
   /** One scheduled profile capture (heap and goroutine), stored for later diffs. */

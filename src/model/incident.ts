@@ -26,6 +26,13 @@ export interface GrowingStack {
   stack: string[];
 }
 
+/**
+ * Why an incident closed. `gone` (the service left the discovered fleet) is set by the daemon,
+ * never by the detector; Incident.resolveReason is narrower only until the detector's replay
+ * types accept it.
+ */
+export type ResolveReason = NonNullable<Incident['resolveReason']> | 'gone';
+
 export interface Incident {
   id: number;
   service: string;
