@@ -186,7 +186,12 @@ export class Daemon {
       outboxDepth: this.outbox?.depth() ?? 0,
       services: [...this.watches.values()].map((w) => {
         const slopes: Partial<Record<Metric, number>> = {};
-        for (const [m, t] of Object.entries(w.trends)) if (t) slopes[m as Metric] = t.slopePerHour;
+        const timeToLimitHours: Partial<Record<Metric, number>> = {};
+        for (const [m, t] of Object.entries(w.trends)) {
+          if (t) slopes[m as Metric] = t.slopePerHour;
+          if (t?.timeToLimitHours != null) timeToLimitHours[m as Metric] = t.timeToLimitHours;
+        }
+        const mine = open.filter((i) => i.service === w.svc.name);
         return {
           name: w.svc.name,
           state: w.state,
@@ -195,7 +200,9 @@ export class Daemon {
           lastScrapeDurationSeconds: w.counters.lastDurationMs === null ? null : w.counters.lastDurationMs / 1000,
           lastSampleAgeSeconds: w.counters.lastSampleAt === null ? null : (now - w.counters.lastSampleAt) / 1000,
           slopesPerHour: slopes,
-          openIncidents: open.filter((i) => i.service === w.svc.name).length,
+          openIncidents: mine.length,
+          timeToLimitHours,
+          openMetrics: mine.map((i) => i.metric),
         };
       }),
     };
