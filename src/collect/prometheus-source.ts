@@ -2,7 +2,7 @@
  * Samples from a Prometheus instead of scraping (`samples: prometheus`, design §8). Queries are
  * batched across services: each tick sends one query_range per metric name for every service of
  * the source (the source's `match` as the label matcher) and splits the series by target, so the
- * load on Prometheus stays ~13 queries per tick whether it serves 10 services or 1,000. A service
+ * load on Prometheus stays ~15 queries per tick whether it serves 10 services or 1,000. A service
  * joining is backfilled with its whole window in one batch. The mapping is pure; the batcher is
  * the shell.
  */
@@ -23,6 +23,9 @@ export const SAMPLE_METRICS: readonly (readonly [string, NumericKey, number])[] 
   ['go_memstats_next_gc_bytes', 'nextGC', 1],
   ['go_memstats_sys_bytes', 'sys', 1],
   ['go_goroutines', 'goroutines', 1],
+  // The detector tells GC cycles apart by numGC and restarts by totalAlloc going back.
+  ['go_gc_duration_seconds_count', 'numGC', 1],
+  ['go_memstats_alloc_bytes_total', 'totalAlloc', 1],
   ['process_resident_memory_bytes', 'rss', 1],
   ['process_start_time_seconds', 'processStart', 1000],
   ['go_gc_gogc_percent', 'gogc', 1],
@@ -107,14 +110,19 @@ export class PrometheusSamples {
     if (fresh.length) {
       const window = Math.max(...fresh.map(([, m]) => m.sink.svc.window));
       const backfillStep = Math.max(stepSec, Math.ceil(window / 1000 / MAX_BACKFILL_POINTS));
-      await this.fetchInto(fresh, (now - window) / 1000, now / 1000, backfillStep, now);
+      const end = Math.floor(now / (backfillStep * 1000)) * backfillStep;
+      await this.fetchInto(fresh, end - window / 1000, end, backfillStep, now);
       for (const [, m] of fresh) m.backfilled = true;
     }
-    if (running.length) {
-      const start = Math.max(this.lastEnd ?? now - this.stepMs, now - 10 * this.stepMs);
-      await this.fetchInto(running, start / 1000, now / 1000, stepSec, now);
+    // Evaluation times on one grid (multiples of the step), so consecutive ticks never repeat or
+    // straddle a point; a missed tick is caught up, up to 10 steps.
+    const step = stepSec * 1000;
+    const end = Math.floor(now / step) * step;
+    if (running.length && (this.lastEnd === undefined || end > this.lastEnd)) {
+      const start = Math.max(this.lastEnd === undefined ? end : this.lastEnd + step, end - 10 * step);
+      await this.fetchInto(running, start / 1000, end / 1000, stepSec, now);
     }
-    this.lastEnd = now;
+    this.lastEnd = end;
   }
 
   private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number): Promise<void> {

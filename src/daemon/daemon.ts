@@ -58,7 +58,8 @@ export class Daemon {
           store: this.store,
           incidents: this.incidents,
           outbox: new OutboxStore(this.store.db),
-          config: () => this.config,
+          // Discovered services are watched too: the dashboard and API list what is watched now.
+          config: () => ({ ...this.config, services: [...this.watches.values()].map((w) => w.svc) }),
           live: (name) => this.watches.get(name),
         }),
       });

@@ -1,7 +1,7 @@
 // Command promtarget is a Go service for leakwatch's fleet tests: it exposes client_golang's
 // default registry (Go and process collectors) on /metrics and net/http/pprof, and either leaks
-// (-mode leak: keeps -rate bytes/s in main.(*cache).hold, never freed) or churns at a steady
-// live heap (-mode steady). It prints "LISTENING <addr>" on stdout once it serves.
+// (-mode leak: keeps -rate bytes/s in main.(*cache).hold, never freed) or not (-mode steady);
+// both churn garbage so the GC cycles as in a serving program. It prints "LISTENING <addr>" on stdout once it serves.
 package main
 
 import (
@@ -19,10 +19,11 @@ import (
 )
 
 var (
-	mode = flag.String("mode", "steady", "steady|leak")
-	rate = flag.Int("rate", 1<<20, "bytes/s kept by -mode leak")
-	addr = flag.String("addr", "127.0.0.1:0", "listen address")
-	tick = flag.Duration("tick", 100*time.Millisecond, "work tick")
+	mode      = flag.String("mode", "steady", "steady|leak")
+	rate      = flag.Int("rate", 1<<20, "bytes/s kept by -mode leak")
+	churnRate = flag.Int("churn", 20<<20, "bytes/s of garbage in every mode (keeps GC cycling, as a serving program does)")
+	addr      = flag.String("addr", "127.0.0.1:0", "listen address")
+	tick      = flag.Duration("tick", 100*time.Millisecond, "work tick")
 )
 
 type cache struct {
@@ -61,13 +62,12 @@ func main() {
 	fmt.Printf("LISTENING %s\n", ln.Addr())
 	go func() {
 		per := int(float64(*rate) * tick.Seconds())
+		garbage := int(float64(*churnRate) * tick.Seconds())
 		for range time.Tick(*tick) {
-			switch *mode {
-			case "leak":
+			if *mode == "leak" {
 				kept.hold(per)
-			default:
-				churn(per)
 			}
+			churn(garbage)
 		}
 	}()
 	if err := http.Serve(ln, nil); err != nil {
