@@ -20,6 +20,7 @@ import type { Metric } from '../model/incident.js';
 import { Discovery } from '../discover/discovery.js';
 import { shardFromEnv } from '../discover/shard.js';
 import { FleetJobs } from './fleet.js';
+import { DiscoveredStore } from '../store/discovered.js';
 
 export class Daemon {
   private store: Store | null = null;
@@ -124,6 +125,7 @@ export class Daemon {
       watches: this.watches,
       log: this.log.child({ component: 'fleet' }),
       goneAfter: this.config.fleet?.goneAfter ?? 0,
+      registry: new DiscoveredStore(store.db),
     }, this.fleet);
     this.fleet = fleet;
     fleet.apply(this.config.services, fleet.discovered, previous);

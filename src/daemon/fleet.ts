@@ -21,6 +21,8 @@ export interface FleetDeps {
   watches: Map<string, ServiceWatch>;
   log: Logger;
   goneAfter: number;
+  /** Records discovered services' origin and departure for `status` (the store). */
+  registry?: { seen(name: string, labels: Record<string, string>, source: string): void; gone(name: string, at: number): void };
   now?: () => number;
 }
 
@@ -61,6 +63,7 @@ export class FleetJobs {
       if (wanted.has(name)) continue;
       this.remove(name);
       this.gone.set(name, { since: now, watch: w });
+      if (w.svc.origin) this.deps.registry?.gone(name, now);
       log.info('service gone', { service: name, source: w.svc.origin?.source });
     }
     for (const svc of wanted.values()) {
@@ -72,6 +75,7 @@ export class FleetJobs {
         log.info(current ? 'service changed' : 'service discovered', { service: svc.name, source: svc.origin.source, back: this.gone.has(svc.name) || undefined });
       }
       this.gone.delete(svc.name);
+      if (svc.origin) this.deps.registry?.seen(svc.name, svc.origin.labels, svc.origin.source);
       this.add(svc, before);
     }
     this.expireGone(now);

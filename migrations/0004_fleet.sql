@@ -1,4 +1,4 @@
--- leakwatch schema 4: an incident may also resolve as 'gone' (its service left the discovered
+-- leakwatch schema 4, fleets. An incident may also resolve as 'gone' (its service left the discovered
 -- fleet). SQLite cannot change a CHECK in place: the table is rebuilt with the same columns and
 -- indexes. Nothing references incidents, so dropping the old table cascades nowhere.
 
@@ -28,3 +28,9 @@ DROP TABLE incidents;
 ALTER TABLE incidents_new RENAME TO incidents;
 CREATE UNIQUE INDEX incidents_one_open ON incidents(service_id, metric) WHERE resolved_at IS NULL;
 CREATE INDEX incidents_service_opened ON incidents(service_id, opened_at);
+
+-- A discovered service's labels and source (design §8: `status` shows them), and when it left
+-- the fleet (NULL while discovered). Services from the config file leave them NULL.
+ALTER TABLE services ADD COLUMN labels TEXT;
+ALTER TABLE services ADD COLUMN source TEXT;
+ALTER TABLE services ADD COLUMN gone_at INTEGER;
