@@ -31,8 +31,8 @@ describe.skipIf(!goAvailable())('fleet: file_sd edited while the daemon runs', (
   let lwUrl = '';
   const addr = (t: RunningTarget) => t.base.replace('http://', '');
   const file = () => join(dir, 'targets', 'fleet.json');
-  const writeTargets = (targets: RunningTarget[]) =>
-    writeFileSync(file(), JSON.stringify([{ targets: targets.map(addr), labels: { job: 'api', env: 'test' } }]));
+  const writeTargets = (targets: RunningTarget[], env = 'test') =>
+    writeFileSync(file(), JSON.stringify([{ targets: targets.map(addr), labels: { job: 'api', env } }]));
 
   let status: StatusJson = { services: [] };
   let samplesBeforeLeaving = 0;
@@ -98,6 +98,20 @@ discovery:
     writeTargets([leaky, steady]);
     await poll([`api/${addr(leaky)}`, `api/${addr(steady)}`], 'after adding');
     expect(daemon.logs()).toContain('service discovered');
+  });
+
+  it('a relabelled service shows its new labels within one refresh, on the API and the dashboard', async () => {
+    writeTargets([leaky, steady], 'prod');
+    for (const started = Date.now(); ;) {
+      await poll([`api/${addr(leaky)}`, `api/${addr(steady)}`], 'after relabelling');
+      if (status.services.every((x) => x.labels?.env === 'prod')) break;
+      if (Date.now() - started > 15_000) throw new Error(`labels not updated: ${JSON.stringify(status)}`);
+      await sleep(200);
+    }
+    expect(daemon.logs()).toContain('service changed');
+    const page = await (await fetch(`${lwUrl}/`)).text();
+    expect(page).toContain(`env=&quot;prod&quot;, instance=&quot;${addr(leaky)}&quot;, job=&quot;api&quot;`);
+    writeTargets([leaky, steady]);
   });
 
   it('a bad edit is reported with the file\'s path and the last good list is kept', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import type { FleetConfig } from '../../src/config/schema.js';
 import { serviceFor } from '../../src/discover/rules.js';
+import { servicesFromTargets } from '../../src/discover/discovery.js';
 import { expandTemplate } from '../../src/discover/template.js';
 
 const FLEET = `
@@ -122,5 +123,21 @@ describe('fleet config errors name their path', () => {
     expect(f.goneAfter).toBe(600_000);
     expect(f.sources).toEqual([{ kind: 'files', files: ['/etc/leakwatch/a.json'] }]);
     expect(f.shard).toBeUndefined();
+  });
+});
+
+describe('servicesFromTargets', () => {
+  it('skips a target without a name, and a second target giving the same name, saying why', () => {
+    const fleet = fleetOf(FLEET);
+    const r = servicesFromTargets([
+      { labels: { job: 'a', instance: 'h:1' }, source: 'file:/x.json' },
+      { labels: { instance: 'h:2' }, source: 'file:/x.json' },
+      { labels: { job: 'a', instance: 'h:1' }, source: 'file:/y.json' },
+    ], fleet, undefined);
+    expect(r.services.map((s) => s.name)).toEqual(['a/h:1']);
+    expect(r.problems).toEqual([
+      'file:/x.json: target h:2: template.name needs label "job", which the target lacks',
+      'file:/y.json: target h:1: service "a/h:1" already comes from file:/x.json; ignored',
+    ]);
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { servicesFromTargets } from '../../src/discover/discovery.js';
 import { inShard, shardFromEnv, shardOf } from '../../src/discover/shard.js';
 
 /** 100 discovered targets, named as the default template names them. */
@@ -31,5 +33,17 @@ describe('shards', () => {
     expect(shardFromEnv('', undefined)).toBeUndefined();
     expect(() => shardFromEnv('2/2', undefined)).toThrow('LEAKWATCH_SHARD="2/2": expected index/count with index below count, like "0/2"');
     expect(() => shardFromEnv('one', undefined)).toThrow('LEAKWATCH_SHARD="one"');
+  });
+
+  it('two shards of one discovery over 100 targets: disjoint, complete, and the same whatever order the targets arrive in', () => {
+    const fleet = parseConfig('discovery:\n  sources:\n    - files: [t.json]\n', { path: '/etc/leakwatch/leakwatch.yaml', env: {} }).fleet!;
+    const targets = Array.from({ length: 100 }, (_, i) => ({ labels: { job: 'api', instance: `10.1.${i >> 4}.${i & 15}:8080` }, source: 'file:/etc/leakwatch/t.json' }));
+    const run = (index: number, list = targets) => servicesFromTargets(list, fleet, { count: 2, index }).services.map((s) => s.name);
+    const [a, b] = [run(0), run(1)];
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual(targets.map((t) => `api/${t.labels.instance}`).sort());
+    expect(Math.min(a.length, b.length)).toBeGreaterThan(20);
+    // A restart (or another host) may list the targets in another order: each keeps its services.
+    expect(run(0, [...targets].reverse()).sort()).toEqual([...a].sort());
   });
 });
