@@ -46,6 +46,9 @@ export class Discovery {
   private readonly sources: Source[];
   private timer: NodeJS.Timeout | null = null;
   private reported = new Set<string>();
+  /** Source failures of this refresh and the last: one that persists is logged once. */
+  private failures = new Set<string>();
+  private failuresBefore = new Set<string>();
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -76,6 +79,8 @@ export class Discovery {
   /** Re-reads every source; overlapping calls share one run. */
   refresh(): Promise<void> {
     this.refreshing ??= (async () => {
+      this.failuresBefore = this.failures;
+      this.failures = new Set();
       try {
         await Promise.all(this.sources.map((s) => s.d.refresh()));
         this.publish();
@@ -100,6 +105,7 @@ export class Discovery {
   }
 
   private problem(message: string): void {
-    this.deps.log.error('discovery source failed', { reason: message });
+    this.failures.add(message);
+    if (!this.failuresBefore.has(message)) this.deps.log.error('discovery source failed', { reason: message });
   }
 }
