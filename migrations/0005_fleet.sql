@@ -1,4 +1,4 @@
--- leakwatch schema 4, fleets. An incident may also resolve as 'gone' (its service left the discovered
+-- leakwatch schema 5, fleets. An incident may also resolve as 'gone' (its service left the discovered
 -- fleet). SQLite cannot change a CHECK in place: the table is rebuilt with the same columns and
 -- indexes. Nothing references incidents, so dropping the old table cascades nowhere.
 
@@ -21,9 +21,11 @@ CREATE TABLE incidents_new (
   baseline_profile_id  INTEGER REFERENCES profiles(id) ON DELETE SET NULL,
   current_profile_id   INTEGER REFERENCES profiles(id) ON DELETE SET NULL,
   note                 TEXT,
-  last_alert_at        INTEGER                          -- Unix ms of the last open/remind alert
+  last_alert_at        INTEGER,                         -- Unix ms of the last open/remind alert
+  open_slope_per_hour  REAL                             -- schema 4: the slope it opened with
 );
-INSERT INTO incidents_new SELECT * FROM incidents;
+INSERT INTO incidents_new (id, service_id, metric, opened_at, updated_at, resolved_at, resolve_reason, slope_per_hour, fitted_slope_per_hour, confidence, current, limit_value, time_to_limit_hours, top_growth, top_goroutines, baseline_profile_id, current_profile_id, note, last_alert_at, open_slope_per_hour)
+  SELECT id, service_id, metric, opened_at, updated_at, resolved_at, resolve_reason, slope_per_hour, fitted_slope_per_hour, confidence, current, limit_value, time_to_limit_hours, top_growth, top_goroutines, baseline_profile_id, current_profile_id, note, last_alert_at, open_slope_per_hour FROM incidents;
 DROP TABLE incidents;
 ALTER TABLE incidents_new RENAME TO incidents;
 CREATE UNIQUE INDEX incidents_one_open ON incidents(service_id, metric) WHERE resolved_at IS NULL;
