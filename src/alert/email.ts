@@ -5,6 +5,7 @@
  */
 import type { ChannelConfig } from '../config/schema.js';
 import { buildEmailMessage } from './message-email.js';
+import { alertMessageId } from './message.js';
 import { channelSecrets, describeTarget, redactText } from './redact.js';
 import { DeliveryError, type AlertPayload, type Channel } from './types.js';
 
@@ -90,6 +91,7 @@ export class EmailChannel implements Channel {
         to: this.config.to,
         cc: this.config.cc.length > 0 ? this.config.cc : undefined,
         subject: msg.subject,
+        messageId: alertMessageId(payload.event),
         text: msg.text,
         html: msg.html,
         attachments: msg.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),

@@ -249,3 +249,16 @@ export function profileFileName(service: string, role: 'baseline' | 'current', i
 function isGone(i: Incident): boolean {
   return (i.resolveReason as ResolveReason | undefined) === 'gone';
 }
+
+/**
+ * One incident event's stable identity, the same on every retry and after a restart:
+ * `<leakwatch.7.open.0.1795687641854@web-1>`. Email sends it as the Message-ID, which many mail
+ * systems use to drop a second copy (the outbox's one duplicate window, src/alert/outbox.ts).
+ * Test alerts have none: each is its own message.
+ */
+export function alertMessageId(ev: AlertEvent): string | undefined {
+  if (ev.kind === 'test' || ev.seq === undefined) return undefined;
+  const i = ev.incident;
+  const host = ev.host.replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
+  return `<leakwatch.${i.id}.${ev.kind}.${ev.seq}.${i.openedAt}@${host}>`;
+}

@@ -1,7 +1,17 @@
 /**
- * The delivery worker. Every alert is a row before it is a request (src/store/outbox.ts): a row
- * is claimed, sent, and marked sent right after the receiver accepts it, so the only window for
- * a duplicate is a crash between the receiver's "ok" and that one synchronous UPDATE.
+ * The delivery worker. Every alert is a row before it is a request (src/store/outbox.ts), written
+ * in the same transaction as the incident change that caused it (src/store/incident-events.ts).
+ * A row is claimed, sent, and marked sent right after the receiver accepts it. Per incident and
+ * channel, rows go out in the order they were written, and a resolve goes only where the open
+ * (or a reminder) went.
+ *
+ * Delivery is at least once, and exactly once except in one window: a crash after the receiver
+ * accepted a request and before the synchronous UPDATE that follows its answer, i.e. the
+ * response's trip back plus a microtask, for every request in flight at the crash. That row is
+ * still 'sending', so the next worker sends it again. Slack webhooks take no idempotency key, so
+ * this window cannot be closed from this side; email carries a Message-ID stable per event
+ * (alertMessageId), which many mail systems use to drop the second copy. A request the receiver
+ * had not accepted is simply sent again (test/integration/outbox-crash.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -69,6 +79,11 @@ export interface OutboxOptions {
 
 const HOST = hostname();
 
+/** An outbox row's payload: the event as JSON, with its dedup sequence number. */
+export function outboxPayload(event: AlertEvent & { seq: number }): string {
+  return JSON.stringify(event);
+}
+
 /** Is the worker that wrote this claim token certainly gone? Only provable for this host. */
 function ownerIsDead(owner: string | null): boolean {
   if (!owner) return true;
@@ -126,7 +141,7 @@ export class Outbox {
     const unknown = channelNames.filter((n) => !this.channels.has(n));
     if (unknown.length > 0) throw new Error(`outbox: unknown channel(s) ${unknown.join(', ')}`);
     const seq = event.seq ?? (event.kind === 'remind' ? (event.incident.lastAlertAt ?? event.incident.openedAt) : 0);
-    const payload = JSON.stringify({ ...event, seq });
+    const payload = outboxPayload({ ...event, seq });
     const added = this.store.insert(
       [...new Set(channelNames)].map((channel) => ({ incidentId: event.incident.id, eventKind: event.kind as OutboxEventKind, eventSeq: seq, channel, payload })),
       this.now(),
@@ -175,6 +190,11 @@ export class Outbox {
     return this.store.depth();
   }
 
+  /** Rows were written by someone else (the incident store): deliver soon, if started. */
+  wake(): void {
+    if (this.timer) setImmediate(() => void this.tick());
+  }
+
   private async tick(): Promise<void> {
     // Never queue passes behind a slow one; but work that arrived during it gets one more pass.
     if (this.pass) {
@@ -186,7 +206,7 @@ export class Outbox {
       try {
         await this.deliverDue();
       } catch (err) {
-        this.log.error('alert outbox: delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+        this.log.error('alert delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
       }
     } while (this.again && this.timer);
   }
@@ -198,15 +218,15 @@ export class Outbox {
       (owner, claimedAt) => owner !== this.owner && (ownerIsDead(owner) || (claimedAt ?? 0) + this.leaseMs <= passNow),
       'interrupted while sending (worker stopped); retried',
     );
-    if (released > 0) this.log.warn('alert outbox: retrying deliveries a stopped worker left unfinished', { count: released });
+    if (released > 0) this.log.warn('retrying alert deliveries a stopped worker left unfinished', { count: released });
     let sent = 0;
     // Ends: each due row is claimed once per pass, since a rescheduled row is due after passNow.
+    // Loops until nothing is claimable, so a resolve whose open was just sent goes in this pass too.
     for (;;) {
       const rows = this.store.claimDue(passNow, this.batchSize, this.owner);
       if (rows.length === 0) break;
       const results = await Promise.all(rows.map((r) => this.deliver(r)));
       sent += results.filter(Boolean).length;
-      if (rows.length < this.batchSize) break;
     }
     return sent;
   }
@@ -216,7 +236,13 @@ export class Outbox {
     const channel = this.channels.get(row.channel);
     if (!channel) {
       this.store.markFailed(row.id, this.owner, `channel "${row.channel}" is no longer configured`);
-      this.log.error('alert outbox: channel no longer configured; delivery dropped', where);
+      this.log.error('alert channel no longer configured; delivery dropped', where);
+      return false;
+    }
+    // Rows are claimed in order, so the open is settled (sent or failed) by now.
+    if (row.eventKind === 'resolve' && !this.store.announced(row.incidentId, row.channel)) {
+      this.store.markFailed(row.id, this.owner, 'not sent: the open alert never reached this channel');
+      this.log.warn('resolve alert dropped: its open alert never reached this channel', where);
       return false;
     }
     let payload: AlertPayload;
@@ -225,7 +251,7 @@ export class Outbox {
       payload = { event, profiles: channel.type === 'email' ? this.profilesFor(event) : {} };
     } catch (err) {
       this.store.markFailed(row.id, this.owner, `unreadable outbox row: ${(err as Error).message}`);
-      this.log.error('alert outbox: unreadable row; delivery dropped', where);
+      this.log.error('unreadable alert row; delivery dropped', where);
       return false;
     }
     try {
@@ -271,7 +297,7 @@ export class Outbox {
         const data = this.loadProfile!(id);
         return data ? { id, data } : undefined;
       } catch (err) {
-        this.log.warn('alert outbox: profile not attached', { profile: id, error: (err as Error).message });
+        this.log.warn('profile not attached to the alert', { profile: id, error: (err as Error).message });
         return undefined;
       }
     };

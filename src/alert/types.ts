@@ -15,8 +15,9 @@ export interface AlertEvent {
   dashboardUrl?: string;
   /**
    * Identifies this event among events of the same kind for one incident (the outbox's dedup
-   * key). Defaults: 0 for open/resolve; for remind, the incident's lastAlertAt (the reminder
-   * that follows the alert sent at that time), so re-enqueueing after a crash is harmless.
+   * key). Set by the daemon (src/store/incident-events.ts): 0 for open, the resolve time for
+   * resolve, and for remind the incident's lastAlertAt (the reminder that follows the alert sent
+   * at that time). Outbox.enqueue defaults it the same way, with 0 for resolve.
    */
   seq?: number;
 }

@@ -82,6 +82,13 @@ export class BucketFolder {
   private lifeStart = 0;
   private cycleMin = Infinity;
   private prevGC: number | undefined;
+  /**
+   * The last sample that had each cumulative counter: a pprof-only service reads MemStats on a
+   * slower cadence than its samples, so intervals run between the samples that carry them.
+   */
+  private lastAlloc: Sample | undefined;
+  private lastGCSample: Sample | undefined;
+  private lastPause: Sample | undefined;
 
   constructor(readonly width: number, readonly gogc: number | undefined, private readonly emit: (b: Bucket) => void) {}
 
@@ -109,6 +116,7 @@ export class BucketFolder {
       this.prevGC = undefined;
       // The previous process's counters say nothing about this one's first interval.
       this.prev = undefined;
+      this.lastAlloc = this.lastGCSample = this.lastPause = undefined;
     }
     const b = Math.floor(s.t / this.width);
     if (this.cur && this.cur.b !== b) this.flush();
@@ -120,8 +128,11 @@ export class BucketFolder {
       nb.lifeStart = this.lifeStart;
       this.cur = nb;
     }
-    this.fold(this.cur, s, this.prev);
+    this.fold(this.cur, s);
     this.prev = s;
+    if (s.totalAlloc !== undefined) this.lastAlloc = s;
+    if (s.numGC !== undefined) this.lastGCSample = s;
+    if (s.pauseTotalNs !== undefined) this.lastPause = s;
     return restarted;
   }
 
@@ -135,7 +146,7 @@ export class BucketFolder {
     this.cur = undefined;
   }
 
-  private fold(m: Bucket, s: Sample, p: Sample | undefined): void {
+  private fold(m: Bucket, s: Sample): void {
     m.samples++;
     if (s.heapAlloc !== undefined) {
       this.cycleMin = s.numGC !== undefined && s.numGC === this.prevGC ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
@@ -143,21 +154,22 @@ export class BucketFolder {
       m.cycleMin = minOf(m.cycleMin, this.cycleMin);
       m.heapAllocMax = Number.isNaN(m.heapAllocMax) ? s.heapAlloc : Math.max(m.heapAllocMax, s.heapAlloc);
     }
-    if (p !== undefined && s.t > p.t) {
-      // A counter that went backwards is a restart: that interval allocated an unknown amount.
-      if (p.totalAlloc !== undefined && s.totalAlloc !== undefined && s.totalAlloc >= p.totalAlloc) {
-        const bytes = s.totalAlloc - p.totalAlloc;
-        m.allocBytes += bytes;
-        m.allocMs += s.t - p.t;
-        const r = (bytes / (s.t - p.t)) * 1000;
-        m.rateN++;
-        m.rateSum += r;
-        m.rateSq += r * r;
-      }
-      if (p.numGC !== undefined && s.numGC !== undefined && s.numGC >= p.numGC) m.gcs = (Number.isNaN(m.gcs) ? 0 : m.gcs) + (s.numGC - p.numGC);
-      if (p.pauseTotalNs !== undefined && s.pauseTotalNs !== undefined && s.pauseTotalNs >= p.pauseTotalNs) {
-        m.pauseNs = (Number.isNaN(m.pauseNs) ? 0 : m.pauseNs) + (s.pauseTotalNs - p.pauseTotalNs);
-      }
+    const pa = this.lastAlloc;
+    // A counter that went backwards is a restart: that interval allocated an unknown amount.
+    if (pa?.totalAlloc !== undefined && s.totalAlloc !== undefined && s.totalAlloc >= pa.totalAlloc && s.t > pa.t) {
+      const bytes = s.totalAlloc - pa.totalAlloc;
+      m.allocBytes += bytes;
+      m.allocMs += s.t - pa.t;
+      const r = (bytes / (s.t - pa.t)) * 1000;
+      m.rateN++;
+      m.rateSum += r;
+      m.rateSq += r * r;
+    }
+    const pg = this.lastGCSample;
+    if (pg?.numGC !== undefined && s.numGC !== undefined && s.numGC >= pg.numGC && s.t > pg.t) m.gcs = (Number.isNaN(m.gcs) ? 0 : m.gcs) + (s.numGC - pg.numGC);
+    const pp = this.lastPause;
+    if (pp?.pauseTotalNs !== undefined && s.pauseTotalNs !== undefined && s.pauseTotalNs >= pp.pauseTotalNs && s.t > pp.t) {
+      m.pauseNs = (Number.isNaN(m.pauseNs) ? 0 : m.pauseNs) + (s.pauseTotalNs - pp.pauseTotalNs);
     }
     const goal = gogcGoal(s);
     const g = this.gogc ?? s.gogc;
@@ -190,13 +202,36 @@ export function estimateGoalRatio(buckets: readonly Bucket[]): number | undefine
 /**
  * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
  * per-cycle HeapAlloc minimum. A goal-derived floor far below the HeapAlloc floor means a limit
- * pins the goal (GOMEMLIMIT we were not told about).
+ * pins the goal (GOMEMLIMIT we were not told about) — when it happens in many buckets (`pinned`):
+ * in one bucket alone it is a scrape period in step with the GC period, every scrape late in its
+ * cycle.
  */
-export function heapFloor(b: Bucket, ratio: number | undefined): number {
-  const goal = !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
+export function heapFloor(b: Bucket, ratio: number | undefined, pinned = true): number {
+  const goal = goalFloor(b, ratio);
   const cycle = b.cycleMin;
   if (Number.isNaN(goal)) return cycle;
   if (Number.isNaN(cycle)) return goal;
-  if (cycle > 1.5 * goal) return cycle;
+  if (pinned && pinnedGoal(b, goal)) return cycle;
   return goal;
+}
+
+function goalFloor(b: Bucket, ratio: number | undefined): number {
+  return !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
+}
+
+function pinnedGoal(b: Bucket, goal: number): boolean {
+  return b.cycleMin > 1.5 * goal;
+}
+
+/** Whether at least 30 % of the buckets show a goal pinned below their HeapAlloc floor. */
+export function goalPinned(buckets: readonly Bucket[], ratio: number | undefined): boolean {
+  let seen = 0;
+  let pinned = 0;
+  for (const b of buckets) {
+    const goal = goalFloor(b, ratio);
+    if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
+    seen++;
+    if (pinnedGoal(b, goal)) pinned++;
+  }
+  return seen > 0 && pinned >= 0.3 * seen;
 }

@@ -6,7 +6,7 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { Bucket, BucketFolder, estimateGoalRatio, heapFloor } from './buckets.js';
+import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -47,7 +47,7 @@ export class History {
   private readonly folder: BucketFolder;
   private readonly hourFolder: HourMerger;
   private readonly fineKeep: number;
-  private ratioCache: { version: number; life: number; ratio: number | undefined } = { version: -1, life: -1, ratio: undefined };
+  private ratioCache: { version: number; life: number; ratio: number | undefined; pinned: boolean } = { version: -1, life: -1, ratio: undefined, pinned: false };
 
   constructor(readonly opts: HistoryOptions) {
     this.width = fineWidth(opts.window);
@@ -111,15 +111,21 @@ export class History {
     const from = Math.max(0, this.fine.length - POINTS_PER_WINDOW);
     const own = this.fine.slice(from).filter((b) => b.life === life);
     const ratio = estimateGoalRatio(own);
-    this.ratioCache = { version: this.version, life, ratio };
+    this.ratioCache = { version: this.version, life, ratio, pinned: goalPinned(own, ratio) };
     return ratio;
+  }
+
+  /** Whether a memory limit pins the GC goal in lifetime `life` (see heapFloor). */
+  goalPinned(life: number): boolean {
+    this.goalRatio(life);
+    return this.ratioCache.pinned;
   }
 
   /** The floor of one metric in one bucket (NaN when not observed). */
   value(b: Bucket, metric: Metric, ratio: number | undefined): number {
     switch (metric) {
       case 'heap':
-        return heapFloor(b, ratio);
+        return heapFloor(b, ratio, this.goalPinned(b.life));
       case 'sys':
         return b.sys;
       case 'rss':

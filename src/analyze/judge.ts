@@ -12,8 +12,8 @@ import { trafficExplainer } from './traffic.js';
 import type { Trend } from './trend.js';
 
 const HOUR = 3_600_000;
-const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6, 1 / 12];
-const MIN_SPAN = 1 / 12;
+const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6];
+const MIN_SPAN = 1 / 6;
 
 export interface Judgement {
   metric: Metric;
@@ -82,9 +82,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const threshold = thresholdPerHour(rate, current);
   const lifeAge = ctx.now - ctx.life.start;
   const seasonal = lifeAge >= DAY + service.window ? dayOverDay(h, metric, x, ctx.life.index) : undefined;
-  let noise: number | undefined;
-  // The noise of the tested series: the difference of two days is noisier than either.
-  const noiseOf = (): number => (noise ??= localNoise(seasonal ?? x, winH / 6));
   let floorNoise: number | undefined;
   const floorNoiseOf = (): number => (floorNoise ??= localNoise(x, winH / 6));
 
@@ -109,30 +106,29 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   }
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
-  const explainedDay = seasonal ? trafficExplainer(seasonal, seasonal.rates, winH / 6) : undefined;
-  const day = seasonal ? undefined : floorSeries(ctx, metric, DAY);
+  const day = floorSeries(ctx, metric, DAY);
   // Over the whole window (the lifetime, when younger), the latest third grows at less than half
   // the pace of the whole: a curve levelling off, whatever a shorter span says.
   let slowing: boolean | undefined;
   const slowingDown = (): boolean => (slowing ??= (() => {
     const whole = fitRange(x, 0, n);
-    return whole.slope > 0 && recentFit(x, 0).slope < 0.5 * whole.slope;
+    const recent = recentFit(x, 0);
+    // Significantly so: a staircase's latest third may sit on a landing, but its bound stays open.
+    return whole.slope > 0 && recent.slope < 0.5 * whole.slope && recent.upper < whole.slope;
   })());
-  // The difference of two days carries two days' wander: no spans shorter than window/6 on it.
-  const minSpan = winH * (seasonal ? 1 / 6 : MIN_SPAN) - 1e-9;
-  const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= minSpan)];
+  const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
-    const tx = seasonal ?? x;
-    const from = firstAtOrAfter(tx.t, tx.t[tx.t.length - 1] - hours - 1e-9);
+    const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
     const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
-    const f = spanGrows({ metric, x: tx, from, hours, bar, threshold, noise: noiseOf, explained: seasonal ? explainedDay : explained });
+    const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
     if (!f) continue;
-    const spanStart = tx.t[from];
-    if (!seasonal) {
-      if (day && !newHigh(day, x, spanStart, floorNoiseOf())) continue;
-      if (slowingDown()) continue;
-      if (levelsOff(x, spanStart, bar)) continue;
-    }
+    const spanStart = x.t[from];
+    if (day && !newHigh(day, x, spanStart, floorNoiseOf())) continue;
+    if (slowingDown()) continue;
+    if (levelsOff(x, spanStart, bar)) continue;
+    // With a day of this lifetime behind, like with like: the same span must also grow against the
+    // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
+    if (seasonal && !dayOverDayGrows(seasonal, spanStart, threshold)) continue;
     if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;
     const trend = toTrend(f, current, gcLimit);
     return note ? { metric, trend, leaking: true, stopped: false, note } : { metric, trend, leaking: true, stopped: false };
@@ -166,6 +162,14 @@ export function judgeLong(ctx: JudgeContext, metric: Metric, windows: readonly n
     return { metric, trend: toTrend(f, current, service.limits[metric]), leaking: true, stopped: false };
   }
   return undefined;
+}
+
+/** The day-over-day difference rises over the span: its Theil–Sen slope clears half the threshold, its rank test 95 %. */
+function dayOverDayGrows(d: { t: number[]; v: number[] }, spanStart: number, threshold: number): boolean {
+  const from = firstAtOrAfter(d.t, spanStart);
+  if (d.t.length - from < MIN_POINTS) return false;
+  const f = fitRange(d, from, d.t.length);
+  return f.slope > 0.5 * threshold && f.confidence >= 0.95;
 }
 
 function firstAtOrAfter(t: readonly number[], x: number): number {

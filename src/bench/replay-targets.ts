@@ -88,7 +88,7 @@ export function answer(fx: Fixtures, method: string, rawUrl: string): Answer {
   const url = new URL(rawUrl, 'http://target');
   if (url.pathname === '/debug/vars') return { status: 200, type: 'application/json; charset=utf-8', body: fx.vars };
   if (url.pathname === '/debug/pprof/' || url.pathname === '/debug/pprof') {
-    return { status: 200, type: 'text/html; charset=utf-8', body: '<html><body>/debug/pprof/ heap goroutine allocs</body></html>\n' };
+    return { status: 200, type: 'text/html; charset=utf-8', body: indexPage(fx) };
   }
   const m = /^\/debug\/pprof\/([a-z]+)$/.exec(url.pathname);
   if (!m) return { status: 404, type: TEXT, body: '404 page not found\n' };
@@ -109,6 +109,15 @@ export function answer(fx: Fixtures, method: string, rawUrl: string): Answer {
     default:
       return { status: 404, type: TEXT, body: 'Unknown profile\n' };
   }
+}
+
+/** The net/http/pprof index page as Go writes it, with the recorded goroutine count (leakwatch reads it). */
+function indexPage(fx: Fixtures): string {
+  const goroutines = /^goroutine profile: total (\d+)/.exec(fx.goroutineText1.toString('latin1'))?.[1] ?? '0';
+  const counts: [string, string][] = [['allocs', '0'], ['block', '0'], ['cmdline', '0'], ['goroutine', goroutines], ['heap', '0'],
+    ['mutex', '0'], ['profile', '0'], ['threadcreate', '0'], ['trace', '0']];
+  const rows = counts.map(([name, n]) => `<tr><td>${n}</td><td><a href='${name}?debug=1'>${name}</a></td></tr>\n`).join('');
+  return `<html>\n<head>\n<title>/debug/pprof/</title>\n</head>\n<body>\n/debug/pprof/<br>\n<br>\nTypes of profiles available:\n<table>\n<thead><td>Count</td><td>Profile</td></thead>\n${rows}</table>\n</body>\n</html>`;
 }
 
 export async function startReplayTargets(opts: ReplayOptions): Promise<ReplayTargets> {

@@ -117,7 +117,7 @@ export interface Truth {
 export function benchService(name = 'bench'): ServiceConfig {
   return {
     name, pprof: undefined, expvar: undefined, metrics: undefined, pid: undefined, pidFile: undefined, systemdUnit: undefined,
-    gogc: undefined, headers: {}, schedule: '*/15 * * * * *', profileSchedule: '0 */5 * * * *', timeout: 5000,
+    gogc: undefined, headers: {}, schedule: '*/15 * * * * *', profileSchedule: '0 */5 * * * *', heapTextSchedule: '0 */5 * * * *', timeout: 5000,
     maxBodySize: 64 * MB, window: 6 * HOUR, warmup: 15 * 60_000,
     thresholds: {
       heapGrowth: { value: 0.5, unit: 'percent' },
@@ -125,7 +125,7 @@ export function benchService(name = 'bench'): ServiceConfig {
       rssGrowth: { value: 1, unit: 'percent' },
       goroutineGrowth: { value: 60, unit: 'count' },
     },
-    limits: {}, cooldown: HOUR, lastGasp: 30 * 60_000, alert: [],
+    limits: {}, cooldown: HOUR, lastGasp: 30 * 60_000, attributionWait: 30_000, alert: [],
   };
 }
 

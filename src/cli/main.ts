@@ -3,7 +3,7 @@
 // instead of up to 32 MB, and two malloc arenas instead of one per thread. Both must be set before
 // Node starts, so they ride on the executable; `node dist/cli/main.js` runs without them.
 /** leakwatch command line: dispatches to one module per command. Exit codes: 0 ok, 1 user error, 2 usage. */
-import { UsageError, UserError } from './args.js';
+import { UsageError, UserError } from './argv.js';
 
 const USAGE = `leakwatch — leak-detection watchdog for Go services
 

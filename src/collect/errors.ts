@@ -11,12 +11,15 @@ export type ScrapeCode =
   | 'bad_profile'
   | 'bad_format'
   | 'no_go_metrics'
+  | 'invalid_value'
   | 'dns'
+  /** leakwatch itself had no room to start the request or the decode: never the target's fault. */
+  | 'overloaded'
   | 'other';
 
 export const SCRAPE_CODES: readonly ScrapeCode[] = [
   'refused', 'timeout', 'http_status', 'too_large', 'bad_gzip', 'bad_profile', 'bad_format',
-  'no_go_metrics', 'dns', 'other',
+  'no_go_metrics', 'invalid_value', 'dns', 'overloaded', 'other',
 ];
 
 export class ScrapeError extends Error {

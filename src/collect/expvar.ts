@@ -3,44 +3,46 @@
  * small JSON scanner: numbers are parsed from their own digits (JSON.parse would first round
  * LastGC/PauseEnd-sized integers, and would build the 512-number PauseNs/PauseEnd and the 61-object
  * BySize arrays we throw away). The scanner checks the structure it walks; values it skips are
- * only bracket-matched. Pure.
+ * only bracket-matched. Every memstats value goes through the validation table (validate.ts). Pure.
  */
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
 import { parseFloatStrict } from './numbers.js';
 import { MEMSTATS_FIELDS } from './memstats-fields.js';
+import { admitInto, type ParseOptions, type Reading } from './validate.js';
 
-export function parseExpvar(text: string): Partial<Sample> {
+export function parseExpvar(text: string, opts: ParseOptions = {}): Partial<Sample> {
   const s = new Scanner(text);
   s.ws();
   if (s.peek() !== 0x7b /* { */) throw s.fail('expected a JSON object');
-  let out: Partial<Sample> | undefined;
+  let readings: Reading[] | undefined;
   s.object((key) => {
     if (key === 'memstats') {
       if (s.peek() !== 0x7b) throw s.fail('"memstats" is not an object');
-      out = readMemstats(s);
+      readings = readMemstats(s);
     } else {
       s.skipValue();
     }
   });
   s.ws();
   if (!s.done()) throw s.fail('unexpected data after the JSON object');
-  if (!out) throw new ScrapeError('bad_format', 'expvar: no "memstats" in /debug/vars');
-  if (out.sys === undefined || out.heapAlloc === undefined) {
+  if (!readings) throw new ScrapeError('bad_format', 'expvar: no "memstats" in /debug/vars');
+  const seen = new Set(readings.map((r) => r.field));
+  if (!seen.has('sys') || !seen.has('heapAlloc')) {
     throw new ScrapeError('bad_format', 'expvar: "memstats" has no Sys or HeapAlloc');
   }
-  return out;
+  return admitInto(readings, opts);
 }
 
-function readMemstats(s: Scanner): Partial<Sample> {
-  const out: Partial<Sample> = {};
+function readMemstats(s: Scanner): Reading[] {
+  const out: Reading[] = [];
   s.object((key) => {
     const field = MEMSTATS_FIELDS[key];
     if (!field) return s.skipValue();
     const raw = s.numberToken();
     const v = parseFloatStrict(raw);
     if (v === undefined) throw s.fail(`bad number for memstats.${key}`);
-    out[field] = v;
+    out.push({ field, name: `memstats.${key}`, raw, value: v });
   });
   return out;
 }

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import { ScrapeError, type ScrapeCode } from './errors.js';
+import { ScrapeError, toScrapeError, type ScrapeCode } from './errors.js';
 import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
 
 export type BodyKind = 'proto' | 'text' | 'json';
@@ -17,9 +17,18 @@ export interface FetchOptions {
   timeoutMs: number;
   /** The body may not exceed this many bytes (checked against Content-Length and while reading). */
   maxBytes: number;
+  /** How errors name the cap (default "maxBodySize", the config key). */
+  capName?: string;
+  /** Sees each piece of a 2xx body as it arrives; a ScrapeError it throws ends the request. */
+  inspect?: (chunk: Buffer) => void;
   signal?: AbortSignal;
   /** What the caller will parse; an HTML page instead is rejected as 'bad_format'. */
   expect?: BodyKind;
+  /**
+   * Streams the body to this as it arrives instead of keeping it (the promise then resolves with
+   * an empty Buffer); what it throws fails the fetch. Caps and deadline apply as before.
+   */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 const EXPECTED_WORDS: Record<BodyKind, string> = {
@@ -41,6 +50,12 @@ const IDLE_SOCKET_MS = 30_000;
 const agentOptions = { keepAlive: true, maxFreeSockets: 4, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' } as const;
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
+/**
+ * A deadline timer that fires this late means our own event loop was stalled: the time is given
+ * back to the target rather than charged to it (a false "timed out (no response headers)").
+ */
+const STALL_MS = 100;
+
 /** A kept connection the server had already closed: the request never reached it. */
 function staleSocket(e: Error & { code?: string }): boolean {
   return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up';
@@ -60,6 +75,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
 
   return new Promise<Buffer>((resolve, reject) => {
     const lib = target.protocol === 'https:' ? https : http;
+    const capName = opts.capName ?? 'maxBodySize';
     const chunks: Buffer[] = [];
     let received = 0;
     let status = 0;
@@ -87,13 +103,32 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
     const onAbort = (): void => finish(new ScrapeError('other', 'scrape aborted'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const timer = setTimeout(() => {
+    const timedOut = (): void => {
+      if (settled) return;
       if (status && (status < 200 || status > 299)) return finish(httpStatusError(res!));
       const stage = !status
         ? 'no response headers'
         : `body incomplete after ${formatBytes(received)}`;
       finish(new ScrapeError('timeout', `timed out after ${opts.timeoutMs} ms (${stage})`));
-    }, opts.timeoutMs);
+    };
+    // The deadline counts from when the request starts (the fetch pool calls us then). Fired
+    // late, it re-arms for the time our loop stalled; fired on time, it first lets I/O already
+    // waiting be read (setImmediate runs after the poll phase), so only the target is blamed.
+    let deadline = performance.now() + opts.timeoutMs;
+    // Extended once at most: a loop that keeps stalling must not keep a request open forever.
+    let extended = false;
+    const onDeadline = (): void => {
+      const now = performance.now();
+      const late = now - deadline;
+      if (late > STALL_MS && !extended) {
+        extended = true;
+        deadline = now + late;
+        timer = setTimeout(onDeadline, late);
+        return;
+      }
+      setImmediate(timedOut);
+    };
+    let timer = setTimeout(onDeadline, opts.timeoutMs);
 
     let req: http.ClientRequest;
     const send = (agent: http.Agent | false): void => {
@@ -113,7 +148,7 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
       if (ok) {
         const length = Number(r.headers['content-length']);
         if (Number.isFinite(length) && length > opts.maxBytes) {
-          return finish(new ScrapeError('too_large', `body is ${formatBytes(length)} (Content-Length), over the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+          return finish(new ScrapeError('too_large', `body is ${formatBytes(length)} (Content-Length), over the ${formatBytes(opts.maxBytes)} cap (${capName})`));
         }
       }
       r.on('data', (chunk: Buffer) => {
@@ -124,22 +159,29 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
           return;
         }
         if (received > opts.maxBytes) {
-          return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (maxBodySize)`));
+          return finish(new ScrapeError('too_large', `body passed the ${formatBytes(opts.maxBytes)} cap (${capName})`));
         }
+        if (opts.inspect) {
+          try {
+            opts.inspect(chunk);
+          } catch (e) {
+            return finish(toScrapeError(e));
+          }
+        }
+        if (opts.onChunk) return stream(r, chunk, received === chunk.length);
         chunks.push(chunk);
       });
       r.on('end', () => {
         if (!ok) return finish(httpStatusError(r));
+        if (opts.onChunk) return finish(null, Buffer.alloc(0));
         let body: Buffer;
         try {
-          body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes);
+          body = decodeContent(Buffer.concat(chunks, received), r.headers['content-encoding'], opts.maxBytes, capName);
         } catch (e) {
           return finish(e as ScrapeError);
         }
-        if (opts.expect && looksLikeHtml(body, r.headers['content-type'])) {
-          const snippet = sanitizeSnippet(body);
-          return finish(new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[opts.expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`));
-        }
+        const html = htmlInstead(body, r.headers['content-type'], opts.expect);
+        if (html) return finish(html);
         finish(null, body);
       });
       r.on('error', (e) => finish(networkError(e, target.host, received)));
@@ -147,8 +189,32 @@ export function fetchBody(url: string, opts: FetchOptions): Promise<Buffer> {
         if (!r.complete) finish(new ScrapeError('other', `connection closed before the body was complete (${formatBytes(received)} received)`));
       });
     };
+    /** A streamed body is checked on its first chunk; it must arrive as it is (no Content-Encoding). */
+    const stream = (r: http.IncomingMessage, chunk: Buffer, first: boolean): void => {
+      if (settled) return;
+      if (first) {
+        const encoding = r.headers['content-encoding'];
+        if (encoding && encoding !== 'identity') {
+          return finish(new ScrapeError('bad_format', `Content-Encoding ${JSON.stringify(encoding.slice(0, 20))} on a streamed body (leakwatch asks for identity)`));
+        }
+        const html = htmlInstead(chunk, r.headers['content-type'], opts.expect);
+        if (html) return finish(html);
+      }
+      try {
+        opts.onChunk!(chunk);
+      } catch (e) {
+        finish(toScrapeError(e));
+      }
+    };
     send(agents[target.protocol as 'http:' | 'https:']);
   });
+}
+
+/** The error for an HTML page where `expect` data was asked for, or undefined. */
+function htmlInstead(body: Buffer, contentType: string | undefined, expect: BodyKind | undefined): ScrapeError | undefined {
+  if (!expect || !looksLikeHtml(body, contentType)) return undefined;
+  const snippet = sanitizeSnippet(body);
+  return new ScrapeError('bad_format', `expected ${EXPECTED_WORDS[expect]} but got an HTML page${snippet ? ` ("${snippet}")` : ''}: is the URL right?`);
 }
 
 function redirectTarget(location: string, base: URL): string {
@@ -163,7 +229,7 @@ function redirectTarget(location: string, base: URL): string {
  * We ask for identity, but a proxy may compress anyway. (A pprof profile's own gzip is the body
  * itself, not a Content-Encoding, and stays as it is.)
  */
-function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: number, capName: string): Buffer {
   if (!encoding || encoding === 'identity') return body;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new ScrapeError('bad_format', `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 20))}`);
@@ -172,7 +238,7 @@ function decodeContent(body: Buffer, encoding: string | undefined, maxBytes: num
     return gunzipSync(body, { maxOutputLength: maxBytes });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ScrapeError('too_large', `body passed the ${formatBytes(maxBytes)} cap (maxBodySize) once decompressed (Content-Encoding: gzip)`, { cause: e });
+      throw new ScrapeError('too_large', `body passed the ${formatBytes(maxBytes)} cap (${capName}) once decompressed (Content-Encoding: gzip)`, { cause: e });
     }
     throw new ScrapeError('bad_gzip', `Content-Encoding gzip: ${(e as Error).message}`, { cause: e });
   }

@@ -5,17 +5,25 @@
 import type { ProfileKind } from '../model/sample.js';
 import type { Profile } from '../profile/model.js';
 import { decodeProfile } from '../profile/decode.js';
-import { ungzipCapped } from '../profile/gzip.js';
+import { GzipTooLarge, GzipWatch } from '../profile/gzip.js';
+import { gzipTooLarge } from './decode-tasks.js';
 import { ScrapeError, withContext } from './errors.js';
-import { fetchBody } from './http.js';
-import { formatBytes } from './snippet.js';
+import { fetchInPool, sharedPools, type CollectPools } from './pools.js';
 import { pprofUrl, type ScrapeTarget } from './target.js';
+
+export { decodeChecked } from './decode-tasks.js';
 
 export interface CapturedProfile {
   kind: ProfileKind;
   /** The body exactly as received (gzip'd profile.proto), what `go tool pprof` opens. */
   data: Buffer;
-  profile: Profile;
+  /** Profile.time_nanos, from the check the decode worker ran. */
+  timeNanos: bigint;
+  /**
+   * The decoded model. The capture itself checked the profile on a decode worker and shipped
+   * back only its summary; the model is decoded here, on first access (an incident's diff).
+   */
+  readonly profile: Profile;
 }
 
 export interface ProfileFailure {
@@ -29,14 +37,9 @@ export interface CaptureOptions {
   signal?: AbortSignal;
   /** Cap on a decompressed profile. Default: 4 × maxBodySize. */
   maxDecompressed?: number;
+  /** Fetch and decode pools shared with other services. Default: sharedPools(). */
+  pools?: CollectPools;
 }
-
-/** The sample type each kind must carry: a proto from the wrong endpoint is not stored as this kind. */
-const REQUIRED_SAMPLE_TYPE: Record<ProfileKind, string> = {
-  heap: 'inuse_space',
-  allocs: 'alloc_space',
-  goroutine: 'goroutine',
-};
 
 export async function captureProfiles(
   svc: ScrapeTarget,
@@ -46,19 +49,32 @@ export async function captureProfiles(
   const profiles: CapturedProfile[] = [];
   const failures: ProfileFailure[] = [];
   const base = svc.pprof;
+  const pools = opts.pools ?? sharedPools();
+  const maxDecompressed = opts.maxDecompressed ?? 4 * svc.maxBodySize;
   await Promise.all(
     kinds.map(async (kind) => {
       try {
         if (!base) throw new ScrapeError('other', 'no pprof URL configured for this service');
-        const data = await fetchBody(pprofUrl(base, kind), {
+        // A bomb is refused a few KiB into its download (GzipWatch), before it is buffered.
+        const watch = new GzipWatch();
+        const data = await fetchInPool(pools, svc.name, pprofUrl(base, kind), {
           headers: svc.headers,
           timeoutMs: svc.timeout,
           maxBytes: svc.maxBodySize,
           signal: opts.signal,
           expect: 'proto',
+          inspect: (chunk) => {
+            try {
+              watch.push(chunk);
+            } catch (e) {
+              throw e instanceof GzipTooLarge ? gzipTooLarge(e) : e;
+            }
+          },
         });
-        const profile = decodeChecked(data, kind, opts.maxDecompressed ?? 4 * svc.maxBodySize);
-        profiles.push({ kind, data, profile });
+        // Captures are off the sample schedule: they may wait for a worker up to a decode's own budget.
+        const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, pools.decode.budgetMs);
+        if (r.type !== 'profile') throw new Error('decode pool: expected a profile');
+        profiles.push(lazyProfile(kind, data, r.summary.timeNanos, maxDecompressed));
       } catch (e) {
         const err = withContext(e, `${kind} profile`);
         failures.push({ source: 'pprof', kind, code: err.code, reason: err.message });
@@ -69,28 +85,15 @@ export async function captureProfiles(
   return { profiles, failures };
 }
 
-/** Decodes a fetched body; every failure becomes a ScrapeError naming what was wrong. Pure. */
-export function decodeChecked(data: Uint8Array, kind: ProfileKind, maxDecompressed: number): Profile {
-  let raw: Uint8Array;
-  try {
-    raw = ungzipCapped(data, maxDecompressed);
-  } catch (e) {
-    const message = (e as Error).message;
-    // decompressing profile: output exceeds the limit … (gzip bomb?)
-    if (/exceeds/.test(message)) {
-      throw new ScrapeError('too_large', `decompressed profile is over the ${formatBytes(maxDecompressed)} cap (gzip bomb?)`, { cause: e });
-    }
-    throw new ScrapeError('bad_gzip', message, { cause: e });
-  }
-  let profile: Profile;
-  try {
-    profile = decodeProfile(raw, { maxDecompressed });
-  } catch (e) {
-    throw new ScrapeError('bad_profile', (e as Error).message, { cause: e });
-  }
-  const types = profile.sampleTypes.map((t) => t.type);
-  if (!types.includes(REQUIRED_SAMPLE_TYPE[kind])) {
-    throw new ScrapeError('bad_profile', `expected a ${kind} profile (sample type ${REQUIRED_SAMPLE_TYPE[kind]}), got sample types [${types.join(', ')}]`);
-  }
-  return profile;
+function lazyProfile(kind: ProfileKind, data: Buffer, timeNanos: bigint, maxDecompressed: number): CapturedProfile {
+  let decoded: Profile | undefined;
+  return {
+    kind,
+    data,
+    timeNanos,
+    get profile(): Profile {
+      decoded ??= decodeProfile(data, { maxDecompressed });
+      return decoded;
+    },
+  };
 }

@@ -137,7 +137,7 @@ export class PrometheusSamples {
       byTarget = samplesByTarget(results);
     } catch (err) {
       const e = toScrapeError(err);
-      const failed: ScrapeResult = { at: now, ok: false, failures: [{ source: 'prometheus', code: e.code, reason: e.message }], durationMs: performance.now() - started };
+      const failed: ScrapeResult = { at: now, ok: false, failures: [{ source: 'prometheus', code: e.code, reason: e.message }], durationMs: performance.now() - started, fetched: [] };
       await Promise.all(members.map(([, m]) => m.sink.ingest([failed])));
       return;
     }
@@ -148,11 +148,11 @@ export class PrometheusSamples {
       if (samples.length === 0) {
         const [job, instance] = key.split('\u0000');
         return m.sink.ingest([{
-          at: now, ok: false, durationMs,
+          at: now, ok: false, durationMs, fetched: [],
           failures: [{ source: 'prometheus', code: 'no_go_metrics', reason: `prometheus ${this.api.baseUrl} has no go_memstats samples for job="${job}",instance="${instance}" in this interval (target down or not scraped?)` }],
         }]);
       }
-      return m.sink.ingest(samples.map((sample) => ({ at: sample.t, ok: true, sample, failures: [], durationMs })));
+      return m.sink.ingest(samples.map((sample) => ({ at: sample.t, ok: true, sample, failures: [], durationMs, fetched: [] })));
     }));
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Prometheus text exposition from client_golang's Go and process collectors (go-formats §4.5).
  * Only the series leakwatch uses are read; labels are ignored (the first series of a name wins).
- * Pure.
+ * Every value goes through the validation table (validate.ts). Pure.
  */
 import type { Sample } from '../model/sample.js';
 import { ScrapeError } from './errors.js';
 import { parseFloatStrict } from './numbers.js';
 import type { NumericKey } from './memstats-fields.js';
+import { admitInto, type ParseOptions, type Reading } from './validate.js';
 
 /** Metric name -> Sample field and the factor from the metric's unit to the Sample's. */
 const GO_METRICS: Record<string, [NumericKey, number]> = {
@@ -50,11 +51,12 @@ const PROCESS_METRICS: Record<string, [NumericKey, number]> = {
 /** GOMEMLIMIT's "no limit" is math.MaxInt64, exported as 9.223372036854776e+18. */
 const NO_MEMLIMIT = 2 ** 62;
 
-export function parsePrometheus(text: string): Partial<Sample> {
+export function parsePrometheus(text: string, opts: ParseOptions = {}): Partial<Sample> {
   if (/^\s*</.test(text.slice(0, 64))) {
     throw new ScrapeError('bad_format', 'metrics: expected Prometheus text exposition, got markup (an HTML page?)');
   }
-  const out: Partial<Sample> = {};
+  const readings: Reading[] = [];
+  const seen = new Set<NumericKey>();
   let goSeen = false;
   let start = 0;
   while (start < text.length) {
@@ -69,17 +71,18 @@ export function parsePrometheus(text: string): Partial<Sample> {
     const known = GO_METRICS[name] ?? processMetric(name);
     if (!known) continue;
     const [field, factor] = known;
-    if (out[field] !== undefined) continue;
-    const value = parseFloatStrict(raw);
-    if (value === undefined || !Number.isFinite(value)) continue;
+    if (seen.has(field)) continue;
+    seen.add(field);
+    // A Go metric with a value we refuse is still a Go metric: the failure is the value, not the exporter.
     if (name.startsWith('go_')) goSeen = true;
-    if (field === 'gomemlimit' && value >= NO_MEMLIMIT) continue;
-    out[field] = factor === 1 ? value : Math.round(value * factor);
+    const value = parseFloatStrict(raw) ?? NaN;
+    if (field === 'gomemlimit' && value >= NO_MEMLIMIT && Number.isFinite(value)) continue;
+    readings.push({ field, name, raw, value: factor === 1 || !Number.isFinite(value) ? value : Math.round(value * factor) });
   }
   if (!goSeen) {
     throw new ScrapeError('no_go_metrics', 'metrics: no Go runtime metrics (go_goroutines, go_memstats_*): is this a Go service exporting the default client_golang collectors?');
   }
-  return out;
+  return admitInto(readings, opts);
 }
 
 function processMetric(name: string): [NumericKey, number] | undefined {

@@ -24,6 +24,7 @@ export const BUILTIN_DEFAULTS = {
   warmup: 15 * 60_000,
   cooldown: 3_600_000,
   lastGasp: 30 * 60_000,
+  attributionWait: 30_000,
   thresholds: {
     heapGrowth: parseRate('10MB/h'),
     sysGrowth: parseRate('20MB/h'),
@@ -55,6 +56,8 @@ const channelList = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.arr
 const inheritable = {
   schedule: cron().optional(),
   profileSchedule: cron().optional(),
+  /** heap?debug=1 cadence, used only when neither expvar nor metrics gives MemStats (default: profileSchedule). */
+  heapTextSchedule: cron().optional(),
   timeout: duration({ positive: true }).optional(),
   maxBodySize: size().optional(),
   window: duration({ positive: true }).optional(),
@@ -63,6 +66,7 @@ const inheritable = {
   limits: limitsSchema.optional(),
   cooldown: duration().optional(),
   lastGasp: duration().optional(),
+  attributionWait: duration().optional(),
   alert: channelList.optional(),
   headers: headers().optional(),
   gogc: wholeNumber(1).optional(),
@@ -172,6 +176,7 @@ export function resolveService(s: ServiceInput, d: Settings, baseDir: string) {
     headers: s.headers ?? d.headers ?? {},
     schedule: s.schedule ?? d.schedule ?? B.schedule,
     profileSchedule: s.profileSchedule ?? d.profileSchedule ?? B.profileSchedule,
+    heapTextSchedule: s.heapTextSchedule ?? d.heapTextSchedule ?? s.profileSchedule ?? d.profileSchedule ?? B.profileSchedule,
     timeout: s.timeout ?? d.timeout ?? B.timeout,
     maxBodySize: s.maxBodySize ?? d.maxBodySize ?? B.maxBodySize,
     window: s.window ?? d.window ?? B.window,
@@ -180,6 +185,7 @@ export function resolveService(s: ServiceInput, d: Settings, baseDir: string) {
     limits: mergeKeys<Limits>(d.limits, s.limits),
     cooldown: s.cooldown ?? d.cooldown ?? B.cooldown,
     lastGasp: s.lastGasp ?? d.lastGasp ?? B.lastGasp,
+    attributionWait: s.attributionWait ?? d.attributionWait ?? B.attributionWait,
     alert: s.alert ?? d.alert ?? [],
     gogc: s.gogc ?? d.gogc,
   };

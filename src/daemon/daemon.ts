@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Logger } from './log.js';
 import { Store } from '../store/index.js';
-import { IncidentStore } from '../store/incidents.js';
+import type { IncidentStore } from '../store/incidents.js';
+import { IncidentEvents } from '../store/incident-events.js';
 import { createChannels } from '../alert/registry.js';
 import { Outbox } from '../alert/outbox.js';
 import { startHttpServer, type Health, type RunningHttpServer } from '../web/server.js';
@@ -16,6 +17,7 @@ import { webRoutes } from '../web/dashboard.js';
 import { OutboxStore } from '../store/outbox.js';
 import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
+import { createPools, type CollectPools } from '../collect/pools.js';
 import type { Metric } from '../model/incident.js';
 import { Discovery } from '../discover/discovery.js';
 import { shardFromEnv } from '../discover/shard.js';
@@ -25,10 +27,13 @@ import { DiscoveredStore } from '../store/discovered.js';
 export class Daemon {
   private store: Store | null = null;
   private incidents: IncidentStore | null = null;
+  private events: IncidentEvents | null = null;
   private outbox: Outbox | null = null;
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
   private watches = new Map<string, ServiceWatch>();
+  /** One bounded fetch pool and one decode worker pool for every service (fairness across them). */
+  private pools: CollectPools | null = null;
   private readonly host = hostname();
   private discovery: Discovery | null = null;
   /** Discovered services (design §8): jobs per service, Prometheus sample batches, gone services. */
@@ -45,7 +50,10 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.store = Store.open(this.config.database);
-    this.incidents = new IncidentStore(this.store.db);
+    this.events = new IncidentEvents(this.store.db);
+    this.incidents = this.events.incidents;
+    this.pools = createPools();
+    this.pools.decode.start();
     this.startAlerts();
     this.startWatches();
     await this.startDiscovery();
@@ -90,6 +98,7 @@ export class Daemon {
       ['discovery', () => this.discovery?.stop()],
       ['scheduler', () => this.scheduler?.stop()],
       ['outbox', () => this.outbox?.stop()],
+      ['decode workers', () => this.pools?.decode.stop()],
       ['http', () => this.http?.close()],
       ['store', () => this.store?.close()],
     ];
@@ -141,9 +150,11 @@ export class Daemon {
     const w = new ServiceWatch(svc, {
       store: this.store!,
       incidents: this.incidents!,
+      events: this.events!,
       alerts: this.outbox!,
       log: this.log.child({ service: svc.name }),
       host: this.host,
+      pools: this.pools ?? undefined,
       dashboardUrl: (inc) => {
         const base = dashboard();
         return base ? `${base}/incidents/${inc.id}` : undefined;
@@ -202,6 +213,8 @@ export class Daemon {
           failuresTotal: w.counters.failures,
           lastScrapeDurationSeconds: w.counters.lastDurationMs === null ? null : w.counters.lastDurationMs / 1000,
           lastSampleAgeSeconds: w.counters.lastSampleAt === null ? null : (now - w.counters.lastSampleAt) / 1000,
+          scrapeLagSeconds: w.counters.lastLagMs === null ? null : w.counters.lastLagMs / 1000,
+          scrapesSkippedTotal: w.counters.skipped,
           slopesPerHour: slopes,
           openIncidents: mine.length,
           timeToLimitHours,

@@ -88,7 +88,7 @@ export class FleetJobs {
     const from = svc.origin?.samplesFrom;
     const key = svc.origin && targetKey(svc.origin.labels);
     if (from && key) this.batch(from, svc.schedule).add(key, w);
-    else scheduler.add(`${svc.name}/scrape`, svc.schedule, () => w.scrape());
+    else scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
     if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
   }
 

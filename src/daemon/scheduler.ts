@@ -1,6 +1,9 @@
 /**
  * Per-service cron schedules (node-cron). Each job: never two runs of one job at once, a stable
- * per-job offset that spreads services over the interval, and no job can delay another.
+ * per-job offset that spreads services over the interval, and no job can delay another. A tick
+ * that cannot run is counted, never lost silently: one that finds the job's previous run still
+ * going (skippedBusy), and one node-cron drops because it fired late, the event loop having been
+ * blocked (skippedLate, node-cron's 'execution:missed').
  */
 import { createHash } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -30,17 +33,30 @@ export function spreadOffset(name: string, periodMs: number, maxMs = 10_000): nu
 export interface JobStats {
   runs: number;
   skippedBusy: number;
+  skippedLate: number;
+  /** How late the last run started after it was due (ms). */
   lastLagMs: number;
+}
+
+/** What a run is told about its tick. */
+export interface Tick {
+  /** When the run was due (ms). */
+  dueAt: number;
+  /** How late it started (ms). */
+  lagMs: number;
+  /** Ticks of this job skipped (busy or late) since its previous run. */
+  skipped: number;
 }
 
 interface Job {
   name: string;
   expression: string;
   offset: number;
-  run: (dueAt: number) => Promise<void>;
+  run: (dueAt: number, tick: Tick) => Promise<void>;
   running: Promise<void> | null;
   timer: NodeJS.Timeout | null;
   stats: JobStats;
+  skippedSinceRun: number;
 }
 
 /**
@@ -57,22 +73,33 @@ export class Scheduler {
 
   constructor(private readonly onError: (name: string, err: unknown) => void) {}
 
-  /** Adds a job; `run` receives the time it was due (ms). */
-  add(name: string, expression: string, run: (dueAt: number) => Promise<void>): void {
+  /** Adds a job; `run` receives the time it was due (ms) and what happened to its tick. */
+  add(name: string, expression: string, run: (dueAt: number, tick: Tick) => Promise<void>): void {
     if (this.jobs.has(name)) throw new Error(`scheduler: duplicate job ${name}`);
     const offset = spreadOffset(name, cronPeriodMs(expression));
-    const job: Job = { name, expression, offset, run, running: null, timer: null, stats: { runs: 0, skippedBusy: 0, lastLagMs: 0 } };
+    const job: Job = {
+      name, expression, offset, run, running: null, timer: null, skippedSinceRun: 0,
+      stats: { runs: 0, skippedBusy: 0, skippedLate: 0, lastLagMs: 0 },
+    };
     let group = this.groups.get(expression);
     if (!group) {
       const jobs: Job[] = [];
       const task = cron.schedule(
         expression,
         (ctx) => {
-          const triggeredAt = ctx.triggeredAt.getTime();
-          for (const j of jobs) this.fire(j, triggeredAt);
+          // The slot the tick belongs to, not when node-cron got round to it: a late tick's lag counts.
+          const slot = ctx.date.getTime();
+          for (const j of jobs) this.fire(j, slot);
         },
         { name: expression, suppressMissedWarning: true },
       );
+      task.on('execution:missed', () => {
+        if (this.stopped) return;
+        for (const j of jobs) {
+          j.stats.skippedLate++;
+          j.skippedSinceRun++;
+        }
+      });
       group = { task, jobs };
       this.groups.set(expression, group);
     }
@@ -115,24 +142,33 @@ export class Scheduler {
     await Promise.allSettled(inflight);
   }
 
-  private fire(job: Job, triggeredAt: number): void {
+  private skip(job: Job): void {
+    job.stats.skippedBusy++;
+    job.skippedSinceRun++;
+  }
+
+  private fire(job: Job, slot: number): void {
     if (this.stopped) return;
-    if (job.running || job.timer) {
-      job.stats.skippedBusy++;
-      return;
-    }
-    const dueAt = triggeredAt + job.offset;
+    // The previous tick's offset timer has not even fired: the loop is that far behind.
+    if (job.timer) return this.skip(job);
+    const dueAt = slot + job.offset;
     job.timer = setTimeout(() => {
       job.timer = null;
       if (this.stopped) return;
-      job.stats.lastLagMs = Date.now() - dueAt;
+      // Busy is judged when the run is due, not at the shared tick: a job with a late offset may
+      // still be finishing the previous run when the tick fires and be free by its own due time.
+      if (job.running) return this.skip(job);
+      const lagMs = Math.max(0, Date.now() - dueAt);
+      const skipped = job.skippedSinceRun;
+      job.skippedSinceRun = 0;
+      job.stats.lastLagMs = lagMs;
       job.stats.runs++;
       job.running = job
-        .run(dueAt)
+        .run(dueAt, { dueAt, lagMs, skipped })
         .catch((err) => this.onError(job.name, err))
         .finally(() => {
           job.running = null;
         });
-    }, job.offset);
+    }, Math.max(0, dueAt - Date.now()));
   }
 }

@@ -7,8 +7,12 @@ import { rateLimited, resetRateLimit, type Logger } from './log.js';
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
-import type { IncidentStore } from '../store/incidents.js';
-import { scrapeService, captureProfiles, type ScrapeResult } from '../collect/scrape.js';
+import type { IncidentStore, Attribution } from '../store/incidents.js';
+import type { AlertRows, IncidentEvents } from '../store/incident-events.js';
+import { outboxPayload } from '../alert/outbox.js';
+import { scrapeService, captureProfiles, ScrapePlan, type ScrapeResult } from '../collect/scrape.js';
+import type { CollectPools } from '../collect/pools.js';
+import { cronPeriodMs, type Tick } from './scheduler.js';
 import { detectRestart } from '../model/restart.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
@@ -18,17 +22,22 @@ import type { Profile } from '../profile/model.js';
 
 /** What the watch needs to tell the alert stage; the outbox implements it. */
 export interface AlertSink {
-  enqueue(event: { kind: 'open' | 'remind' | 'resolve'; incident: Incident; host: string; dashboardUrl?: string }, channels: string[]): void;
+  /** Alert rows were written (with the incident change): deliver soon. */
+  wake(): void;
 }
 
 export interface WatchDeps {
   store: Store;
   incidents: IncidentStore;
+  /** Incident changes together with their alert rows, one transaction each. */
+  events: IncidentEvents;
   alerts: AlertSink;
   log: Logger;
   host: string;
   dashboardUrl?: (incident: Incident) => string | undefined;
   now?: () => number;
+  /** The fetch and decode pools every service shares (default: the collector's shared set). */
+  pools?: CollectPools;
 }
 
 export type WatchState = 'ok' | 'leaking' | 'warming' | 'unreachable';
@@ -44,13 +53,19 @@ function lookback(svc: ServiceConfig): number {
 export class ServiceWatch {
   /** The service's detector: bucket floors of its recent past, fed every sample (its memory is per bucket, not per sample). */
   private detector: Detector;
+  /** Which endpoints each scrape fetches, and what the sources gave before (collect/plan.ts). */
+  private plan: ScrapePlan;
   private verdict: Verdict | undefined;
   /** Lifetime start and metrics whose last-gasp profiles were already taken. */
   private lastGasp = new Set<string>();
   private reachable = true;
   private readonly now: () => number;
   /** Counters for leakwatch's own /metrics. */
-  readonly counters = { scrapes: 0, failures: {} as Record<string, number>, lastDurationMs: null as number | null, lastSampleAt: null as number | null };
+  readonly counters = {
+    scrapes: 0, failures: {} as Record<string, number>, lastDurationMs: null as number | null, lastSampleAt: null as number | null,
+    /** Scheduled scrapes that could not run (busy or late) and how late the last one started. */
+    skipped: 0, lastLagMs: null as number | null,
+  };
 
   constructor(
     readonly svc: ServiceConfig,
@@ -59,7 +74,11 @@ export class ServiceWatch {
     this.now = deps.now ?? Date.now;
     this.detector = new Detector(svc);
     const t = this.now();
-    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) this.detector.observe(s);
+    this.plan = new ScrapePlan({ heapTextEveryMs: cronPeriodMs(svc.heapTextSchedule) });
+    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) {
+      this.detector.observe(s);
+      this.plan.remember(s);
+    }
   }
 
   get state(): WatchState {
@@ -79,11 +98,13 @@ export class ServiceWatch {
       this.detector = from.detector.withService(b);
       this.lastGasp = from.lastGasp;
     }
+    // What the sources gave and when heap?debug=1 was last read carry over while its cadence is the same.
+    if (from.svc.heapTextSchedule === this.svc.heapTextSchedule) this.plan = from.plan;
   }
 
-  /** One scheduled MemStats scrape, then detection. */
-  async scrape(): Promise<void> {
-    await this.ingest([await scrapeService(this.svc, this.detector.history.lastSample)]);
+  /** One scheduled MemStats scrape, then detection. `tick`: how late it started, what was skipped before it. */
+  async scrape(tick?: Tick): Promise<void> {
+    await this.ingest([await scrapeService(this.svc, undefined, { plan: this.plan, pools: this.deps.pools })], tick);
   }
 
   /** t of the newest sample the detector holds. */
@@ -95,27 +116,34 @@ export class ServiceWatch {
    * Records scrape results, oldest first (one from a scrape; many when a Prometheus backfills a
    * window), then runs detection once on the newest sample.
    */
-  async ingest(results: ScrapeResult[]): Promise<void> {
+  async ingest(results: ScrapeResult[], tick?: Tick): Promise<void> {
     let newest: Sample | undefined;
     // A backfill stores hundreds of samples: one transaction, not one per sample.
     this.deps.store.db.transaction(() => {
-      for (const r of results) newest = this.record(r) ?? newest;
+      // The tick (lag, skipped ticks) belongs to the one scheduled scrape it ran.
+      for (const r of results) newest = this.record(r, results.length === 1 ? tick : undefined) ?? newest;
     })();
     if (newest) await this.analyze(newest.t);
   }
 
   /** Stores one result and counts it; its sample goes to the detector. */
-  private record(r: ScrapeResult): Sample | undefined {
+  private record(r: ScrapeResult, tick?: Tick): Sample | undefined {
     const prev = this.detector.history.lastSample;
     if (r.sample && r.sample.restart === undefined && prev) r.sample.restart = detectRestart(prev, r.sample);
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,
-      reason: r.failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      reason: r.failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: r.durationMs,
       failures: r.failures,
+      lagMs: tick?.lagMs,
+      skipped: tick?.skipped,
       sample: r.sample,
     });
+    if (tick) {
+      this.counters.skipped += tick.skipped;
+      this.counters.lastLagMs = tick.lagMs;
+    }
     this.reachable = r.ok;
     this.counters.scrapes++;
     this.counters.lastDurationMs = r.durationMs;
@@ -133,24 +161,22 @@ export class ServiceWatch {
   /** Closes every open incident without the detector (the service left the fleet), alerting each. */
   resolveAll(reason: ResolveReason, at = this.now()): number {
     const open = this.deps.incidents.listOpen(this.svc.name);
-    for (const inc of open) {
-      this.deps.incidents.resolve(inc.id, at, reason);
-      this.alert('resolve', inc.id);
-    }
+    for (const inc of open) this.deps.events.resolve(inc.id, at, reason, this.alertRows());
+    if (open.length) this.deps.alerts.wake();
     return open.length;
   }
 
   /** One scheduled profile capture (heap and goroutine), stored for later diffs. */
   async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, { id: number; profile: Profile }>> {
     const at = this.now();
-    const { profiles, failures } = await captureProfiles(this.svc, kinds);
+    const { profiles, failures } = await captureProfiles(this.svc, kinds, { pools: this.deps.pools });
     const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
       at,
       ok: profiles.length > 0,
-      reason: failures.map((f) => `${f.source}: ${f.reason}`).join('; ') || undefined,
+      reason: failures.map((f) => f.reason).join('; ') || undefined,
       durationMs: this.now() - at,
       failures,
-      profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.profile.timeNanos })),
+      profiles: profiles.map((p) => ({ kind: p.kind, data: p.data, timeNanos: p.timeNanos })),
     });
     if (failures.length) {
       rateLimited(this.deps.log, 'profiles', FAILURE_LOG_INTERVAL_MS).warn('profile capture failed', { reason: failures.map((f) => f.reason).join('; ') });
@@ -159,40 +185,42 @@ export class ServiceWatch {
   }
 
   private async analyze(now: number): Promise<void> {
-    const { incidents, alerts, log, host } = this.deps;
+    const { incidents, events, alerts, log } = this.deps;
     const recent = incidents.listRecent(this.svc.name, now - this.svc.cooldown);
     this.verdict = this.detector.evaluate(now, recent);
     for (const ev of this.verdict.events) {
       switch (ev.type) {
         case 'open': {
-          const inc = incidents.open(this.svc.name, ev.metric, ev.trend, now, ev.note);
+          // The open alert is queued with the incident, held until attribution ends (or attributionWait).
+          const holdUntil = this.svc.pprof ? now + this.svc.attributionWait : now;
+          const inc = events.open(this.svc.name, ev.metric, ev.trend, now, ev.note, this.alertRows(), holdUntil);
           log.warn('incident opened', { service: this.svc.name, metric: ev.metric, id: inc.id, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          await this.attributeIncident(inc, ev.metric).catch((err) =>
-            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message }),
-          );
-          this.alert('open', inc.id);
-          incidents.markAlerted(inc.id, now);
+          const a = await this.attributeIncident(ev.metric).catch((err) => {
+            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message });
+            return undefined;
+          });
+          events.attributed(inc.id, a, this.now(), this.alertRows());
+          if (a) log.info('incident attributed', { service: this.svc.name, id: inc.id, functions: a.topGrowth.length + a.topGoroutines.length });
+          alerts.wake();
           break;
         }
         case 'reopen':
           // Growth resumed within the cooldown: the same incident, not a new one; on-call hears it is growing again.
-          incidents.reopen(ev.incidentId, ev.trend, now);
+          events.reopen(ev.incidentId, ev.trend, now, this.alertRows());
           log.warn('incident reopened', { service: this.svc.name, id: ev.incidentId, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          this.alert('remind', ev.incidentId);
-          incidents.markAlerted(ev.incidentId, now);
+          alerts.wake();
           break;
         case 'update':
           incidents.update(ev.incidentId, ev.trend, now);
           break;
         case 'remind':
-          incidents.update(ev.incidentId, ev.trend, now);
-          this.alert('remind', ev.incidentId);
-          incidents.markAlerted(ev.incidentId, now);
+          events.remind(ev.incidentId, ev.trend, now, this.alertRows());
+          alerts.wake();
           break;
         case 'resolve':
-          incidents.resolve(ev.incidentId, now, ev.reason);
+          events.resolve(ev.incidentId, now, ev.reason, this.alertRows());
           log.info('incident resolved', { service: this.svc.name, id: ev.incidentId, reason: ev.reason });
-          this.alert('resolve', ev.incidentId);
+          alerts.wake();
           break;
       }
     }
@@ -221,22 +249,25 @@ export class ServiceWatch {
     }
   }
 
-  private alert(kind: 'open' | 'remind' | 'resolve', id: number): void {
-    const incident = this.deps.incidents.get(id);
-    if (!incident || this.svc.alert.length === 0) return;
-    this.deps.alerts.enqueue({ kind, incident, host: this.deps.host, dashboardUrl: this.deps.dashboardUrl?.(incident) }, this.svc.alert);
+  /** This service's alert channels, and the message each incident event queues for them. */
+  private alertRows(): AlertRows {
+    const { host, dashboardUrl } = this.deps;
+    return {
+      channels: this.svc.alert,
+      render: (kind, incident, seq) => outboxPayload({ kind, incident, host, dashboardUrl: dashboardUrl?.(incident), seq }),
+    };
   }
 
   /** Fresh profiles now, diffed against the baseline from the start of the window, same process lifetime. */
-  private async attributeIncident(inc: Incident, metric: Metric): Promise<void> {
-    if (!this.svc.pprof) return;
+  private async attributeIncident(metric: Metric): Promise<Attribution | undefined> {
+    if (!this.svc.pprof) return undefined;
     const kind: ProfileKind = metric === 'goroutines' ? 'goroutine' : 'heap';
     const current = (await this.captureProfiles(['heap', 'goroutine'])).get(kind);
-    if (!current) return;
+    if (!current) return undefined;
     const lifetimeStart = this.detector.history.lifetime?.start ?? 0;
     const windowStart = Math.max(this.now() - this.svc.window, lifetimeStart);
     const base = this.deps.store.profileNear(this.svc.name, kind, windowStart, 'after');
-    if (!base || base.id === current.id) return;
+    if (!base || base.id === current.id) return undefined;
     // RSS or Sys growth with a flat heap: keep the profiles as evidence, but blame no heap function.
     const blame = kind === 'goroutine' || metric === 'heap' || (this.verdict?.trends.heap?.lowerPerHour ?? 0) > 0;
     const baseData = blame ? this.deps.store.profileData(base.id) : undefined;
@@ -245,6 +276,6 @@ export class ServiceWatch {
       topGrowth: baseline && kind === 'heap' ? topGrowth(baseline, current.profile) : [],
       topGoroutines: baseline && kind === 'goroutine' ? goroutineGrowth(baseline, current.profile) : [],
     };
-    this.deps.incidents.attach(inc.id, { ...a, baselineProfileId: base.id, currentProfileId: current.id });
+    return { ...a, baselineProfileId: base.id, currentProfileId: current.id };
   }
 }

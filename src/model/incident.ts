@@ -28,10 +28,9 @@ export interface GrowingStack {
 
 /**
  * Why an incident closed. `gone` (the service left the discovered fleet) is set by the daemon,
- * never by the detector; Incident.resolveReason is narrower only until the detector's replay
- * types accept it.
+ * never by the detector.
  */
-export type ResolveReason = NonNullable<Incident['resolveReason']> | 'gone';
+export type ResolveReason = NonNullable<Incident['resolveReason']>;
 
 export interface Incident {
   id: number;
@@ -40,7 +39,7 @@ export interface Incident {
   /** Unix ms. */
   openedAt: number;
   resolvedAt: number | null;
-  resolveReason?: 'growth-stopped' | 'restart';
+  resolveReason?: 'growth-stopped' | 'restart' | 'gone';
   /** Latest conservative (lower-bound) slope per hour, in bytes or goroutines (≤ 0 once growth stopped). */
   slopePerHour: number;
   /** The conservative slope per hour when the incident opened. */

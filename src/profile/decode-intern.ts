@@ -1,8 +1,7 @@
 /**
  * Interning tables for the sample pass (decode-samples.ts): samples with the same stack share
- * one `locations` array, samples with the same label bytes share one `labels` array. Go heap
- * profiles repeat both a lot (one sample per stack and allocation size, each labelled with its
- * size), and every shared array is one less object for the GC to copy while the model grows.
+ * one stack, samples with the same label bytes share one `labels` array. Go heap profiles repeat
+ * both a lot (one sample per stack and allocation size, each labelled with its size).
  *
  * Both are open-addressing hash tables whose bookkeeping lives in typed arrays, so a table
  * adds almost nothing to the JS heap the GC scans.
@@ -61,48 +60,67 @@ export function mix(h: number, word: number): number {
 export const HASH_SEED = 0x811c9dc5 | 0;
 
 /**
- * Stacks keyed by their location ids (ids are unique, so equal ids mean the same locations).
- * An entry is the index of the sample that owns the stack, not the stack itself: a second
- * array of 100,000 young references would only give the GC more to scan.
+ * Distinct stacks, stored flat: stack s is positions[start[s]] .. positions[start[s + 1] - 1]
+ * (positions in Profile.locations, leaf first). Keyed by those positions, hashed by the caller.
  */
-export class StackTable<T extends { id: number }> {
+export class StackTable {
   private readonly index: Slots;
-  private owners: Int32Array;
+  private start: Int32Array;
+  private locs: Int32Array;
+  private used = 0;
+  count = 0;
 
-  constructor(expected: number) {
+  /** expected: stacks (at most); expectedLocations: Σ their lengths, a guess (the buffer grows). */
+  constructor(expected: number, expectedLocations: number) {
     this.index = new Slots(expected);
-    this.owners = new Int32Array(Math.max(16, expected));
+    this.start = new Int32Array(Math.max(16, expected) + 1);
+    this.locs = new Int32Array(Math.max(1024, Math.ceil(expectedLocations)));
   }
 
-  /**
-   * The stack, among samples' own, equal to ids[0..n), if any. h is the caller's hash of
-   * those ids, built with mix() from HASH_SEED.
-   */
-  find(ids: number[], n: number, h: number, samples: readonly { locations: T[] }[]): T[] | undefined {
+  /** The stack equal to stack[0..n), or -1. h is the caller's hash of it, built with mix() from HASH_SEED. */
+  find(stack: Int32Array, n: number, h: number): number {
     const { slots, hashes } = this.index;
+    const { start, locs } = this;
     const mask = slots.length - 1;
     for (let s = h & mask; slots[s] !== 0; s = (s + 1) & mask) {
       const e = slots[s] - 1;
       if (hashes[e] !== h) continue;
-      const cand = samples[this.owners[e]].locations;
-      if (cand.length !== n) continue;
+      const from = start[e];
+      if (start[e + 1] - from !== n) continue;
       let k = 0;
-      while (k < n && cand[k].id === ids[k]) k++;
-      if (k === n) return cand;
+      while (k < n && locs[from + k] === stack[k]) k++;
+      if (k === n) return e;
     }
-    return undefined;
+    return -1;
   }
 
-  /** Records that sample `owner` has a stack find() did not know, hashed h. */
-  add(h: number, owner: number): void {
+  /** Stores stack[0..n), which find() did not know, hashed h; returns its index. */
+  add(stack: Int32Array, n: number, h: number): number {
     const e = this.index.add(h);
-    if (e === this.owners.length) {
-      const bigger = new Int32Array(this.owners.length * 2);
-      bigger.set(this.owners);
-      this.owners = bigger;
-    }
-    this.owners[e] = owner;
+    if (e + 2 > this.start.length) this.start = grown(this.start, 2 * this.start.length);
+    if (this.used + n > this.locs.length) this.locs = grown(this.locs, Math.max(2 * this.locs.length, this.used + n));
+    const locs = this.locs;
+    const at = this.used;
+    for (let k = 0; k < n; k++) locs[at + k] = stack[k];
+    this.used = at + n;
+    this.start[e + 1] = this.used;
+    this.count = e + 1;
+    return e;
   }
+
+  starts(): Int32Array {
+    return this.start.subarray(0, this.count + 1);
+  }
+
+  positions(): Int32Array {
+    return this.locs.subarray(0, this.used);
+  }
+}
+
+function grown(a: Int32Array, length: number): Int32Array {
+  const bigger = new Int32Array(length);
+  bigger.set(a);
+  return bigger;
 }
 
 /** Values keyed by a byte range of the input (the raw label fields of a sample). */

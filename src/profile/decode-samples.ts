@@ -1,18 +1,18 @@
 /**
- * Second decoding pass: Sample messages straight into model objects, once the string table and
- * locations are resolved. Nearly all of a big profile is samples, and most of the time spent
- * on them went to the GC copying what was built, so a sample allocates only what the model
- * keeps: the sample object and its values array, plus its locations array and labels array
- * unless an earlier sample had the same ones (decode-intern.ts). Location ids are first read
- * into a scratch buffer, so a repeated stack allocates nothing at all.
+ * Second decoding pass: Sample messages straight into columns (columns.ts), once the string
+ * table and locations are resolved. Nearly all of a big profile is samples, and building objects
+ * for them made decoding GC-bound, so a sample costs a few typed-array slots: its values, its
+ * stack index and its label set index. Location ids are first read into a scratch buffer and a
+ * stack seen before (decode-intern.ts) is stored once; so is a run of label bytes seen before.
  *
- * Shared arrays are part of the model's contract: treat a sample's `locations` and `labels` as
- * read-only. Labels arrays are frozen (a few of them serve every sample); locations arrays are
- * not, because V8 iterates frozen arrays about 3× slower and every consumer walks the stacks.
+ * Label arrays are frozen and shared (a few of them serve every sample); the stacks' locations
+ * arrays are shared too once built (columns.ts): treat both as read-only.
  */
+import type { SampleColumns } from './columns.js';
 import { HASH_SEED, mix, SpanTable, StackTable } from './decode-intern.js';
-import { closeLen, fail, openLen, scalar, skip, tag, varint, type RawProfile, type Reader } from './decode-wire.js';
-import type { Label, Location, ProfileSample } from './model.js';
+import { label, type RawProfile } from './decode-wire.js';
+import { closeLen, fail, malformed, openLen, skip, tag, varint, type Reader } from './wire.js';
+import type { Label } from './model.js';
 
 // Single-byte tags of Sample's fields as Go writes them: field number << 3 | wire type.
 const LOCATION_ID = (1 << 3) | 0;
@@ -26,83 +26,54 @@ const NO_LABELS: Label[] = Object.freeze([]) as unknown as Label[];
 export interface SampleContext {
   nTypes: number;
   strings: string[];
-  /** Dense id → Location table (Go numbers locations 1..n); `byId` covers sparse ids. */
-  table: (Location | undefined)[];
-  byId: (id: number) => Location | undefined;
+  /** Location id → 1 + its position in Profile.locations, 0 when unknown (Go numbers locations 1..n). */
+  densePositions: Int32Array;
+  /** The same for ids beyond densePositions, when there are any. */
+  sparsePositions: Map<number, number> | null;
 }
 
-function malformed(what: string): never {
-  throw new Error(`malformed profile: ${what}`);
-}
-
-/** A location id as a 32-bit hash word: ids beyond 2^32 (rare) fold their high word in. */
-function idWord(id: number): number {
-  return id > 0xffffffff ? (id | 0) ^ Math.floor(id / 0x100000000) : id | 0;
-}
-
-function labelString(strings: string[], i: number, sample: number): string {
-  if (i >= 0 && i < strings.length) return strings[i];
-  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
-}
-
-/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
-function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
-  const end = openLen(r, wt, 'sample.label');
-  let key = 0, str = 0, num = 0, numUnit = 0;
-  while (r.pos < end) {
-    const t = tag(r);
-    const f = t >>> 3;
-    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
-    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
-    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
-    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
-    else skip(r, t);
-  }
-  closeLen(r, end, 'sample.label');
-  const k = labelString(strings, key, sample);
-  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
-  else if (num !== 0 || numUnit !== 0) {
-    const unit = labelString(strings, numUnit, sample);
-    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
-  }
-}
-
-/** Decodes one sample at a time into reused scratch state; the reader's pos is the cursor. */
+/** Decodes one sample at a time into the columns; the reader's pos is the cursor. */
 class SampleDecoder {
   private readonly r: Reader;
   private readonly buf: Uint8Array;
-  private readonly stacks: StackTable<Location>;
-  private readonly labelSets: SpanTable<Label[]>;
-  /** Location ids of the current sample (a plain array: small ids stay Smis), and their hash. */
-  private ids: number[] = new Array<number>(256).fill(0);
+  readonly stacks: StackTable;
+  /** Label byte runs seen so far → their index in labelSets. */
+  private readonly labelRuns: SpanTable<number>;
+  readonly labelSets: Label[][] = [NO_LABELS];
+  readonly values: Float64Array;
+  /** The current sample's locations as positions in Profile.locations, and their hash. */
+  private positions: Int32Array = new Int32Array(256);
   private depth = 0;
+  /** The first location id of the current sample that the profile does not list, or -1. */
+  private unknownId = -1;
   private hash = HASH_SEED;
-  private values: number[] | null = null;
   private nValues = 0;
-  private labels = NO_LABELS;
+  /** Index in labelSets of the current sample's labels. */
+  private labels = 0;
   private sample = 0;
 
   constructor(
     p: RawProfile,
     private readonly ctx: SampleContext,
-    /** The samples decoded so far, where earlier stacks are found. */
-    private readonly samples: readonly ProfileSample[],
   ) {
     this.r = p.reader;
     this.buf = p.reader.buf;
-    this.stacks = new StackTable(p.sampleCount);
-    this.labelSets = new SpanTable(this.buf);
+    // A location id takes a byte or two, and a sample has values too: about a quarter of its bytes.
+    this.stacks = new StackTable(p.sampleCount, p.sampleBytes / 4);
+    this.labelRuns = new SpanTable(this.buf);
+    this.values = new Float64Array(p.sampleCount * ctx.nTypes);
   }
 
-  decode(sample: number, start: number, end: number): ProfileSample {
+  /** Decodes sample `sample`; returns its stack index and leaves its labels in `labels`. */
+  decode(sample: number, start: number, end: number): number {
     const r = this.r;
     const buf = this.buf;
     this.sample = sample;
     this.depth = 0;
     this.hash = HASH_SEED;
-    this.values = null;
+    this.unknownId = -1;
     this.nValues = 0;
-    this.labels = NO_LABELS;
+    this.labels = 0;
     r.pos = start;
     while (r.pos < end) {
       // Go writes every Sample field with a one-byte tag; other() covers any other encoding.
@@ -118,14 +89,21 @@ class SampleDecoder {
       }
     }
     if (r.pos !== end) fail(r, 'sample overruns its length');
-    const locations = this.stack();
+    const stack = this.stack();
     const nTypes = this.ctx.nTypes;
-    // Set by addValue(); TypeScript still narrows the field to the null assigned above.
-    const values = this.values as number[] | null;
-    if (values === null || this.nValues !== nTypes) {
-      malformed(`sample ${sample} has ${this.nValues} values vs. ${nTypes} sample types`);
-    }
-    return { locations, values, labels: this.labels };
+    if (this.nValues !== nTypes) malformed(`sample ${sample} has ${this.nValues} values vs. ${nTypes} sample types`);
+    return stack;
+  }
+
+  get labelSet(): number {
+    return this.labels;
+  }
+
+  /** A label array of its own for this sample (odd encodings only), appended to the current one. */
+  private ownLabels(extra: Label[]): void {
+    const merged = Object.freeze([...this.labelSets[this.labels], ...extra]) as Label[];
+    this.labels = this.labelSets.length;
+    this.labelSets.push(merged);
   }
 
   /** A field whose tag is not one of the usual one-byte ones: odd encodings, unknown fields. */
@@ -141,18 +119,19 @@ class SampleDecoder {
       if (wt === 0) this.addValue(varint(r, true));
       else this.valueRun(wt);
     } else if (f === 3) {
-      const out = [...this.labels];
+      const out: Label[] = [];
       label(r, wt, out, this.ctx.strings, this.sample);
-      this.labels = Object.freeze(out) as Label[];
+      this.ownLabels(out);
     } else skip(r, t);
   }
 
-  /** A packed run of location ids, read into the scratch buffer. */
+  /** A packed run of location ids, read into the scratch buffer as positions. */
   private locationRun(wt: number): void {
     const r = this.r;
     const buf = this.buf;
     const end = openLen(r, wt, 'sample.location_id');
-    const ids = this.ids;
+    const dense = this.ctx.densePositions;
+    let positions: Int32Array = this.positions;
     let n = this.depth;
     let h = this.hash;
     let pos = r.pos;
@@ -171,10 +150,11 @@ class SampleDecoder {
         id = varint(r, false);
         pos = r.pos;
       }
-      if (n < ids.length) ids[n] = id;
-      else ids.push(id);
-      n++;
-      h = mix(h, idWord(id));
+      let at = (id < dense.length ? dense[id] : this.sparsePosition(id)) - 1;
+      if (at < 0) at = this.unknown(id);
+      if (n === positions.length) positions = this.grow();
+      positions[n++] = at;
+      h = mix(h, at);
     }
     r.pos = pos;
     closeLen(r, end, 'sample.location_id');
@@ -184,33 +164,35 @@ class SampleDecoder {
 
   /** One unpacked location id (Go writes stacks of one or two frames unpacked). */
   private addId(id: number): void {
-    if (this.depth < this.ids.length) this.ids[this.depth] = id;
-    else this.ids.push(id);
-    this.depth++;
-    this.hash = mix(this.hash, idWord(id));
+    const dense = this.ctx.densePositions;
+    let at = (id < dense.length ? dense[id] : this.sparsePosition(id)) - 1;
+    if (at < 0) at = this.unknown(id);
+    if (this.depth === this.positions.length) this.grow();
+    this.positions[this.depth++] = at;
+    this.hash = mix(this.hash, at);
   }
 
-  /** The sample's locations: the array of an earlier sample with the same stack, or a new one. */
-  private stack(): Location[] {
-    const ids = this.ids;
-    const n = this.depth;
-    const known = this.stacks.find(ids, n, this.hash, this.samples);
-    if (known !== undefined) return known;
-    const table = this.ctx.table;
-    const stack = new Array<Location>(n);
-    for (let k = 0; k < n; k++) {
-      const id = ids[k];
-      const loc = id < table.length ? table[id] : undefined;
-      stack[k] = loc ?? this.location(id);
-    }
-    this.stacks.add(this.hash, this.sample);
-    return stack;
+  private sparsePosition(id: number): number {
+    return this.ctx.sparsePositions?.get(id) ?? 0;
   }
 
-  private location(id: number): Location {
-    const loc = this.ctx.byId(id);
-    if (loc === undefined) malformed(`sample ${this.sample} references unknown location id ${id}`);
-    return loc;
+  /** Notes an id the profile does not list (the sample fails once read); a placeholder position. */
+  private unknown(id: number): number {
+    if (this.unknownId === -1) this.unknownId = id;
+    return 0;
+  }
+
+  private grow(): Int32Array {
+    const bigger = new Int32Array(2 * this.positions.length);
+    bigger.set(this.positions);
+    return (this.positions = bigger);
+  }
+
+  /** The sample's stack: an earlier sample's with the same locations, or a new one. */
+  private stack(): number {
+    if (this.unknownId !== -1) malformed(`sample ${this.sample} references unknown location id ${this.unknownId}`);
+    const known = this.stacks.find(this.positions, this.depth, this.hash);
+    return known >= 0 ? known : this.stacks.add(this.positions, this.depth, this.hash);
   }
 
   /** A packed run of values; values below 2^28 (four bytes) are read inline. */
@@ -242,11 +224,10 @@ class SampleDecoder {
     closeLen(r, end, 'sample.value');
   }
 
-  /** Values go straight into an array of exactly one slot per sample type; extras are only counted. */
+  /** Values go straight into the sample's row of exactly one slot per sample type; extras are only counted. */
   private addValue(v: number): void {
     const nTypes = this.ctx.nTypes;
-    this.values ??= new Array<number>(nTypes);
-    if (this.nValues < nTypes) this.values[this.nValues] = v;
+    if (this.nValues < nTypes) this.values[this.sample * nTypes + this.nValues] = v;
     this.nValues++;
   }
 
@@ -260,17 +241,18 @@ class SampleDecoder {
     const start = r.pos - 1;
     let end = this.skipLabel(start);
     while (end < sampleEnd && buf[end] === LABEL) end = this.skipLabel(end);
-    let labels = this.labelSets.get(start, end);
-    if (labels === undefined) {
+    let set = this.labelRuns.get(start, end);
+    if (set === undefined) {
       const out: Label[] = [];
       r.pos = start;
       while (r.pos < end) label(r, tag(r) & 7, out, this.ctx.strings, this.sample);
-      labels = out.length === 0 ? NO_LABELS : (Object.freeze(out) as Label[]);
-      this.labelSets.put(start, end, labels);
+      set = out.length === 0 ? 0 : this.labelSets.push(Object.freeze(out) as Label[]) - 1;
+      this.labelRuns.put(start, end, set);
     }
     r.pos = end;
-    // A second, separate run of labels in one sample (never written by Go): append to a copy.
-    this.labels = this.labels.length === 0 ? labels : (Object.freeze([...this.labels, ...labels]) as Label[]);
+    // A second, separate run of labels in one sample (never written by Go): a set of its own.
+    if (this.labels === 0) this.labels = set;
+    else if (set !== 0) this.ownLabels(this.labelSets[set]);
   }
 
   /** End offset of the label field whose tag is at pos, checked against the input. */
@@ -281,10 +263,34 @@ class SampleDecoder {
   }
 }
 
-export function decodeSamples(p: RawProfile, ctx: SampleContext): ProfileSample[] {
-  const spans = p.sampleSpans;
-  const samples: ProfileSample[] = new Array(p.sampleCount);
-  const decoder = new SampleDecoder(p, ctx, samples);
-  for (let i = 0; i < p.sampleCount; i++) samples[i] = decoder.decode(i, spans[2 * i], spans[2 * i + 1]);
-  return samples;
+/** Decodes every Sample field of the message; pass one has checked all fields are well formed. */
+export function decodeSamples(p: RawProfile, ctx: SampleContext): SampleColumns {
+  const count = p.sampleCount;
+  const stackOf = new Int32Array(count);
+  const labelOf = new Int32Array(count);
+  const decoder = new SampleDecoder(p, ctx);
+  const r = p.reader;
+  r.pos = p.firstSample;
+  for (let i = 0; i < count; ) {
+    const t = tag(r);
+    if (t >>> 3 !== 2) {
+      skip(r, t);
+      continue;
+    }
+    const end = openLen(r, t & 7, 'sample');
+    stackOf[i] = decoder.decode(i, r.pos, end);
+    labelOf[i++] = decoder.labelSet;
+  }
+  const { stacks } = decoder;
+  return {
+    count,
+    nTypes: ctx.nTypes,
+    values: decoder.values,
+    stackOf,
+    stackCount: stacks.count,
+    stackStart: stacks.starts(),
+    stackLocs: stacks.positions(),
+    labelOf,
+    labelSets: decoder.labelSets,
+  };
 }

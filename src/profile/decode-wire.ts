@@ -3,15 +3,15 @@
  * Hand-written on protobufjs's low-level Reader (no reflection) because decoding speed matters:
  * the collector decodes every scraped profile. Resolution and validation live in decode.ts.
  *
- * Samples (nearly all of a big profile) are only located in this first pass and decoded
- * straight into the model by decode-samples.ts once locations and strings are known: any
- * intermediate per-sample representation made decoding GC-bound.
+ * Samples (nearly all of a big profile) are only located in this first pass and decoded into
+ * columns by decode-samples.ts once locations and strings are known (label() below serves it).
  *
- * Errors thrown here start with "parsing profile:".
+ * Primitives live in wire.ts; errors thrown here start with "parsing profile:" (or "malformed
+ * profile:" for a label's string index).
  */
 import protobuf from 'protobufjs/minimal.js';
-
-export type Reader = protobuf.Reader;
+import type { Label } from './model.js';
+import { closeLen, fail, LEN, malformed, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
 
 export interface RawValueType {
   type: number;
@@ -44,9 +44,11 @@ export interface RawFunction {
 }
 export interface RawProfile {
   sampleTypes: RawValueType[];
-  /** Byte ranges [start, end) of each Sample message body, in order, as pairs. */
-  sampleSpans: Float64Array;
   sampleCount: number;
+  /** Σ length of the Sample messages, to size the second pass's buffers. */
+  sampleBytes: number;
+  /** Offset of the first Sample field's tag; the second pass reads samples from there. */
+  firstSample: number;
   /** The reader over the input, for the second pass over samples. */
   reader: Reader;
   mappings: RawMapping[];
@@ -66,102 +68,6 @@ export interface RawProfile {
   defaultSampleType: number;
 }
 
-const VARINT = 0;
-const LEN = 2;
-const TWO_32 = 4294967296;
-
-export function fail(r: Reader, what: string): never {
-  throw new Error(`parsing profile: ${what} at offset ${r.pos}`);
-}
-
-/**
- * Reads a varint as a JS number: exact up to 2^53, negative int64 via two's complement.
- * protobufjs's own int64() allocates a Long per value, which dominates decode time.
- */
-export function varint(r: Reader, signed: boolean): number {
-  const buf = r.buf;
-  const len = r.len;
-  let pos = r.pos;
-  if (pos >= len) fail(r, 'truncated varint');
-  let b = buf[pos++];
-  if (b < 0x80) {
-    r.pos = pos;
-    return b;
-  }
-  let lo = b & 0x7f;
-  for (let shift = 7; shift < 28; shift += 7) {
-    if (pos >= len) fail(r, 'truncated varint');
-    b = buf[pos++];
-    lo |= (b & 0x7f) << shift;
-    if (b < 0x80) {
-      r.pos = pos;
-      return lo;
-    }
-  }
-  if (pos >= len) fail(r, 'truncated varint');
-  b = buf[pos++];
-  lo = (lo | ((b & 0x7f) << 28)) >>> 0;
-  let hi = (b & 0x7f) >>> 4;
-  for (let shift = 3; b >= 0x80; shift += 7) {
-    if (shift > 31) fail(r, 'varint longer than 10 bytes');
-    if (pos >= len) fail(r, 'truncated varint');
-    b = buf[pos++];
-    hi = (hi | ((b & 0x7f) << shift)) >>> 0;
-  }
-  r.pos = pos;
-  return (signed ? hi | 0 : hi) * TWO_32 + lo;
-}
-
-/** Exact signed 64-bit varint, for time_nanos (~1.8e18 > 2^53). */
-function varintBig(r: Reader): bigint {
-  const start = r.pos;
-  varint(r, false);
-  let v = 0n;
-  for (let i = r.pos - 1; i >= start; i--) v = (v << 7n) | BigInt(r.buf[i] & 0x7f);
-  return BigInt.asIntN(64, v);
-}
-
-function wire(r: Reader, got: number, want: number, field: string): void {
-  if (got !== want) fail(r, `${field} has wire type ${got}, want ${want}`);
-}
-
-/** Starts a length-delimited record; returns its end offset. */
-export function openLen(r: Reader, wt: number, field: string): number {
-  wire(r, wt, LEN, field);
-  const end = r.size() + r.pos;
-  if (end > r.len) fail(r, `${field} overruns the input`);
-  return end;
-}
-
-export function closeLen(r: Reader, end: number, field: string): void {
-  if (r.pos !== end) fail(r, `${field} overruns its length`);
-}
-
-/** A repeated scalar, packed (wire type 2) or not (Go writes ≤ 2 entries unpacked). */
-function repeated(r: Reader, wt: number, out: number[], signed: boolean, field: string): void {
-  if (wt === VARINT) {
-    out.push(varint(r, signed));
-    return;
-  }
-  const end = openLen(r, wt, field);
-  while (r.pos < end) out.push(varint(r, signed));
-  closeLen(r, end, field);
-}
-
-export function scalar(r: Reader, wt: number, signed: boolean, field: string): number {
-  wire(r, wt, VARINT, field);
-  return varint(r, signed);
-}
-
-/** Skips an unknown field (newer schema fields such as doc_url or Line.column). */
-export function skip(r: Reader, t: number): void {
-  try {
-    r.skipType(t & 7, 0, t >>> 3);
-  } catch (err) {
-    fail(r, (err as Error).message);
-  }
-}
-
 function string(r: Reader, wt: number): string {
   wire(r, wt, LEN, 'string_table');
   const start = r.pos;
@@ -169,14 +75,6 @@ function string(r: Reader, wt: number): string {
   if (r.pos + n > r.len) fail(r, 'string_table entry overruns the input');
   r.pos = start;
   return r.string();
-}
-
-export function tag(r: Reader): number {
-  try {
-    return r.tag();
-  } catch (err) {
-    return fail(r, (err as Error).message);
-  }
 }
 
 function valueType(r: Reader, wt: number, field: string): RawValueType {
@@ -283,27 +181,54 @@ function func(r: Reader, wt: number): RawFunction {
   return fn;
 }
 
+function labelString(strings: string[], i: number, sample: number): string {
+  if (i >= 0 && i < strings.length) return strings[i];
+  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
+}
+
+/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
+export function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
+  const end = openLen(r, wt, 'sample.label');
+  let key = 0, str = 0, num = 0, numUnit = 0;
+  while (r.pos < end) {
+    const t = tag(r);
+    const f = t >>> 3;
+    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
+    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
+    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
+    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
+    else skip(r, t);
+  }
+  closeLen(r, end, 'sample.label');
+  const k = labelString(strings, key, sample);
+  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
+  else if (num !== 0 || numUnit !== 0) {
+    const unit = labelString(strings, numUnit, sample);
+    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
+  }
+}
+
 /** Reads every field of an (uncompressed) Profile message; fields may come in any order. */
 export function readRawProfile(data: Uint8Array): RawProfile {
   const r = protobuf.Reader.create(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const spans = new NumBuffer();
   const lines = new NumBuffer();
   // One literal with every field, so each decode's RawProfile has the same shape (no deopts).
   const p: RawProfile = {
-    sampleTypes: [], sampleSpans: spans.data, sampleCount: 0, reader: r,
+    sampleTypes: [], sampleCount: 0, sampleBytes: 0, firstSample: 0, reader: r,
     mappings: [], locations: [], lines: lines.data, functions: [], strings: [],
     dropFrames: 0, keepFrames: 0, timeNanos: 0n, timeNanosSeen: false, durationNanos: 0,
     periodType: null, period: 0, comments: [], defaultSampleType: 0,
   };
   while (r.pos < r.len) {
+    const at = r.pos;
     const t = tag(r);
     const wt = t & 7;
     switch (t >>> 3) {
       case 1: p.sampleTypes.push(valueType(r, wt, 'sample_type')); break;
       case 2: {
         const end = openLen(r, wt, 'sample');
-        spans.push(r.pos);
-        spans.push(end);
+        if (p.sampleCount++ === 0) p.firstSample = at;
+        p.sampleBytes += end - r.pos;
         r.pos = end;
         break;
       }
@@ -328,8 +253,6 @@ export function readRawProfile(data: Uint8Array): RawProfile {
       default: skip(r, t);
     }
   }
-  p.sampleSpans = spans.data;
   p.lines = lines.data;
-  p.sampleCount = spans.length / 2;
   return p;
 }

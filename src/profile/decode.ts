@@ -3,13 +3,16 @@
  *
  * Stages, each naming itself in its errors like google/pprof does:
  *   "decompressing profile: …"  bounded gunzip (gzip.ts)
- *   "parsing profile: …"        wire format (decode-wire.ts)
+ *   "parsing profile: …"        wire format (wire.ts, decode-wire.ts)
  *   "malformed profile: …"      resolution of string indices and ids, then pprof's validity checks
  * Resolution happens only after the whole message is read: Go writes the string table last and
- * functions after the locations that reference them.
+ * functions after the locations that reference them. Samples are decoded last, into columns
+ * (decode-samples.ts, columns.ts).
  */
+import { withLazySamples } from './columns.js';
 import { decodeSamples } from './decode-samples.js';
 import { readRawProfile, type RawProfile, type RawValueType } from './decode-wire.js';
+import { malformed } from './wire.js';
 import { ungzipCapped } from './gzip.js';
 import type { Line, Location, Mapping, Profile, ProfileFunction, ValueType } from './model.js';
 
@@ -21,8 +24,9 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
 
 /**
- * Samples with the same stack share one `locations` array and samples with the same labels one
- * frozen `labels` array (decode-samples.ts): treat both as read-only, as every consumer does.
+ * Samples are kept column-wise until `samples` is first read (columns.ts). Samples with the same
+ * stack share one `locations` array and samples with the same labels one frozen `labels` array:
+ * treat both as read-only, as every consumer does.
  */
 export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profile {
   const raw = ungzipCapped(data, opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED);
@@ -35,10 +39,6 @@ export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profi
     // Anything else (e.g. a RangeError from the reader) is still a parse failure.
     throw new Error(`parsing profile: ${msg}`);
   }
-}
-
-function malformed(what: string): never {
-  throw new Error(`malformed profile: ${what}`);
 }
 
 /** Id → object index: a dense array for the usual ids 1..n (Go's numbering), a Map otherwise. */
@@ -126,16 +126,9 @@ function resolveProfile(p: RawProfile): Profile {
     const mapping = l.mappingId === 0 ? null : lookup(mappingIndex, l.mappingId) ?? null;
     return { id: l.id, mapping, address: l.address, lines, isFolded: l.isFolded };
   });
-  const locationIndex = indexById(locations, 'location');
+  const columns = decodeSamples(p, { nTypes: sampleTypes.length, strings, ...positionsById(locations) });
 
-  const samples = decodeSamples(p, {
-    nTypes: sampleTypes.length,
-    strings,
-    table: locationIndex.dense,
-    byId: (id) => lookup(locationIndex, id),
-  });
-
-  return {
+  return withLazySamples({
     sampleTypes,
     defaultSampleType: str(p.defaultSampleType, 'default_sample_type'),
     periodType: p.periodType ? valueType(p.periodType, 'period_type') : null,
@@ -148,6 +141,18 @@ function resolveProfile(p: RawProfile): Profile {
     mappings,
     locations,
     functions,
-    samples,
-  };
+  }, columns);
+}
+
+/** Location id → 1 + position, densely for Go's ids 1..n; ids checked as by indexById. */
+function positionsById(locations: Location[]): { densePositions: Int32Array; sparsePositions: Map<number, number> | null } {
+  const index = indexById(locations, 'location');
+  if (index.sparse === null) {
+    const densePositions = new Int32Array(index.dense.length);
+    locations.forEach((l, i) => (densePositions[l.id] = i + 1));
+    return { densePositions, sparsePositions: null };
+  }
+  const sparsePositions = new Map<number, number>();
+  locations.forEach((l, i) => sparsePositions.set(l.id, i + 1));
+  return { densePositions: new Int32Array(0), sparsePositions };
 }

@@ -23,7 +23,7 @@ export function compatibilize(profiles: Profile[]): Profile[] {
   });
 }
 
-export function isDiffBaseSample(s: ProfileSample): boolean {
+export function isDiffBaseSample(s: Pick<ProfileSample, 'labels'>): boolean {
   for (const l of s.labels) if (l.key === BASE_LABEL && l.str === 'true') return true;
   return false;
 }

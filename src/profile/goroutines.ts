@@ -3,7 +3,7 @@
  * the frame where those goroutines block.
  */
 import type { GrowingStack } from '../model/incident.js';
-import { locationNames } from './graph.js';
+import { locationNames } from './graph-nodes.js';
 import type { Location, Profile } from './model.js';
 
 /** Goroutine count per stack (function names, leaf first); pprof labels are ignored. */

@@ -13,31 +13,59 @@ export function isGzip(data: Uint8Array): boolean {
   return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
 }
 
-class OutputTooLarge extends Error {}
+/**
+ * A bomb is refused by its ratio long before the absolute cap: real pprof profiles inflate 1.5–6×
+ * (`npm run bench:hostile` prints the fixtures' ratios), deflate at most ~1032×. Once the output
+ * passes RATIO_SLACK it may not exceed MAX_RATIO × the input consumed so far, checked per output
+ * chunk, so a 4 MB bomb that would inflate to 4 GB stops after about RATIO_SLACK + one chunk.
+ */
+export const MAX_RATIO = 100;
+export const RATIO_SLACK = 4 << 20;
+/** Output chunks are at most this big, so a cap is never overshot by more than this. */
+const MAX_CHUNK = 1 << 20;
+
+/** The output passed a cap: `limit` is the absolute cap, or undefined when the ratio tripped. */
+export class GzipTooLarge extends Error {
+  constructor(
+    readonly output: number,
+    readonly input: number,
+    readonly limit: number | undefined,
+  ) {
+    super(
+      limit !== undefined
+        ? `decompressing profile: output exceeds the limit of ${limit} bytes (gzip bomb?)`
+        : `decompressing profile: output exceeds ${MAX_RATIO}× its input (${output} bytes from ${input}; gzip bomb?)`,
+    );
+  }
+}
 
 /**
  * Inflates gzip input, throwing "decompressing profile: …" as soon as the output would exceed
- * maxBytes, or when the stream is corrupt or truncated. Non-gzip input is returned unchanged.
+ * maxBytes or MAX_RATIO × the input read so far (GzipTooLarge), or when the stream is corrupt or
+ * truncated. Non-gzip input is returned unchanged.
  */
 export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
   if (!isGzip(data)) return data;
   const inflate = new Inflate({ chunkSize: outputChunkSize(data, maxBytes) });
   const chunks: Uint8Array[] = [];
   let total = 0;
+  // pako types its stream private; next_in is how much of `data` was consumed (total_in
+  // restarts at each gzip member).
+  const strm = (inflate as unknown as { strm: { next_in: number } }).strm;
   // onData runs once per output chunk, inside push(): throwing here stops inflation right
-  // away, so at most one chunk beyond the cap is ever allocated.
+  // away, so at most one chunk beyond a cap is ever allocated.
   inflate.onData = (chunk: Uint8Array) => {
     total += chunk.length;
-    if (total > maxBytes) throw new OutputTooLarge();
+    const input = strm.next_in;
+    if (total > maxBytes) throw new GzipTooLarge(total, input, maxBytes);
+    if (total > RATIO_SLACK && total > MAX_RATIO * input) throw new GzipTooLarge(total, input, undefined);
     chunks.push(chunk);
   };
   inflate.onEnd = () => {};
   try {
     inflate.push(data, true);
   } catch (err) {
-    if (err instanceof OutputTooLarge) {
-      throw new Error(`decompressing profile: output exceeds the limit of ${maxBytes} bytes (gzip bomb?)`);
-    }
+    if (err instanceof GzipTooLarge) throw err;
     throw new Error(`decompressing profile: ${(err as Error).message}`);
   }
   // Z_BUF_ERROR after Z_FINISH means the input ended before the stream did.
@@ -48,13 +76,13 @@ export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
 
 /**
  * One output chunk sized from the gzip trailer's ISIZE (uncompressed size mod 2^32) means no
- * concatenation for the usual single-member body. ISIZE is only a hint (it can lie, or describe
- * only the last member), so it is bounded by deflate's maximum ratio (~1032:1) and 16 MiB.
+ * concatenation for the usual single-member body up to MAX_CHUNK. ISIZE is only a hint (it can
+ * lie, or describe only the last member), so it is bounded by deflate's maximum ratio (~1032:1).
  */
 function outputChunkSize(data: Uint8Array, maxBytes: number): number {
   const n = data.length;
   const isize = n >= 18 ? (data[n - 4] | (data[n - 3] << 8) | (data[n - 2] << 16) | (data[n - 1] << 24)) >>> 0 : 0;
-  return Math.max(16 << 10, Math.min(isize + 1, n * 1032 + 64, 16 << 20, maxBytes + 1));
+  return Math.max(16 << 10, Math.min(isize + 1, n * 1032 + 64, MAX_CHUNK, maxBytes + 1));
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
@@ -66,4 +94,47 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
     off += c.length;
   }
   return out;
+}
+
+/**
+ * Watches a gzip body as it arrives: the first `watchBytes` of input are inflated (output
+ * counted, then dropped) under the same ratio rule with a smaller slack, so a bomb is refused a
+ * few KiB into its download, before it is buffered, copied to a decode worker or inflated there.
+ * Bounded main-thread work: at most `watchBytes` of input and about `slack` of output.
+ * Not gzip, or corrupt: the watch stops and leaves the verdict to the full decode.
+ */
+export class GzipWatch {
+  private readonly inflate = new Inflate({ chunkSize: 64 << 10 });
+  private readonly strm = (this.inflate as unknown as { strm: { next_in: number } }).strm;
+  private input = 0;
+  private output = 0;
+  private done = false;
+
+  constructor(
+    private readonly watchBytes = 64 << 10,
+    private readonly slack = 1 << 20,
+  ) {
+    this.inflate.onData = (chunk: Uint8Array) => {
+      this.output += chunk.length;
+      const input = this.input + this.strm.next_in;
+      if (this.output > this.slack && this.output > MAX_RATIO * input) throw new GzipTooLarge(this.output, input, undefined);
+    };
+    this.inflate.onEnd = () => {};
+  }
+
+  /** Feeds the next piece of the body; throws GzipTooLarge on a bomb. */
+  push(chunk: Uint8Array): void {
+    if (this.done) return;
+    if (this.input === 0 && !isGzip(chunk)) return void (this.done = true);
+    const part = chunk.subarray(0, this.watchBytes - this.input);
+    try {
+      this.inflate.push(part, false);
+    } catch (e) {
+      this.done = true;
+      if (e instanceof GzipTooLarge) throw e;
+      return;
+    }
+    this.input += part.length;
+    if (this.input >= this.watchBytes || this.inflate.ended) this.done = true;
+  }
 }

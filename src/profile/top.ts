@@ -2,6 +2,7 @@
  * `go tool pprof -top [-diff_base BASE | -base BASE] NEW`, computed and formatted byte for byte
  * (google/pprof internal/report: computeTotal, newTrimmedGraph, selectOutputUnit, printText).
  */
+import { sampleColumns } from './columns.js';
 import { BASE_LABEL, compatibilize, isDiffBaseSample } from './diff.js';
 import { mergeSources } from './merge.js';
 import { padLeft, percentage, scaledLabel, scaleValue } from './gofmt.js';
@@ -62,34 +63,40 @@ export function sampleIndexOf(types: ValueType[], defaultSampleType: string, wan
   return i;
 }
 
-function sumAbs(p: Profile, idx: number): number {
-  let t = 0;
-  for (const s of p.samples) t += Math.abs(s.values[idx]);
-  return t;
+/** What the choice of samples needs to know about the values at one sample index. */
+interface ValueStats {
+  /** Σ|v|, and the same over the samples labelled pprof::base only. */
+  sumAbs: number;
+  baseSumAbs: number;
+  hasBaseSamples: boolean;
+  /** All values share one sign: merging duplicates cannot cancel anything. */
+  oneSigned: boolean;
+}
+
+/** One pass over the values, from the sample columns when the profile still has them. */
+function valueStats(p: Profile, idx: number): ValueStats {
+  const cols = sampleColumns(p);
+  const n = cols ? cols.count : p.samples.length;
+  const baseSets = cols?.labelSets.map((labels) => isDiffBaseSample({ labels }));
+  let sumAbs = 0, baseSumAbs = 0, hasBaseSamples = false, pos = false, neg = false;
+  for (let k = 0; k < n; k++) {
+    const v = cols ? cols.values[k * cols.nTypes + idx] : p.samples[k].values[idx];
+    const base = baseSets ? baseSets[cols!.labelOf[k]] : isDiffBaseSample(p.samples[k]);
+    sumAbs += Math.abs(v);
+    if (base) {
+      baseSumAbs += Math.abs(v);
+      hasBaseSamples = true;
+    }
+    if (v > 0) pos = true;
+    else if (v < 0) neg = true;
+  }
+  return { sumAbs, baseSumAbs, hasBaseSamples, oneSigned: !(pos && neg) };
 }
 
 /** Σ|v| at idx over the (merged) samples (those labelled pprof::base only, when any are). */
 function mergedTotal(merged: Profile, idx: number): number {
-  let total = 0;
-  let diffTotal = 0;
-  for (const s of merged.samples) {
-    const v = Math.abs(s.values[idx]);
-    total += v;
-    if (isDiffBaseSample(s)) diffTotal += v;
-  }
-  return diffTotal > 0 ? diffTotal : total;
-}
-
-/** All values at idx share one sign: merging duplicates cannot cancel anything. */
-function oneSigned(p: Profile, idx: number): boolean {
-  let pos = false;
-  let neg = false;
-  for (const s of p.samples) {
-    const v = s.values[idx];
-    if (v > 0) pos = true;
-    else if (v < 0) neg = true;
-  }
-  return !(pos && neg);
+  const st = valueStats(merged, idx);
+  return st.baseSumAbs > 0 ? st.baseSumAbs : st.sumAbs;
 }
 
 /**
@@ -102,8 +109,10 @@ function oneSigned(p: Profile, idx: number): boolean {
 function analysedSamples(next: Profile, base: Profile | undefined, mode: 'diff_base' | 'base', idx: number): { sources: WeightedSamples[]; total: number } {
   // pprof >= Nov 2022 does not merge a lone profile (1.19 does; it only matters for mixed-sign duplicates).
   if (!base) return { sources: [{ profile: next, index: idx, sign: 1 }], total: mergedTotal(next, idx) };
-  if (mode === 'diff_base' && !next.samples.some(isDiffBaseSample) && oneSigned(next, idx) && oneSigned(base, idx)) {
-    const total = sumAbs(base, idx);
+  const nextStats = valueStats(next, idx);
+  const baseStats = mode === 'diff_base' && !nextStats.hasBaseSamples && nextStats.oneSigned ? valueStats(base, idx) : null;
+  if (baseStats?.oneSigned) {
+    const total = baseStats.sumAbs;
     if (total > 0) {
       return {
         sources: [

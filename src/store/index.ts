@@ -4,14 +4,14 @@ import { openDatabase, type Database, type OpenOptions } from './db.js';
 import { ProfileTable, type NewProfile, type ProfileMeta, type ProfileQuery } from './profiles.js';
 import { pruneTables, type PruneCounts, type Retention } from './retention.js';
 import { SampleTable, type SampleQuery } from './samples.js';
-import { ScrapeTable, type ScrapeRecord } from './scrapes.js';
+import { ScrapeTable, type ScrapeRecord, type ScrapeSchedule } from './scrapes.js';
 
 export { openDatabase, type Database, type OpenOptions } from './db.js';
 export { MIGRATIONS_DIR, loadMigrations, migrate, appliedMigrations, type Migration } from './migrate.js';
 export type { NewProfile, ProfileMeta, ProfileQuery } from './profiles.js';
 export type { PruneCounts, Retention } from './retention.js';
 export type { SampleQuery } from './samples.js';
-export type { ScrapeRecord } from './scrapes.js';
+export type { ScrapeRecord, ScrapeSchedule } from './scrapes.js';
 
 /** Everything one scrape produced; stored whole or not at all. */
 export interface ScrapeResult {
@@ -21,6 +21,9 @@ export interface ScrapeResult {
   reason?: string;
   durationMs: number;
   failures?: unknown[];
+  /** Scheduled sample scrapes: how late it started (ms) and the ticks skipped before it. */
+  lagMs?: number;
+  skipped?: number;
   sample?: Sample;
   profiles?: NewProfile[];
 }
@@ -96,6 +99,12 @@ export class Store {
     return id === undefined ? undefined : this.samplesT.latest(id);
   }
 
+  /** The newest sample that has MemStats (Sys): between two heap?debug=1 reads a pprof-only service's samples have none. */
+  latestMemStats(service: string): Sample | undefined {
+    const id = this.serviceId(service);
+    return id === undefined ? undefined : this.samplesT.latestMemStats(id);
+  }
+
   sampleCount(service: string): number {
     const id = this.serviceId(service);
     return id === undefined ? 0 : this.samplesT.count(id);
@@ -104,6 +113,12 @@ export class Store {
   lastScrape(service: string): LastScrape | undefined {
     const id = this.serviceId(service);
     return id === undefined ? undefined : this.scrapesT.last(id);
+  }
+
+  /** The last sample scrape's lag and the skipped ticks in the retained scrape log. */
+  scrapeSchedule(service: string): ScrapeSchedule {
+    const id = this.serviceId(service);
+    return id === undefined ? { lagMs: null, skipped: 0 } : this.scrapesT.schedule(id);
   }
 
   /** The newest `limit` scrape log rows, oldest first. */

@@ -48,17 +48,24 @@ export class OutboxStore {
   private readonly byIncidentStmt: Statement;
   private readonly depthStmt: Statement;
   private readonly getStmt: Statement;
+  private readonly releaseHeldStmt: Statement;
+  private readonly announcedStmt: Statement;
 
   constructor(db: Database) {
     this.db = db;
     this.insertStmt = db.prepare(`INSERT OR IGNORE INTO outbox
       (incident_id, event_kind, event_seq, channel, payload, status, attempts, created_at, next_attempt_at)
-      VALUES (@incidentId, @eventKind, @eventSeq, @channel, @payload, 'pending', 0, @now, @now)`);
+      VALUES (@incidentId, @eventKind, @eventSeq, @channel, @payload, 'pending', 0, @now, @dueAt)`);
     // One statement: SQLite serialises writers, so a row flips to 'sending' for exactly one claimer.
+    // Per (incident, channel) rows go out in the order they were written (id order): a row waits
+    // while an earlier one is unfinished, so a resolve never overtakes its open, even one that is
+    // held for attribution or waiting to retry.
     this.claimStmt = db.prepare(`UPDATE outbox
       SET status = 'sending', claimed_by = @owner, claimed_at = @now, attempts = attempts + 1
-      WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= @now
-                   ORDER BY next_attempt_at, id LIMIT @limit)
+      WHERE id IN (SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+                     AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.incident_id = o.incident_id AND e.channel = o.channel
+                                     AND e.id < o.id AND e.status IN ('pending', 'sending'))
+                   ORDER BY o.next_attempt_at, o.id LIMIT @limit)
       RETURNING ${COLUMNS}`);
     // Unconditional on the owner: if it was delivered, it was delivered, whoever held the claim.
     this.sentStmt = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = @now, claimed_by = NULL, claimed_at = NULL
@@ -76,15 +83,36 @@ export class OutboxStore {
     this.byIncidentStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE incident_id = ? ORDER BY id`);
     this.depthStmt = db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`);
     this.getStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`);
+    // Only never-tried open rows: their payload is still the one written at open time.
+    this.releaseHeldStmt = db.prepare(`UPDATE outbox SET payload = COALESCE(@payload, payload), next_attempt_at = MIN(next_attempt_at, @now)
+      WHERE incident_id = @incidentId AND event_kind = 'open' AND status = 'pending' AND attempts = 0`);
+    this.announcedStmt = db.prepare(`SELECT EXISTS (SELECT 1 FROM outbox WHERE incident_id = ? AND channel = ?
+      AND event_kind IN ('open', 'remind') AND status = 'sent')`).pluck();
   }
 
-  /** Writes the deliveries in one transaction; an existing (event, channel) is left alone. Returns rows added. */
-  insert(rows: readonly NewDelivery[], now: number): number {
+  /**
+   * Writes the deliveries in one transaction (or inside the caller's); an existing (event,
+   * channel) is left alone. `dueAt` holds them back until then (default: due now). Returns rows added.
+   */
+  insert(rows: readonly NewDelivery[], now: number, dueAt: number = now): number {
     return this.db.transaction(() => {
       let added = 0;
-      for (const r of rows) added += this.insertStmt.run({ ...r, now }).changes;
+      for (const r of rows) added += this.insertStmt.run({ ...r, now, dueAt }).changes;
       return added;
     })();
+  }
+
+  /**
+   * The incident's open deliveries not yet tried become due now, with `payload` (when given)
+   * in place of the one written at open time. Returns rows released.
+   */
+  releaseHeldOpen(incidentId: number, now: number, payload?: string): number {
+    return this.releaseHeldStmt.run({ incidentId, now, payload: payload ?? null }).changes;
+  }
+
+  /** Did an open or reminder for the incident reach this channel? */
+  announced(incidentId: number, channel: string): boolean {
+    return this.announcedStmt.get(incidentId, channel) === 1;
   }
 
   /** Claims up to `limit` due rows for `owner`; each claim counts as an attempt. */

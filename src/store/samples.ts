@@ -59,6 +59,7 @@ export class SampleTable {
   private readonly insertStmt: Statement;
   private readonly rangeStmt: Statement;
   private readonly latestStmt: Statement;
+  private readonly latestMemStatsStmt: Statement;
   private readonly countStmt: Statement;
   private readonly pruneStmt: Statement;
 
@@ -73,6 +74,9 @@ export class SampleTable {
     );
     this.latestStmt = db.prepare(
       `SELECT ${SELECT_LIST} FROM samples WHERE service_id = ? ORDER BY t DESC, id DESC LIMIT 1`,
+    );
+    this.latestMemStatsStmt = db.prepare(
+      `SELECT ${SELECT_LIST} FROM samples WHERE service_id = ? AND sys IS NOT NULL ORDER BY t DESC, id DESC LIMIT 1`,
     );
     this.countStmt = db.prepare('SELECT count(*) AS n FROM samples WHERE service_id = ?').pluck();
     this.pruneStmt = db.prepare('DELETE FROM samples WHERE t < ?');
@@ -92,6 +96,12 @@ export class SampleTable {
 
   latest(serviceId: number): Sample | undefined {
     const row = this.latestStmt.get(serviceId) as SampleRow | undefined;
+    return row && rowToSample(row);
+  }
+
+  /** The newest sample with MemStats (a pprof-only service has them only every heapTextSchedule). */
+  latestMemStats(serviceId: number): Sample | undefined {
+    const row = this.latestMemStatsStmt.get(serviceId) as SampleRow | undefined;
     return row && rowToSample(row);
   }
 

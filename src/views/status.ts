@@ -15,6 +15,10 @@ export interface ServiceStatus {
   lastScrapeOk: boolean | null;
   lastScrapeError?: string;
   samples: number;
+  /** How late the last scheduled scrape started after it was due (s); null before the first. */
+  scrapeLagSeconds: number | null;
+  /** Scheduled scrapes skipped (the previous one still running, or the tick fired late) in the retained scrape log. */
+  scrapesSkipped: number;
   latest: { heapAlloc?: number; heapInuse?: number; sys?: number; rss?: number; goroutines?: number };
   trends: Partial<Record<Metric, { slopePerHour: number; lowerPerHour: number; confidence: number; timeToLimitHours: number | null }>>;
   openIncidents: number;
@@ -34,7 +38,10 @@ export interface LiveVerdict {
 export function serviceStatus(store: Store, incidents: IncidentStore, svc: ServiceConfig, now = Date.now(), live?: LiveVerdict): ServiceStatus {
   const last = store.lastScrape(svc.name);
   const latest = store.latestSample(svc.name);
+  // MemStats may be older than the latest sample (pprof-only services read them every heapTextSchedule).
+  const mem = latest?.sys === undefined ? store.latestMemStats(svc.name) : latest;
   const open = incidents.listOpen(svc.name);
+  const schedule = store.scrapeSchedule(svc.name);
   let verdict: LiveVerdict | undefined = live;
   if (!verdict) {
     const samples = store.samples(svc.name, { from: now - svc.window });
@@ -54,8 +61,10 @@ export function serviceStatus(store: Store, incidents: IncidentStore, svc: Servi
     lastScrapeOk: last ? last.ok : null,
     ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
     samples: store.sampleCount(svc.name),
+    scrapeLagSeconds: schedule.lagMs === null ? null : Math.round(schedule.lagMs) / 1000,
+    scrapesSkipped: schedule.skipped,
     latest: latest
-      ? { heapAlloc: latest.heapAlloc, heapInuse: latest.heapInuse, sys: latest.sys, rss: latest.rss, goroutines: latest.goroutines }
+      ? { heapAlloc: mem?.heapAlloc, heapInuse: mem?.heapInuse, sys: mem?.sys, rss: latest.rss, goroutines: latest.goroutines }
       : {},
     trends,
     openIncidents: open.length,

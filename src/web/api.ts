@@ -78,7 +78,7 @@ const MAX_SAMPLES = 50_000;
 
 /** `leakwatch explain` of the latest sample; undefined with no samples, throws when MemStats are missing. */
 export function explainService(deps: WebDeps, name: string): Explanation | undefined {
-  const sample = deps.store.latestSample(name);
+  const sample = deps.store.latestMemStats(name) ?? deps.store.latestSample(name);
   if (!sample) return undefined;
   const now = deps.now?.() ?? Date.now();
   return explain(name, sample, { liveHeapFromProfile: liveHeapFromLatestProfile(deps.store, name, now) });

@@ -15,6 +15,10 @@ export interface ServiceMetrics {
   failuresTotal: Record<string, number>;
   lastScrapeDurationSeconds: number | null;
   lastSampleAgeSeconds: number | null;
+  /** How late the last scheduled scrape started after it was due. */
+  scrapeLagSeconds?: number | null;
+  /** Scheduled scrapes skipped: the previous one still running, or the tick fired late. */
+  scrapesSkippedTotal?: number;
   /** Fitted slope per hour (bytes or goroutines), only for metrics that have a trend. */
   slopesPerHour: Partial<Record<Metric, number>>;
   openIncidents: number;
@@ -62,6 +66,8 @@ export function renderMetrics(snap: MetricsSnapshot): string {
   const failures = fam('leakwatch_scrape_failures_total', 'counter', 'Failed scrapes per service and error code.');
   const duration = fam('leakwatch_scrape_duration_seconds', 'gauge', 'Duration of the last scrape.');
   const age = fam('leakwatch_last_sample_age_seconds', 'gauge', 'Seconds since the last stored sample.');
+  const lag = fam('leakwatch_scrape_lag_seconds', 'gauge', 'How late the last scheduled scrape started after it was due.');
+  const skipped = fam('leakwatch_scrapes_skipped_total', 'counter', 'Scheduled scrapes skipped: the previous one still running, or the tick fired late.');
   const slope = fam('leakwatch_slope_per_hour', 'gauge', 'Fitted growth per hour (bytes, or goroutines) per metric.');
   const incidents = fam('leakwatch_open_incidents', 'gauge', 'Open leak incidents per service.');
   const state = fam('leakwatch_service_state', 'gauge', 'Current detector state per service (1 for the active state).');
@@ -79,6 +85,8 @@ export function renderMetrics(snap: MetricsSnapshot): string {
     }
     if (s.lastScrapeDurationSeconds !== null) duration.samples.push({ labels: service, value: s.lastScrapeDurationSeconds });
     if (s.lastSampleAgeSeconds !== null) age.samples.push({ labels: service, value: s.lastSampleAgeSeconds });
+    if (s.scrapeLagSeconds != null) lag.samples.push({ labels: service, value: s.scrapeLagSeconds });
+    if (s.scrapesSkippedTotal !== undefined) skipped.samples.push({ labels: service, value: s.scrapesSkippedTotal });
     for (const metric of Object.keys(s.slopesPerHour).sort() as Metric[]) {
       const v = s.slopesPerHour[metric];
       if (v !== undefined) slope.samples.push({ labels: { ...service, metric }, value: v });
@@ -97,7 +105,7 @@ export function renderMetrics(snap: MetricsSnapshot): string {
   }
   outbox.samples.push({ labels: {}, value: snap.outboxDepth });
 
-  const families = [scrapes, failures, duration, age, slope, incidents, state, outbox, growth, ttl, open];
+  const families = [scrapes, failures, duration, age, lag, skipped, slope, incidents, state, outbox, growth, ttl, open];
   if (snap.process) families.push(...processFamilies(snap.process));
   return families.map(renderFamily).join('');
 }

@@ -74,6 +74,16 @@ describe('email channel: nodemailer to a real SMTP server on loopback', () => {
     expect(Buffer.compare(p.attachments[1].content, cur)).toBe(0);
   });
 
+  it('a retried event keeps its Message-ID, so a mail system can drop the second copy', async () => {
+    const queued = { ...payload, event: { ...payload.event, seq: 0 } };
+    await channel(rx).send(queued);
+    await channel(rx).send(queued);
+    await channel(rx).send({ ...payload, event: { ...payload.event, kind: 'resolve' as const, seq: 0 } });
+    const ids = rx.messages.slice(-3).map((m) => m.parsed.messageId);
+    const opened = payload.event.incident.openedAt;
+    expect(ids).toEqual([`<leakwatch.3.open.0.${opened}@web-1>`, `<leakwatch.3.open.0.${opened}@web-1>`, `<leakwatch.3.resolve.0.${opened}@web-1>`]);
+  });
+
   it.skipIf(!goAvailable())('the attached profiles open with go tool pprof -top', async () => {
     await channel(rx).send(payload);
     const atts = rx.messages.at(-1)!.parsed.attachments;

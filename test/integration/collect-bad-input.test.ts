@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScrapeError } from '../../src/collect/errors.js';
 import { fetchBody } from '../../src/collect/http.js';
 import { captureProfiles } from '../../src/collect/profiles.js';
-import { scrapeService } from '../../src/collect/scrape.js';
+import { scrapeService, ScrapePlan } from '../../src/collect/scrape.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +21,9 @@ const HEAP_TEXT = pprofFixture('new_heap_debug1.txt');
 const GOROUTINE_TEXT = pprofFixture('goroutine_debug1.txt');
 const HEAP_PROTO = pprofFixture('new.pb.gz');
 const GOROUTINE_PROTO = pprofFixture('goroutine.pb.gz');
+const VARS = pprofFixture('vars.json');
 const METRICS = readFileSync(join(here, '../fixtures/collect/target_metrics.txt'));
+const INDEX = readFileSync(join(here, '../fixtures/collect/pprof_index_go119.html'));
 
 /** Deterministic bytes that are not a protobuf of anything. */
 function garbage(n: number): Buffer {
@@ -49,6 +51,8 @@ const routes: Record<string, Handler> = {
   '/ok/debug/pprof/goroutine?debug=1': send(GOROUTINE_TEXT),
   '/ok/debug/pprof/heap': send(HEAP_PROTO, 'application/octet-stream'),
   '/ok/debug/pprof/goroutine': send(GOROUTINE_PROTO, 'application/octet-stream'),
+  '/ok/debug/pprof/': send(INDEX, 'text/html; charset=utf-8'),
+  '/ok/debug/vars': send(VARS, 'application/json'),
   '/ok/metrics': send(METRICS),
   '/404': send('404 page not found\n', 'text/plain', 404),
   '/500': send('<html><head><title>500 Internal Server Error</title></head><body>boom</body></html>', 'text/html', 500),
@@ -109,7 +113,10 @@ const routes: Record<string, Handler> = {
   '/wrongkind/heap': send(GOROUTINE_PROTO, 'application/octet-stream'),
   '/text/heap': send(HEAP_TEXT),
   '/mixed/debug/pprof/heap?debug=1': send(HTML_PAGE, 'text/html'),
-  '/mixed/debug/pprof/goroutine?debug=1': send(GOROUTINE_TEXT),
+  '/mixed/debug/pprof/': send(INDEX, 'text/html; charset=utf-8'),
+  // A custom mux with the profile handlers but without pprof.Index.
+  '/noindex/debug/pprof/heap?debug=1': send(HEAP_TEXT),
+  '/noindex/debug/pprof/goroutine?debug=1': send(GOROUTINE_TEXT),
   '/nogo/metrics': send('# TYPE node_load1 gauge\nnode_load1 0.42\nprocess_resident_memory_bytes 1e+06\n'),
   '/echo-headers': (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -119,11 +126,13 @@ const routes: Record<string, Handler> = {
 
 let server: http.Server;
 let base = '';
+/** Every path asked for, in order. */
+const asked: string[] = [];
 /** A port that was just bound and released: nothing listens there. */
 let deadPort = 0;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => (routes[req.url ?? ''] ?? send('404 page not found\n', 'text/plain; charset=utf-8', 404))(req, res));
+  server = http.createServer((req, res) => (asked.push(req.url ?? ''), routes[req.url ?? ''] ?? send('404 page not found\n', 'text/plain; charset=utf-8', 404))(req, res));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const probe = http.createServer();
@@ -228,7 +237,8 @@ describe('captureProfiles: bad profiles are rejected before storage', () => {
   const svc = (prefix: string): ScrapeTarget => ({ name: 's', pprof: `${base}${prefix}`, timeout: 2000, maxBodySize: 1024 * 1024 });
 
   it.each<[string, string, string, RegExp]>([
-    ['gzip bomb', '/bomb', 'too_large', /^heap profile: decompressed profile is over the 4 MiB cap \(gzip bomb\?\)$/],
+    // Refused by its ratio a few KiB into the download, long before the 4 MiB cap.
+    ['gzip bomb', '/bomb', 'too_large', /^heap profile: gzip bomb: [\d.]+ (bytes|KiB) of gzip inflated to over [\d.]+ MiB \(refused past \d+:1\)$/],
     ['truncated gzip', '/truncated', 'bad_gzip', /^heap profile: decompressing profile: .*truncated/],
     ['valid gzip of garbage', '/garbage', 'bad_profile', /^heap profile: (parsing|malformed) profile: /],
     ['a proto that is not a profile', '/notprofile', 'bad_profile', /^heap profile: (parsing profile|malformed profile|expected a heap profile)/],
@@ -256,31 +266,63 @@ describe('scrapeService: one failing source does not lose the others', () => {
   const target = (over: Partial<ScrapeTarget>): ScrapeTarget => ({ name: 's', timeout: 1000, maxBodySize: 1024 * 1024, ...over });
   const bySource = (fs: { source: string }[]): unknown[] => [...fs].sort((a, b) => a.source.localeCompare(b.source));
 
-  it('keeps pprof and metrics data when expvar fails and /proc is gone', async () => {
+  it('takes everything from /metrics when it has it: expvar and pprof are not asked, /proc still is', async () => {
+    const from = asked.length;
     const r = await scrapeService(
       target({ pprof: `${base}/ok/debug/pprof`, expvar: `${base}/500`, metrics: `${base}/ok/metrics`, pid: 2 ** 22 + 1 }),
       undefined,
-      { now: () => 1_700_000_000_000 },
+      { now: () => 1_800_000_000_000 },
     );
     expect(r.ok).toBe(true);
-    expect(r.at).toBe(1_700_000_000_000);
-    // pprof footer values win over the metrics', rss comes from metrics since /proc failed.
-    expect(r.sample).toMatchObject({ t: 1_700_000_000_000, heapAlloc: 95818784, sys: 106815768, goroutines: 11, rss: 11669504 });
+    expect(r.at).toBe(1_800_000_000_000);
+    expect(asked.slice(from)).toEqual(['/ok/metrics']);
+    expect(r.fetched).toEqual(['proc', 'metrics']);
+    // rss comes from metrics since /proc failed.
+    expect(r.sample).toMatchObject({ t: 1_800_000_000_000, heapAlloc: 1302744, sys: 18986248, goroutines: 4, rss: 11669504 });
     expect(bySource(r.failures)).toEqual([
-      { source: 'expvar', code: 'http_status', reason: 'expvar: HTTP 500 Internal Server Error: 500 Internal Server Error' },
       { source: 'proc', code: 'other', reason: `proc: process ${2 ** 22 + 1} is not running` },
     ]);
   });
 
+  it('backs up a failing /metrics with expvar and the pprof index page in the same scrape', async () => {
+    const from = asked.length;
+    const r = await scrapeService(target({ pprof: `${base}/ok/debug/pprof`, expvar: `${base}/ok/debug/vars`, metrics: `${base}/500` }));
+    expect(r.ok).toBe(true);
+    expect(asked.slice(from).sort()).toEqual(['/500', '/ok/debug/pprof/', '/ok/debug/vars']);
+    expect(r.sample).toMatchObject({ heapAlloc: 98216216, sys: 107077912, goroutines: 4 });
+    expect(bySource(r.failures)).toEqual([
+      { source: 'metrics', code: 'http_status', reason: 'metrics: HTTP 500 Internal Server Error: 500 Internal Server Error' },
+    ]);
+  });
+
   it('keeps the goroutine count when the heap page is HTML and /metrics has no Go metrics', async () => {
+    const from = asked.length;
     const r = await scrapeService(target({ pprof: `${base}/mixed/debug/pprof`, metrics: `${base}/nogo/metrics` }));
     expect(r.ok).toBe(true);
-    expect(r.sample).toMatchObject({ goroutines: 11 });
+    expect(asked.slice(from).sort()).toEqual(['/mixed/debug/pprof/', '/mixed/debug/pprof/heap?debug=1', '/nogo/metrics']);
+    expect(r.sample).toMatchObject({ goroutines: 4 });
     expect(r.sample!.rss).toBeUndefined();
     expect(bySource(r.failures)).toEqual([
       { source: 'metrics', code: 'no_go_metrics', reason: expect.stringMatching(/^metrics: no Go runtime metrics/) },
       { source: 'pprof', code: 'bad_format', reason: expect.stringMatching(/^heap\?debug=1: expected a text response but got an HTML page \("Sign in - Corp SSO"\)/) },
     ]);
+  });
+
+  it('without an index page, reads the goroutine count from goroutine?debug=1, but only at the heap?debug=1 cadence', async () => {
+    const plan = new ScrapePlan({ heapTextEveryMs: 60_000 });
+    const s = target({ pprof: `${base}/noindex/debug/pprof` });
+    let t = 1_800_000_000_000;
+    const scrape = () => scrapeService(s, undefined, { plan, now: () => t });
+    const first = await scrape();
+    expect(first.fetched).toEqual(['pprofIndex', 'heapText', 'goroutineText']);
+    expect(first.sample).toMatchObject({ heapAlloc: 95818784, goroutines: 11 });
+    t += 15_000;
+    const second = await scrape();
+    expect(second.fetched).toEqual(['pprofIndex']);
+    expect(second.ok).toBe(false);
+    expect(second.failures).toEqual([{ source: 'pprof', code: 'http_status', reason: 'pprof index: HTTP 404 Not Found: 404 page not found' }]);
+    t += 60_000;
+    expect((await scrape()).fetched).toEqual(['pprofIndex', 'goroutineText', 'heapText']);
   });
 
   it('is not ok when every source fails, and lists each failure', async () => {
@@ -291,6 +333,14 @@ describe('scrapeService: one failing source does not lose the others', () => {
       'expvar http_status expvar',
       'pprof refused goroutine?debug=1',
       'pprof refused heap?debug=1',
+      'pprof refused pprof index',
     ]);
+  });
+
+  it('streams heap?debug=1 under the body cap and refuses one over it', async () => {
+    const ok = await scrapeService(target({ pprof: `${base}/ok/debug/pprof`, maxBodySize: HEAP_TEXT.length }));
+    expect(ok.sample).toMatchObject({ heapAlloc: 95818784, sys: 106815768, goroutines: 4 });
+    const over = await scrapeService(target({ pprof: `${base}/ok/debug/pprof`, maxBodySize: HEAP_TEXT.length - 1 }));
+    expect(over.failures).toEqual([{ source: 'pprof', code: 'too_large', reason: expect.stringMatching(/^heap\?debug=1: body passed the .* cap \(maxBodySize\)$/) }]);
   });
 });

@@ -7,7 +7,7 @@ import { parseGoroutineCount } from '../../src/collect/goroutine-text.js';
 import { fetchBody } from '../../src/collect/http.js';
 import { parsePrometheus } from '../../src/collect/prometheus.js';
 import { START_TOLERANCE_MS } from '../../src/model/restart.js';
-import { captureProfiles, scrapeService } from '../../src/collect/scrape.js';
+import { captureProfiles, scrapeService, ScrapePlan } from '../../src/collect/scrape.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
 import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';
 
@@ -38,24 +38,41 @@ describe.skipIf(!goAvailable())('collector against the real Go target', () => {
   const text = async (path: string): Promise<string> =>
     (await fetchBody(`${target.base}${path}`, { timeoutMs: 5000, maxBytes: 64 << 20 })).toString('utf8');
 
-  it('merges every source into one sample, with no failures', async () => {
-    const r = await scrapeService(svc);
+  it.each<[string, Partial<ScrapeTarget>, string[]]>([
+    ['metrics configured: /metrics alone', {}, ['proc', 'metrics']],
+    ['expvar and pprof: /debug/vars and the pprof index page', { metrics: undefined }, ['proc', 'expvar', 'pprofIndex']],
+    ['pprof only: the index page and the streamed heap?debug=1 footer', { metrics: undefined, expvar: undefined }, ['proc', 'pprofIndex', 'heapText']],
+  ])('%s gives one full sample, with no failures', async (_name, over, fetched) => {
+    const r = await scrapeService({ ...svc, ...over });
     expect(r.failures).toEqual([]);
     expect(r.ok).toBe(true);
+    expect(r.fetched).toEqual(fetched);
     const s = r.sample!;
-    // The pprof footer is one stop-the-world ReadMemStats: go-formats §5 holds exactly.
+    // Each MemStats source is one stop-the-world ReadMemStats: go-formats §5 holds exactly.
     expect(s.sys).toBe(s.heapSys! + s.stackSys! + s.mspanSys! + s.mcacheSys! + s.buckHashSys! + s.gcSys! + s.otherSys!);
-    expect(s.heapObjects).toBe(s.mallocs! - s.frees!);
     expect(s.heapSys).toBe(s.heapInuse! + s.heapIdle!);
     expect(s.numGC).toBeGreaterThan(0);
-    // expvar fills what the footer lacks.
-    expect(s.pauseTotalNs).toBeGreaterThan(0);
+    expect(s.nextGC).toBeGreaterThan(0);
+    expect(s.goroutines).toBeGreaterThanOrEqual(2);
     expect(s.pid).toBe(target.pid);
     expect(s.restart).toBeUndefined();
   });
 
-  it('counts goroutines like goroutine?debug=1 and go_goroutines do', async () => {
-    const [r, debug1, metrics] = await Promise.all([scrapeService(svc), text('/debug/pprof/goroutine?debug=1'), text('/metrics')]);
+  it('pprof only: between two heap?debug=1 fetches a sample has the goroutine count and RSS, and no MemStats', async () => {
+    const plan = new ScrapePlan({ heapTextEveryMs: 60_000 });
+    const pprofOnly = { ...svc, metrics: undefined, expvar: undefined };
+    const first = await scrapeService(pprofOnly, undefined, { plan });
+    const second = await scrapeService(pprofOnly, undefined, { plan });
+    expect(first.fetched).toEqual(['proc', 'pprofIndex', 'heapText']);
+    expect(second.fetched).toEqual(['proc', 'pprofIndex']);
+    expect(second.sample).toMatchObject({ goroutines: expect.any(Number), rss: expect.any(Number), restart: false });
+    expect(second.sample!.heapAlloc).toBeUndefined();
+    expect(second.sample!.nextGC).toBeUndefined();
+  });
+
+  it('counts goroutines from the pprof index page like goroutine?debug=1 and go_goroutines do', async () => {
+    const [r, debug1, metrics] = await Promise.all([scrapeService({ ...svc, metrics: undefined }), text('/debug/pprof/goroutine?debug=1'), text('/metrics')]);
+    expect(r.fetched).toContain('pprofIndex');
     const s = r.sample!;
     // Concurrent HTTP connections each hold a goroutine in the target, so allow a few.
     expect(Math.abs(s.goroutines! - parseGoroutineCount(debug1))).toBeLessThanOrEqual(8);

@@ -16,7 +16,7 @@ import { Store } from '../../src/store/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => readFileSync(join(here, '../fixtures/pprof/out123', f));
 const HEAP_TEXT = fixture('new_heap_debug1.txt');
-const GOROUTINE_TEXT = fixture('goroutine_debug1.txt');
+const INDEX = readFileSync(join(here, '../fixtures/collect/pprof_index_go119.html'));
 const HEAP_PROTO = fixture('new.pb.gz');
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -25,7 +25,7 @@ const send = (body: Buffer | string, type = 'text/plain; charset=utf-8', status 
 };
 const okText: Record<string, Handler> = {
   '/debug/pprof/heap?debug=1': send(HEAP_TEXT),
-  '/debug/pprof/goroutine?debug=1': send(GOROUTINE_TEXT),
+  '/debug/pprof/': send(INDEX, 'text/html; charset=utf-8'),
 };
 const withHeap = (heap: Handler): Record<string, Handler> => ({ ...okText, '/debug/pprof/heap': heap });
 let x = 7;
@@ -35,7 +35,7 @@ const garbage = Buffer.from(Array.from({ length: 20_000 }, () => ((x = (x * 1103
 const BROKEN: Record<string, { routes: Record<string, Handler>; source: 'pprof' | 'metrics'; code: string; profile?: boolean }> = {
   e404: { routes: {}, source: 'pprof', code: 'http_status' },
   e500: { routes: { '/debug/pprof/heap?debug=1': send('<html><title>500</title></html>', 'text/html', 500) }, source: 'pprof', code: 'http_status' },
-  html: { routes: { '/debug/pprof/heap?debug=1': send('<!DOCTYPE html><html>Sign in</html>', 'text/html'), '/debug/pprof/goroutine?debug=1': send('<!DOCTYPE html><html>Sign in</html>', 'text/html') }, source: 'pprof', code: 'bad_format' },
+  html: { routes: { '/debug/pprof/heap?debug=1': send('<!DOCTYPE html><html>Sign in</html>', 'text/html'), '/debug/pprof/': send('<!DOCTYPE html><html>Sign in</html>', 'text/html') }, source: 'pprof', code: 'bad_format' },
   drip: {
     routes: {
       '/debug/pprof/heap?debug=1': (_req, res) => {

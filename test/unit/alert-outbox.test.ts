@@ -115,6 +115,30 @@ describe('Outbox', () => {
     expect(a.sent.map((p) => p.event.kind)).toEqual(['open', 'remind', 'remind', 'resolve']);
   });
 
+  it('sends a resolve only after its open on that channel, and never where the open failed', async () => {
+    const a = new Fake('a');
+    const b = new Fake('b');
+    b.failures.push(new DeliveryError('slack b: Slack refused the message: HTTP 404: no_service', 'http_status', false));
+    a.failures.push(new DeliveryError('slack a: Slack answered HTTP 503', 'http_status', true));
+    const { outbox } = setup([a, b]);
+    outbox.enqueue(open(1), ['a', 'b']);
+    outbox.enqueue({ kind: 'resolve', host: 'h', incident: incident(1, { resolvedAt: 2000 }) }, ['a', 'b']);
+    outbox.enqueue({ kind: 'resolve', host: 'h', incident: incident(2, { resolvedAt: 2000 }) }, ['a']); // its open was never queued
+    expect(await outbox.deliverDue()).toBe(0);
+    // a's open waits to retry, so a's resolve waits behind it; b's open failed, so b's resolve is dropped.
+    expect(outbox.deliveries(1).map((d) => [d.channel, d.event, d.status, d.lastError])).toEqual([
+      ['a', 'open', 'pending', 'slack a: Slack answered HTTP 503'],
+      ['b', 'open', 'failed', 'slack b: Slack refused the message: HTTP 404: no_service'],
+      ['a', 'resolve', 'pending', undefined],
+      ['b', 'resolve', 'failed', 'not sent: the open alert never reached this channel'],
+    ]);
+    expect(outbox.deliveries(2)).toMatchObject([{ status: 'failed', lastError: 'not sent: the open alert never reached this channel' }]);
+    clock += 750;
+    expect(await outbox.deliverDue()).toBe(2); // the open, then its resolve in the same pass
+    expect(a.sent.map((p) => [p.event.incident.id, p.event.kind])).toEqual([[1, 'open'], [1, 'resolve']]);
+    expect(b.sent).toEqual([]);
+  });
+
   it('retries a retryable failure after the backoff, with the error recorded meanwhile', async () => {
     const a = new Fake('a');
     a.failures.push(new DeliveryError('slack a: Slack answered HTTP 503', 'http_status', true));

@@ -63,7 +63,8 @@ describe('detect', () => {
   });
 
   it('opens a heap incident for a steady 5%/h leak, with slope, bounds and time to limit', () => {
-    const v = detect({ service, samples: at(leak, 3), now: T0 + 3 * HOUR, open: [] });
+    // 4 h: a first lifetime is judged from 3 warm-ups (at least half the window) past its warm-up.
+    const v = detect({ service, samples: at(leak, 4), now: T0 + 4 * HOUR, open: [] });
     expect(v.state).toBe('leaking');
     const open = v.events.filter((e) => e.type === 'open');
     expect(open.map((e) => e.type === 'open' && e.metric)).toEqual(['heap']);
@@ -73,7 +74,7 @@ describe('detect', () => {
     expect(trend.lowerPerHour).toBeGreaterThan(0);
     expect(trend.lowerPerHour).toBeLessThanOrEqual(trend.slopePerHour);
     expect(trend.confidence).toBeGreaterThan(0.99);
-    // ~230 MB now, 1000 MB limit, ~10 MB/h: ~77 h.
+    // ~240 MB now, 1000 MB limit, ~10 MB/h: ~76 h.
     expect(trend.timeToLimitHours).toBeGreaterThan(60);
     expect(trend.timeToLimitHours).toBeLessThan(90);
   });

@@ -7,6 +7,7 @@ import { parseExpvar } from '../../src/collect/expvar.js';
 import { parseGoroutineCount } from '../../src/collect/goroutine-text.js';
 import { parseHeapText } from '../../src/collect/heap-text.js';
 import type { Sample } from '../../src/model/sample.js';
+import type { InvalidValue } from '../../src/collect/validate.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/pprof');
 const read = (version: string, file: string): string => readFileSync(join(fixtures, version, file), 'utf8');
@@ -61,10 +62,20 @@ describe('parseHeapText (heap?debug=1 MemStats footer)', () => {
     ['no footer', 'heap profile: 1: 2 [3: 4] @ heap/1048576\n', /no "# runtime.MemStats" section/],
     ['a goroutine profile', read('out119', 'goroutine_debug1.txt'), /no "# runtime.MemStats" section/],
     ['a footer without Sys', '# runtime.MemStats\n# Alloc = 1\n# HeapAlloc = 1\n', /no Sys or HeapAlloc/],
-    ['a non-numeric value', '# runtime.MemStats\n# Alloc = 1\n# Sys = lots\n', /bad value for Sys: "lots"/],
-    ['a broken pair', '# runtime.MemStats\n# Sys = 1\n# HeapAlloc = 1\n# Stack = 1 of 2\n', /bad value for Stack/],
   ])('rejects %s', (_name, text, reason) => {
     expectScrapeError(() => parseHeapText(text), 'bad_format', reason);
+  });
+
+  it.each<[string, string, Partial<Sample>, InvalidValue[]]>([
+    ['a non-numeric value', '# runtime.MemStats\n# Alloc = 1\n# Sys = lots\n', { heapAlloc: 1 }, [{ name: 'Sys', raw: 'lots', reason: 'not a number' }]],
+    ['a broken pair', '# runtime.MemStats\n# Sys = 9\n# HeapAlloc = 1\n# Stack = 1 of 2\n', { sys: 9, heapAlloc: 1 }, [
+      { name: 'Stack (inuse)', raw: '1 of 2', reason: 'not a number' },
+      { name: 'Stack (sys)', raw: '1 of 2', reason: 'not a number' },
+    ]],
+  ])('drops %s and says why, keeping the rest', (_name, text, values, invalid) => {
+    const dropped: InvalidValue[] = [];
+    expect(parseHeapText(text, { invalid: dropped })).toEqual(values);
+    expect(dropped).toEqual(invalid);
   });
 });
 
@@ -103,10 +114,12 @@ describe('parseExpvar (/debug/vars)', () => {
     expectMemStatsIdentities(parsed);
   });
 
-  it('parses integers beyond 2^53 from their digits (nearest double, no detour through another float)', () => {
-    const parsed = parseExpvar('{"memstats": {"Sys": 1, "HeapAlloc": 1, "TotalAlloc": 18446744073709551615, "LastGC": 1795686235079304286}}');
-    expect(BigInt(parsed.totalAlloc!)).toBe(18446744073709551616n);
+  it('parses integers beyond 2^53 from their digits (nearest double), and drops counters no runtime reaches', () => {
+    const dropped: InvalidValue[] = [];
+    const parsed = parseExpvar('{"memstats": {"Sys": 1, "HeapAlloc": 1, "TotalAlloc": 18446744073709551615, "LastGC": 1795686235079304286}}', { invalid: dropped });
     expect(parsed.lastGC).toBe(Number(1795686235079304286n));
+    expect(parsed.totalAlloc).toBeUndefined();
+    expect(dropped).toEqual([{ name: 'memstats.TotalAlloc', raw: '18446744073709551615', reason: 'at or above 2^63' }]);
   });
 
   it('reads memstats only at the top level, whatever the user vars hold', () => {

@@ -30,6 +30,7 @@ describe('good configs', () => {
       headers: {},
       schedule: '*/15 * * * * *',
       profileSchedule: '0 */5 * * * *',
+      heapTextSchedule: '0 */5 * * * *',
       timeout: 5_000,
       maxBodySize: 64 * 1024 * 1024,
       window: 6 * 3_600_000,
@@ -43,6 +44,7 @@ describe('good configs', () => {
       limits: {},
       cooldown: 3_600_000,
       lastGasp: 1_800_000,
+      attributionWait: 30_000,
       alert: [],
       gogc: undefined,
     } satisfies ServiceConfig]);
@@ -82,6 +84,18 @@ describe('good configs', () => {
     expect(custom.headers).toEqual({ Authorization: 'Bearer x' });
     expect(custom.gogc).toBe(50);
     expect(c.channels.ops).toEqual({ type: 'slack', name: 'ops', webhookUrl: 'https://hooks.slack.com/services/T0/B0/x' });
+  });
+
+  it('heapTextSchedule defaults to the service\'s own profileSchedule, and may be set apart', () => {
+    const text = [
+      'defaults: { profileSchedule: "0 */10 * * * *" }',
+      'services:',
+      '  - { name: a, pprof: "http://127.0.0.1:1/debug/pprof" }',
+      '  - { name: b, pprof: "http://127.0.0.1:1/debug/pprof", profileSchedule: "0 */2 * * * *" }',
+      '  - { name: c, pprof: "http://127.0.0.1:1/debug/pprof", heapTextSchedule: "0 0 * * * *" }',
+    ].join('\n');
+    const [a, b, c] = parseConfig(text, { path: '/etc/leakwatch/c.yaml' }).services;
+    expect([a.heapTextSchedule, b.heapTextSchedule, c.heapTextSchedule]).toEqual(['0 */10 * * * *', '0 */2 * * * *', '0 0 * * * *']);
   });
 
   it('a metric switched off in defaults can be switched back on by one service', () => {

@@ -54,6 +54,8 @@ const snapshot: MetricsSnapshot = {
       failuresTotal: { timeout: 3, http_503: 1 },
       lastScrapeDurationSeconds: 0.042,
       lastSampleAgeSeconds: 7,
+      scrapeLagSeconds: 0.25,
+      scrapesSkippedTotal: 3,
       slopesPerHour: { heap: 5_242_880, goroutines: 120 },
       openIncidents: 1,
     },
@@ -80,7 +82,7 @@ describe('renderMetrics', () => {
   it('declares every family once with a counter or gauge type', () => {
     expect([...fams.keys()]).toEqual([
       'leakwatch_scrapes_total', 'leakwatch_scrape_failures_total', 'leakwatch_scrape_duration_seconds',
-      'leakwatch_last_sample_age_seconds', 'leakwatch_slope_per_hour', 'leakwatch_open_incidents',
+      'leakwatch_last_sample_age_seconds', 'leakwatch_scrape_lag_seconds', 'leakwatch_scrapes_skipped_total', 'leakwatch_slope_per_hour', 'leakwatch_open_incidents',
       'leakwatch_service_state', 'leakwatch_outbox_depth', 'leakwatch_growth_bytes_per_hour', 'leakwatch_time_to_limit_seconds',
       'leakwatch_incident_open', 'process_resident_memory_bytes', 'process_heap_bytes',
       'process_cpu_seconds_total', 'process_start_time_seconds', 'process_open_fds',
@@ -94,6 +96,8 @@ describe('renderMetrics', () => {
     expect(value('leakwatch_scrape_failures_total', { service: 'checkout', code: 'http_503' })).toBe(1);
     expect(value('leakwatch_scrape_duration_seconds', { service: 'checkout' })).toBe(0.042);
     expect(value('leakwatch_last_sample_age_seconds', { service: 'checkout' })).toBe(7);
+    expect(value('leakwatch_scrape_lag_seconds', { service: 'checkout' })).toBe(0.25);
+    expect(value('leakwatch_scrapes_skipped_total', { service: 'checkout' })).toBe(3);
     expect(value('leakwatch_slope_per_hour', { service: 'checkout', metric: 'heap' })).toBe(5_242_880);
     expect(value('leakwatch_slope_per_hour', { service: 'checkout', metric: 'goroutines' })).toBe(120);
     expect(value('leakwatch_open_incidents', { service: 'checkout' })).toBe(1);

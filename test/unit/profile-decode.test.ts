@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { gzip } from 'pako';
 import protobuf from 'protobufjs/minimal.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile, encodeProfileProto } from '../../src/profile/encode.js';
-import { ungzipCapped } from '../../src/profile/gzip.js';
+import { GzipTooLarge, GzipWatch, MAX_RATIO, RATIO_SLACK, ungzipCapped } from '../../src/profile/gzip.js';
 import type { Profile } from '../../src/profile/model.js';
 import { heapProfile } from '../../src/bench/decode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
@@ -188,11 +189,53 @@ describe('decodeProfile rejects bad input with an error naming the stage', () =>
     expect(() => decodeProfile(data(), cap ? { maxDecompressed: cap } : {})).toThrow(error);
   });
 
-  it('the default cap (256 MiB) stops a multi-member gzip bomb', () => {
+  it('a multi-member gzip bomb (288 MiB from 290 KB) is refused by its ratio a few MiB in, far below the 256 MiB cap', () => {
     const member = gzip(new Uint8Array(32 << 20));
     const bomb = new Uint8Array(member.length * 9);
     for (let i = 0; i < 9; i++) bomb.set(member, i * member.length);
-    expect(() => decodeProfile(bomb)).toThrow(/^decompressing profile: output exceeds the limit of 268435456 bytes/);
+    expect(() => decodeProfile(bomb)).toThrow(new RegExp(`^decompressing profile: output exceeds ${MAX_RATIO}× its input`));
+    const err = (() => {
+      try {
+        ungzipCapped(bomb, 256 << 20);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(GzipTooLarge);
+    expect((err as GzipTooLarge).limit).toBeUndefined();
+    expect((err as GzipTooLarge).output).toBeLessThanOrEqual(RATIO_SLACK + (1 << 20));
+  });
+
+  it('GzipWatch refuses a bomb a few KiB into its download and lets real profiles through', () => {
+    const member = gzipSync(Buffer.alloc(64 << 20));
+    const bomb = Buffer.concat([member, member]);
+    const watch = new GzipWatch();
+    let fed = 0;
+    const err = (() => {
+      try {
+        for (; fed < bomb.length; fed += 1024) watch.push(bomb.subarray(fed, fed + 1024));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(GzipTooLarge);
+    expect(fed).toBeLessThan(8 << 10);
+    for (const f of ['new.pb.gz', 'goroutine.pb.gz', 'base_allocs.pb.gz']) {
+      const body = readFileSync(resolve(FIXTURES, 'out123', f));
+      const w = new GzipWatch();
+      for (let i = 0; i < body.length; i += 100) w.push(body.subarray(i, i + 100));
+    }
+    new GzipWatch().push(Buffer.from('not gzip at all'));
+  });
+
+  it('the absolute cap still holds for output that inflates by less than the ratio', () => {
+    // Incompressible bytes: ratio ~1, so only the absolute cap can stop them.
+    let x = 1;
+    const noise = Buffer.alloc(3 << 19);
+    for (let i = 0; i < noise.length; i++) noise[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const gz = gzipSync(noise);
+    expect(() => ungzipCapped(gz, 1 << 20)).toThrow(/^decompressing profile: output exceeds the limit of 1048576 bytes/);
+    expect(Buffer.from(ungzipCapped(gz, 2 << 20)).equals(noise)).toBe(true);
   });
 
   it('valid gzip of random bytes never decodes to a profile (500 seeds)', () => {

@@ -4,13 +4,13 @@ import { loadMigrations, migrate } from '../../src/store/migrate.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { DiscoveredStore } from '../../src/store/discovered.js';
 
-describe('schema 5 (fleets)', () => {
+describe('schema 6 (fleets)', () => {
   const all = loadMigrations();
 
   it('keeps existing incidents through the rebuild, and lets one resolve as gone (and nothing else new)', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, all.filter((m) => m.version < 5));
+    migrate(db, all.filter((m) => m.version < 6));
     db.exec("INSERT INTO services (id, name) VALUES (1, 'api/h:1')");
     db.exec(`INSERT INTO incidents (service_id, metric, opened_at, updated_at, slope_per_hour, fitted_slope_per_hour, confidence, current, open_slope_per_hour, note)
              VALUES (1, 'heap', 1000, 2000, 5e6, 6e6, 0.99, 1e8, 4e6, 'kept')`);

@@ -70,6 +70,14 @@ describe('Store samples', () => {
     expect(store.latestSample('checkout')?.heapAlloc).toBe(9);
   });
 
+  it('finds the newest sample with MemStats when later ones (pprof only, between heap?debug=1 reads) have none', () => {
+    scrape(T0, { sample: { t: T0, heapAlloc: 5, sys: 50, goroutines: 3 } });
+    scrape(T0 + 15_000, { sample: { t: T0 + 15_000, goroutines: 4, rss: 100 } });
+    expect(store.latestSample('checkout')).toMatchObject({ t: T0 + 15_000, goroutines: 4 });
+    expect(store.latestMemStats('checkout')).toMatchObject({ t: T0, heapAlloc: 5, sys: 50 });
+    expect(store.latestMemStats('nope')).toBeUndefined();
+  });
+
   it('keeps services apart and knows nothing of unknown ones', () => {
     scrape(T0, { sample: { t: T0, heapAlloc: 1 } });
     store.recordScrape('billing', { at: T0, ok: false, reason: 'timeout', durationMs: 5000 });

@@ -3,14 +3,15 @@
  * the rows `go tool pprof -top -diff_base BASE NEW` prints; `--json`; `-o` writes the diff as a pprof file.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { configFrom, parse, parseTime, printJson, serviceOf, UsageError, UserError } from '../args.js';
-import { Store, type ProfileMeta } from '../../store/index.js';
+import { parse, parseTime, printJson, UsageError, UserError } from '../argv.js';
+import type { ProfileMeta } from '../../store/index.js';
 import { decodeProfile } from '../../profile/decode.js';
-import { encodeProfile } from '../../profile/encode.js';
-import { diffProfile } from '../../profile/diff.js';
 import { formatTop, topReport } from '../../profile/top.js';
 import type { Profile } from '../../profile/model.js';
 import type { ProfileKind } from '../../model/sample.js';
+
+// Only what two files need is imported up front: the config loader, SQLite and the encoder
+// load on demand, as they cost a cold `diff A B` more time than the diff itself.
 
 const OPTIONS = {
   from: { type: 'string' },
@@ -30,7 +31,7 @@ export default async function diff(argv: string[]): Promise<number> {
     [base, next] = positionals.map((f) => decodeFile(f)) as [Profile, Profile];
     label = `${positionals[0]} → ${positionals[1]}`;
   } else if (positionals.length === 1 && !existsSync(positionals[0]!)) {
-    ({ base, next, label } = storedPair(values, positionals[0]!));
+    ({ base, next, label } = await storedPair(values, positionals[0]!));
   } else {
     throw new UsageError('diff takes SERVICE, or BASE.pb.gz NEW.pb.gz');
   }
@@ -42,7 +43,10 @@ export default async function diff(argv: string[]): Promise<number> {
     throw new UserError(`diffing ${label}: ${(err as Error).message}`);
   }
   const out = (values.o ?? values.output) as string | undefined;
-  if (out) writeFileSync(out, encodeProfile(diffProfile(base, next)));
+  if (out) {
+    const [{ encodeProfile }, { diffProfile }] = await Promise.all([import('../../profile/encode.js'), import('../../profile/diff.js')]);
+    writeFileSync(out, encodeProfile(diffProfile(base, next)));
+  }
   if (values.json) {
     printJson({
       sampleType: report.sampleType,
@@ -71,7 +75,8 @@ function decodeFile(path: string): Profile {
   }
 }
 
-function storedPair(values: Record<string, unknown>, name: string): { base: Profile; next: Profile; label: string } {
+async function storedPair(values: Record<string, unknown>, name: string): Promise<{ base: Profile; next: Profile; label: string }> {
+  const [{ configFrom, serviceOf }, { Store }] = await Promise.all([import('../args.js'), import('../../store/index.js')]);
   const config = configFrom(values);
   const svc = serviceOf(config, name);
   const kind: ProfileKind = values.sample === 'goroutine' ? 'goroutine' : 'heap';

@@ -10,7 +10,7 @@ export default async function explainCommand(argv: string[]): Promise<number> {
   const svc = serviceOf(config, positionals[0]);
   const store = Store.open(config.database);
   try {
-    const sample = store.latestSample(svc.name);
+    const sample = store.latestMemStats(svc.name) ?? store.latestSample(svc.name);
     if (!sample) throw new UserError(`no samples of ${svc.name} yet: is the daemon running and the target reachable?`);
     const e = explain(svc.name, sample, { liveHeapFromProfile: liveHeapFromLatestProfile(store, svc.name, Date.now()) });
     if (values.json) printJson(e);

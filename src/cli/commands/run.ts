@@ -1,4 +1,5 @@
 /** `leakwatch run`: the daemon in the foreground. */
+import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { configFrom, parse } from '../args.js';
 import { configSecrets, createLogger } from '../../daemon/log.js';
@@ -15,7 +16,8 @@ export default async function run(argv: string[]): Promise<number> {
   let config = configFrom(values);
   // Every secret value of the config is masked wherever it would appear in a log line.
   const secrets = configSecrets(config);
-  const log = createLogger({ level: config.log.level, format: config.log.format, secrets });
+  const crashAfter = process.env.LEAKWATCH_CRASH_AFTER_LOG;
+  const log = createLogger({ level: config.log.level, format: config.log.format, secrets, stream: crashAfter ? crashingStream(crashAfter) : undefined });
   // One service's bad data must never take the daemon down: a stray rejection is logged, not fatal.
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String((reason as Error)?.stack ?? reason) }));
   const daemon = new Daemon(config, log);
@@ -45,5 +47,20 @@ export default async function run(argv: string[]): Promise<number> {
       configSecrets(next, secrets);
       daemon.reload(config).catch((err) => log.error('reload failed', { error: (err as Error).message }));
     });
+  });
+}
+
+/**
+ * For crash tests (test/integration/outbox-crash.test.ts): stderr that SIGKILLs this process right
+ * after writing the first line containing `text`, e.g. 'msg="incident opened"'. A kill at a named
+ * point of the code, not at a guessed moment.
+ */
+function crashingStream(text: string): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      process.stderr.write(chunk);
+      if (chunk.toString('utf8').includes(text)) process.kill(process.pid, 'SIGKILL');
+      done();
+    },
   });
 }

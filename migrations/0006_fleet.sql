@@ -1,4 +1,4 @@
--- leakwatch schema 5, fleets. An incident may also resolve as 'gone' (its service left the discovered
+-- leakwatch schema 6, fleets. An incident may also resolve as 'gone' (its service left the discovered
 -- fleet). SQLite cannot change a CHECK in place: the table is rebuilt with the same columns and
 -- indexes. Nothing references incidents, so dropping the old table cascades nowhere.
 

@@ -1,0 +1,3 @@
+module leakwatch.test/heavy
+
+go 1.19

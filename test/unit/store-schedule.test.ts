@@ -1,0 +1,48 @@
+/** Scheduling health in the scrape log: what `status` shows as scrapeLagSeconds and scrapesSkipped. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/index.js';
+import { renderStatus } from '../../src/cli/commands/status.js';
+import type { ServiceStatus } from '../../src/views/status.js';
+
+const T0 = Date.UTC(2026, 11, 5, 8, 0, 0);
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'leakwatch-schedule-'));
+  store = Store.open(join(dir, 'lw.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('scrape schedule in the store', () => {
+  it('is empty for a service never scraped', () => {
+    expect(store.scrapeSchedule('nobody')).toEqual({ lagMs: null, skipped: 0 });
+  });
+
+  it('keeps the lag of the newest sample scrape (not of a profile capture) and sums the skipped ticks', () => {
+    store.recordScrape('svc', { at: T0, ok: true, durationMs: 5, lagMs: 12, skipped: 0 });
+    store.recordScrape('svc', { at: T0 + 1000, ok: true, durationMs: 5, lagMs: 2400, skipped: 2 });
+    store.recordScrape('svc', { at: T0 + 1500, ok: false, reason: 'pprof: heap profile: gzip bomb', durationMs: 30 });
+    store.recordScrape('svc', { at: T0 + 4000, ok: true, durationMs: 5, lagMs: 40, skipped: 1 });
+    expect(store.scrapeSchedule('svc')).toEqual({ lagMs: 40, skipped: 3 });
+    const rows = store.recentScrapes('svc', 10);
+    expect(rows.map((r) => [r.lagMs, r.skipped])).toEqual([[12, undefined], [2400, 2], [undefined, undefined], [40, 1]]);
+    // Pruning the log prunes its skipped ticks with it.
+    store.prune({ samples: 1, profiles: 1, scrapeLog: 1 }, T0 + 3000);
+    expect(store.scrapeSchedule('svc')).toEqual({ lagMs: 40, skipped: 1 });
+  });
+
+  it('status says how many scheduled scrapes were skipped', () => {
+    const s: ServiceStatus = {
+      name: 'checkout', state: 'ok', lastScrapeAt: null, lastScrapeOk: null, samples: 0,
+      scrapeLagSeconds: 2.4, scrapesSkipped: 3, latest: {}, trends: {}, openIncidents: 0,
+    };
+    expect(renderStatus([s])).toContain('checkout: 3 scheduled scrapes skipped (previous scrape still running, or leakwatch too busy); last lag 2.4 s');
+    expect(renderStatus([{ ...s, scrapesSkipped: 0 }])).not.toContain('skipped');
+  });
+});
