@@ -2,7 +2,7 @@
  * What an alert says, independent of where it goes: the pure core the Slack and email renderers
  * (message-slack.ts, message-email.ts) share, so both channels tell on-call the same facts.
  */
-import type { Incident, Metric } from '../model/incident.js';
+import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { AlertEvent, AlertKind } from './types.js';
 import { formatBytes } from '../config/units.js';
 
@@ -148,7 +148,9 @@ function titleOf(ev: AlertEvent): string {
     case 'remind':
       return `${what} still growing ${formatRate(i.metric, i.slopePerHour)}`;
     case 'resolve':
-      return i.resolveReason === 'restart' ? `${what} leak resolved (process restarted)` : `${what} no longer growing`;
+      return i.resolveReason === 'restart' ? `${what} leak resolved (process restarted)`
+        : isGone(i) ? `${what} leak closed (service gone)`
+        : `${what} no longer growing`;
     case 'test':
       return `test alert from ${ev.host}`;
   }
@@ -174,6 +176,8 @@ function summaryOf(ev: AlertEvent): string {
     case 'resolve':
       return i.resolveReason === 'restart'
         ? `${i.service} on ${ev.host} restarted; the ${METRIC_SHORT[i.metric]} growth ended with the old process. Watch whether it comes back.`
+        : isGone(i)
+        ? `${i.service} is no longer discovered; the incident is closed. Its history is kept if it comes back under the same name.`
         : `${METRIC_LABEL[i.metric]} of ${i.service} on ${ev.host} stopped growing (now ${level}).`;
     case 'test':
       return `This is a test message from leakwatch on ${ev.host}. No action needed: this channel is configured correctly.`;
@@ -239,6 +243,11 @@ export function buildContent(ev: AlertEvent): AlertContent {
 /** Attachment names: `<service>-baseline-<id>.pb.gz`, with the service made file-name safe. */
 export function profileFileName(service: string, role: 'baseline' | 'current', id: number): string {
   return `${service.replace(/[^\w.-]+/g, '_')}-${role}-${id}.pb.gz`;
+}
+
+/** A service that left the discovered fleet (design §8); see ResolveReason. */
+function isGone(i: Incident): boolean {
+  return (i.resolveReason as ResolveReason | undefined) === 'gone';
 }
 
 /**

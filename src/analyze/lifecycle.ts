@@ -10,7 +10,8 @@
 import type { Incident, Metric } from '../model/incident.js';
 import type { Trend } from './trend.js';
 
-export type ResolveReason = 'growth-stopped' | 'restart';
+/** `gone` is set by the daemon (a service left the fleet), never by the lifecycle. */
+export type ResolveReason = 'growth-stopped' | 'restart' | 'gone';
 
 export type IncidentEvent =
   | { type: 'open'; metric: Metric; trend: Trend; note?: string }

@@ -15,7 +15,7 @@ export interface ReplayIncident {
   resolvedAt: string | null;
   /** Conservative (lower-bound) slope per hour when it opened. */
   slopePerHour: number;
-  resolveReason?: 'growth-stopped' | 'restart';
+  resolveReason?: 'growth-stopped' | 'restart' | 'gone';
   note?: string;
 }
 

@@ -17,7 +17,7 @@ export interface ScrapeTarget {
   maxBodySize: number;
 }
 
-export type SourceName = 'pprof' | 'expvar' | 'metrics' | 'proc';
+export type SourceName = 'pprof' | 'expvar' | 'metrics' | 'proc' | 'prometheus';
 
 /** `${pprof}/${name}` whether or not the configured base ends in a slash. */
 export function pprofUrl(base: string, name: string, query = ''): string {

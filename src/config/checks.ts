@@ -20,6 +20,7 @@ export function crossChecks(root: unknown): Problem[] {
 
 function checkServices(root: Tree): Problem[] {
   const problems: Problem[] = [];
+  if (root.services === undefined && root.discovery === undefined) problems.push({ path: ['services'], message: 'is required' });
   if (!Array.isArray(root.services)) return problems;
   const firstIndex = new Map<string, number>();
   root.services.forEach((s, i) => {
@@ -62,9 +63,11 @@ function checkAlertReferences(root: Tree): Problem[] {
 
   const problems: Problem[] = [];
   if (isTree(root.defaults)) problems.push(...check(root.defaults.alert, ['defaults', 'alert']));
-  if (Array.isArray(root.services)) {
-    root.services.forEach((s, i) => {
-      if (isTree(s)) problems.push(...check(s.alert, ['services', i, 'alert']));
+  for (const list of ['services', 'rules'] as const) {
+    const items = root[list];
+    if (!Array.isArray(items)) continue;
+    items.forEach((s, i) => {
+      if (isTree(s)) problems.push(...check(s.alert, [list, i, 'alert']));
     });
   }
   return problems;

@@ -9,6 +9,7 @@ import {
   addressList, countLimit, countRate, cron, duration, emailAddress, headers, httpUrl, identifier, listenAddress,
   memoryRate, pprofUrl, size, sizeLimit, smtpUrl, wholeNumber,
 } from './fields.js';
+import { discoverySchema, resolveDiscovery, ruleMatch, shardSchema, templateSchema, type ServiceOrigin } from './fleet.js';
 import { parseRate } from './units.js';
 
 export type { Rate } from './units.js';
@@ -118,6 +119,9 @@ const retentionSchema = z.strictObject({
   pruneSchedule: cron().optional(),
 });
 
+/** A rule: label matchers, and the settings services matching them get over `defaults:`. */
+const ruleSchema = z.strictObject({ match: ruleMatch(), ...inheritable });
+
 const fileSchema = z.strictObject({
   database: z.string().min(1).optional(),
   http: httpSchema.optional(),
@@ -125,7 +129,12 @@ const fileSchema = z.strictObject({
   retention: retentionSchema.optional(),
   defaults: defaultsSchema.nullish(),
   channels: z.record(z.string(), channelSchema).nullish(),
-  services: z.array(serviceSchema).min(1, 'needs at least one service'),
+  // Required unless discovery finds the services (checks.ts says so).
+  services: z.array(serviceSchema).min(1, 'needs at least one service').optional(),
+  discovery: discoverySchema.optional(),
+  template: templateSchema.optional(),
+  rules: z.array(ruleSchema).nullish(),
+  shard: shardSchema.optional(),
 });
 
 type FileConfig = z.output<typeof fileSchema>;
@@ -149,7 +158,12 @@ function mergeKeys<T extends object>(...layers: (Partial<Record<keyof T, unknown
   return out as T;
 }
 
-function resolveService(s: FileConfig['services'][number], d: Partial<z.output<typeof defaultsSchema>>, baseDir: string) {
+type ServiceInput = NonNullable<FileConfig['services']>[number];
+/** What `defaults:` and a rule set, before merging. */
+export type Settings = Partial<z.output<typeof defaultsSchema>>;
+
+/** One service's resolved settings: its own keys over `defaults:` over the built-in values. */
+export function resolveService(s: ServiceInput, d: Settings, baseDir: string) {
   const B = BUILTIN_DEFAULTS;
   return {
     name: s.name,
@@ -197,7 +211,13 @@ function resolveConfig(f: FileConfig, configPath: string, baseDir: string) {
       pruneSchedule: f.retention?.pruneSchedule ?? B.retention.pruneSchedule,
     },
     channels,
-    services: f.services.map((s) => resolveService(s, f.defaults ?? {}, baseDir)),
+    services: (f.services ?? []).map((s) => resolveService(s, f.defaults ?? {}, baseDir)),
+    fleet: f.discovery === undefined ? undefined : {
+      ...resolveDiscovery(f.discovery, f.template, f.shard, baseDir),
+      rules: (f.rules ?? []).map(({ match, ...settings }) => ({ match, settings: settings as Settings })),
+      defaults: (f.defaults ?? {}) as Settings,
+      baseDir,
+    },
   };
 }
 
@@ -207,5 +227,7 @@ export function configSchema(configPath: string, baseDir: string) {
 }
 
 export type Config = z.output<ReturnType<typeof configSchema>>;
-export type ServiceConfig = Config['services'][number];
+/** A service's settings; a discovered one also carries its labels and where it came from. */
+export type ServiceConfig = Config['services'][number] & { origin?: ServiceOrigin };
 export type ChannelConfig = Config['channels'][string];
+export type FleetConfig = NonNullable<Config['fleet']>;

@@ -4,7 +4,7 @@
  * I/O; start() does; stop() keeps stopping the other parts when one fails.
  */
 import { hostname } from 'node:os';
-import type { Config } from '../config/schema.js';
+import type { Config, ServiceConfig } from '../config/schema.js';
 import type { Logger } from './log.js';
 import { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
@@ -19,6 +19,10 @@ import { Scheduler, cronPeriodMs } from './scheduler.js';
 import { ServiceWatch } from './watch.js';
 import { createPools, type CollectPools } from '../collect/pools.js';
 import type { Metric } from '../model/incident.js';
+import { Discovery } from '../discover/discovery.js';
+import { shardFromEnv } from '../discover/shard.js';
+import { FleetJobs } from './fleet.js';
+import { DiscoveredStore } from '../store/discovered.js';
 
 export class Daemon {
   private store: Store | null = null;
@@ -31,6 +35,9 @@ export class Daemon {
   /** One bounded fetch pool and one decode worker pool for every service (fairness across them). */
   private pools: CollectPools | null = null;
   private readonly host = hostname();
+  private discovery: Discovery | null = null;
+  /** Discovered services (design §8): jobs per service, Prometheus sample batches, gone services. */
+  private fleet: FleetJobs | null = null;
 
   constructor(
     private config: Config,
@@ -49,6 +56,7 @@ export class Daemon {
     this.pools.decode.start();
     this.startAlerts();
     this.startWatches();
+    await this.startDiscovery();
     if (this.config.http) {
       this.http = await startHttpServer({
         listen: this.config.http.listen,
@@ -59,7 +67,8 @@ export class Daemon {
           store: this.store,
           incidents: this.incidents,
           outbox: new OutboxStore(this.store.db),
-          config: () => this.config,
+          // Discovered services are watched too: the dashboard and API list what is watched now.
+          config: () => ({ ...this.config, services: [...this.watches.values()].map((w) => w.svc) }),
           live: (name) => this.watches.get(name),
         }),
       });
@@ -73,17 +82,20 @@ export class Daemon {
       this.log.warn('database path changed: restart leakwatch to switch databases; keeping the old one', {});
       next = { ...next, database: this.config.database };
     }
+    this.discovery?.stop();
     await this.scheduler?.stop();
     await this.outbox?.stop();
     const old = this.watches;
     this.config = next;
     this.startAlerts();
     this.startWatches(old);
+    await this.startDiscovery();
     this.log.info('configuration reloaded', { services: next.services.length });
   }
 
   async stop(): Promise<void> {
     const steps: [string, () => Promise<void> | void][] = [
+      ['discovery', () => this.discovery?.stop()],
       ['scheduler', () => this.scheduler?.stop()],
       ['outbox', () => this.outbox?.stop()],
       ['decode workers', () => this.pools?.decode.stop()],
@@ -114,35 +126,55 @@ export class Daemon {
   private startWatches(previous = new Map<string, ServiceWatch>()): void {
     const store = this.store!;
     const scheduler = new Scheduler((job, err) => this.log.error('job failed', { job, error: (err as Error).message }));
-    const watches = new Map<string, ServiceWatch>();
-    // Links in alerts: the configured public URL, else the address the listener is bound to.
-    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
-    for (const svc of this.config.services) {
-      const w = new ServiceWatch(svc, {
-        store,
-        incidents: this.incidents!,
-        events: this.events!,
-        alerts: this.outbox!,
-        log: this.log.child({ service: svc.name }),
-        host: this.host,
-        pools: this.pools ?? undefined,
-        dashboardUrl: (inc) => {
-          const base = dashboard();
-          return base ? `${base}/incidents/${inc.id}` : undefined;
-        },
-      });
-      const before = previous.get(svc.name);
-      if (before) w.adoptWindow(before);
-      watches.set(svc.name, w);
-      scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
-      if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
-    }
+    this.watches = new Map();
+    this.scheduler = scheduler;
+    const fleet = new FleetJobs({
+      scheduler,
+      createWatch: (svc, before) => this.createWatch(svc, before),
+      watches: this.watches,
+      log: this.log.child({ component: 'fleet' }),
+      goneAfter: this.config.fleet?.goneAfter ?? 0,
+      registry: new DiscoveredStore(store.db),
+    }, this.fleet);
+    this.fleet = fleet;
+    fleet.apply(this.config.services, fleet.discovered, previous);
     scheduler.add('retention/prune', this.config.retention.pruneSchedule, async () => {
       const n = store.prune(this.config.retention, Date.now());
       if (n.samples + n.profiles + n.scrapes > 0) this.log.info('pruned old data', { ...n });
     });
-    this.watches = watches;
-    this.scheduler = scheduler;
+  }
+
+  private createWatch(svc: ServiceConfig, before: ServiceWatch | undefined): ServiceWatch {
+    // Links in alerts: the configured public URL, else the address the listener is bound to.
+    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
+    const w = new ServiceWatch(svc, {
+      store: this.store!,
+      incidents: this.incidents!,
+      events: this.events!,
+      alerts: this.outbox!,
+      log: this.log.child({ service: svc.name }),
+      host: this.host,
+      pools: this.pools ?? undefined,
+      dashboardUrl: (inc) => {
+        const base = dashboard();
+        return base ? `${base}/incidents/${inc.id}` : undefined;
+      },
+    });
+    if (before) w.adoptWindow(before);
+    return w;
+  }
+
+  /** Discovery hands every refresh's list to the fleet: services come, go and change without a restart. */
+  private async startDiscovery(): Promise<void> {
+    const fleet = this.config.fleet;
+    if (!fleet) return;
+    const shard = shardFromEnv(process.env.LEAKWATCH_SHARD, fleet.shard);
+    this.discovery = new Discovery(fleet, shard, {
+      log: this.log.child({ component: 'discovery' }),
+      apply: (services) => this.fleet!.apply(this.config.services, services),
+    });
+    await this.discovery.start();
+    this.log.info('discovery started', { services: this.watches.size, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
   }
 
   health(): Health {
@@ -168,7 +200,12 @@ export class Daemon {
       outboxDepth: this.outbox?.depth() ?? 0,
       services: [...this.watches.values()].map((w) => {
         const slopes: Partial<Record<Metric, number>> = {};
-        for (const [m, t] of Object.entries(w.trends)) if (t) slopes[m as Metric] = t.slopePerHour;
+        const timeToLimitHours: Partial<Record<Metric, number>> = {};
+        for (const [m, t] of Object.entries(w.trends)) {
+          if (t) slopes[m as Metric] = t.slopePerHour;
+          if (t?.timeToLimitHours != null) timeToLimitHours[m as Metric] = t.timeToLimitHours;
+        }
+        const mine = open.filter((i) => i.service === w.svc.name);
         return {
           name: w.svc.name,
           state: w.state,
@@ -179,7 +216,9 @@ export class Daemon {
           scrapeLagSeconds: w.counters.lastLagMs === null ? null : w.counters.lastLagMs / 1000,
           scrapesSkippedTotal: w.counters.skipped,
           slopesPerHour: slopes,
-          openIncidents: open.filter((i) => i.service === w.svc.name).length,
+          openIncidents: mine.length,
+          timeToLimitHours,
+          openMetrics: mine.map((i) => i.metric),
         };
       }),
     };

@@ -50,6 +50,7 @@ export interface Tick {
 
 interface Job {
   name: string;
+  expression: string;
   offset: number;
   run: (dueAt: number, tick: Tick) => Promise<void>;
   running: Promise<void> | null;
@@ -77,7 +78,7 @@ export class Scheduler {
     if (this.jobs.has(name)) throw new Error(`scheduler: duplicate job ${name}`);
     const offset = spreadOffset(name, cronPeriodMs(expression));
     const job: Job = {
-      name, offset, run, running: null, timer: null, skippedSinceRun: 0,
+      name, expression, offset, run, running: null, timer: null, skippedSinceRun: 0,
       stats: { runs: 0, skippedBusy: 0, skippedLate: 0, lastLagMs: 0 },
     };
     let group = this.groups.get(expression);
@@ -104,6 +105,22 @@ export class Scheduler {
     }
     group.jobs.push(job);
     this.jobs.set(name, job);
+  }
+
+  /** Removes a job (a service that went away); a run in flight finishes on its own. */
+  remove(name: string): void {
+    const job = this.jobs.get(name);
+    if (!job) return;
+    if (job.timer) clearTimeout(job.timer);
+    job.timer = null;
+    this.jobs.delete(name);
+    const group = this.groups.get(job.expression);
+    if (!group) return;
+    group.jobs.splice(group.jobs.indexOf(job), 1);
+    if (group.jobs.length === 0) {
+      void group.task.destroy();
+      this.groups.delete(job.expression);
+    }
   }
 
   stats(name: string): JobStats | undefined {

@@ -4,15 +4,16 @@
  */
 import type { ServiceConfig } from '../config/schema.js';
 import { rateLimited, resetRateLimit, type Logger } from './log.js';
-import type { Incident, Metric } from '../model/incident.js';
+import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore, Attribution } from '../store/incidents.js';
 import type { AlertRows, IncidentEvents } from '../store/incident-events.js';
 import { outboxPayload } from '../alert/outbox.js';
-import { scrapeService, captureProfiles, ScrapePlan } from '../collect/scrape.js';
+import { scrapeService, captureProfiles, ScrapePlan, type ScrapeResult } from '../collect/scrape.js';
 import type { CollectPools } from '../collect/pools.js';
 import { cronPeriodMs, type Tick } from './scheduler.js';
+import { detectRestart } from '../model/restart.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
@@ -103,7 +104,32 @@ export class ServiceWatch {
 
   /** One scheduled MemStats scrape, then detection. `tick`: how late it started, what was skipped before it. */
   async scrape(tick?: Tick): Promise<void> {
-    const r = await scrapeService(this.svc, undefined, { plan: this.plan, pools: this.deps.pools });
+    await this.ingest([await scrapeService(this.svc, undefined, { plan: this.plan, pools: this.deps.pools })], tick);
+  }
+
+  /** t of the newest sample the detector holds. */
+  lastSampleAt(): number | undefined {
+    return this.detector.history.lastSample?.t;
+  }
+
+  /**
+   * Records scrape results, oldest first (one from a scrape; many when a Prometheus backfills a
+   * window), then runs detection once on the newest sample.
+   */
+  async ingest(results: ScrapeResult[], tick?: Tick): Promise<void> {
+    let newest: Sample | undefined;
+    // A backfill stores hundreds of samples: one transaction, not one per sample.
+    this.deps.store.db.transaction(() => {
+      // The tick (lag, skipped ticks) belongs to the one scheduled scrape it ran.
+      for (const r of results) newest = this.record(r, results.length === 1 ? tick : undefined) ?? newest;
+    })();
+    if (newest) await this.analyze(newest.t);
+  }
+
+  /** Stores one result and counts it; its sample goes to the detector. */
+  private record(r: ScrapeResult, tick?: Tick): Sample | undefined {
+    const prev = this.detector.history.lastSample;
+    if (r.sample && r.sample.restart === undefined && prev) r.sample.restart = detectRestart(prev, r.sample);
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,
@@ -124,12 +150,20 @@ export class ServiceWatch {
     for (const f of r.failures) this.counters.failures[f.code] = (this.counters.failures[f.code] ?? 0) + 1;
     if (!r.ok || !r.sample) {
       rateLimited(this.deps.log, 'scrape', FAILURE_LOG_INTERVAL_MS).warn('scrape failed', { reason: r.failures.map((f) => f.reason).join('; ') });
-      return;
+      return undefined;
     }
     if (r.failures.length === 0) resetRateLimit(this.deps.log, 'scrape');
     this.counters.lastSampleAt = r.sample.t;
     this.detector.observe(r.sample);
-    await this.analyze(r.sample.t);
+    return r.sample;
+  }
+
+  /** Closes every open incident without the detector (the service left the fleet), alerting each. */
+  resolveAll(reason: ResolveReason, at = this.now()): number {
+    const open = this.deps.incidents.listOpen(this.svc.name);
+    for (const inc of open) this.deps.events.resolve(inc.id, at, reason, this.alertRows());
+    if (open.length) this.deps.alerts.wake();
+    return open.length;
   }
 
   /** One scheduled profile capture (heap and goroutine), stored for later diffs. */

@@ -26,6 +26,12 @@ export interface GrowingStack {
   stack: string[];
 }
 
+/**
+ * Why an incident closed. `gone` (the service left the discovered fleet) is set by the daemon,
+ * never by the detector.
+ */
+export type ResolveReason = NonNullable<Incident['resolveReason']>;
+
 export interface Incident {
   id: number;
   service: string;
@@ -33,7 +39,7 @@ export interface Incident {
   /** Unix ms. */
   openedAt: number;
   resolvedAt: number | null;
-  resolveReason?: 'growth-stopped' | 'restart';
+  resolveReason?: 'growth-stopped' | 'restart' | 'gone';
   /** Latest conservative (lower-bound) slope per hour, in bytes or goroutines (≤ 0 once growth stopped). */
   slopePerHour: number;
   /** The conservative slope per hour when the incident opened. */

@@ -12,7 +12,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { Trend } from '../analyze/trend.js';
-import type { Incident, Metric } from '../model/incident.js';
+import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import { IncidentAlreadyOpenError, IncidentStore, type Attribution } from './incidents.js';
 import { OutboxStore, type OutboxEventKind } from './outbox.js';
 
@@ -85,7 +85,7 @@ export class IncidentEvents {
   }
 
   /** Resolves the incident and queues its resolve alert; an incident already resolved is left alone. */
-  resolve(id: number, at: number, reason: 'growth-stopped' | 'restart', alert: AlertRows): void {
+  resolve(id: number, at: number, reason: ResolveReason, alert: AlertRows): void {
     this.write(`resolving incident ${id}`, () => {
       const before = this.incidents.get(id);
       if (!before || before.resolvedAt !== null) return;

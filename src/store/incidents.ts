@@ -4,7 +4,7 @@
  * daemon restart, or two daemons on one file, cannot open (and alert) the same growth twice.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { GrowingStack, GrowthFunction, Incident, Metric } from '../model/incident.js';
+import type { GrowingStack, GrowthFunction, Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { Trend } from '../analyze/trend.js';
 
 export interface Attribution {
@@ -21,7 +21,7 @@ interface IncidentRow {
   metric: Metric;
   opened_at: number;
   resolved_at: number | null;
-  resolve_reason: 'growth-stopped' | 'restart' | null;
+  resolve_reason: ResolveReason | null;
   slope_per_hour: number;
   open_slope_per_hour: number | null;
   confidence: number;
@@ -116,7 +116,7 @@ export class IncidentStore {
     this.updateTrend.run({ id, at, ...trendParams(trend) });
   }
 
-  resolve(id: number, at: number, reason: 'growth-stopped' | 'restart'): void {
+  resolve(id: number, at: number, reason: ResolveReason): void {
     this.resolveStmt.run(at, reason, id);
   }
 
@@ -207,7 +207,7 @@ function toIncident(r: IncidentRow): Incident {
     topGoroutines: JSON.parse(r.top_goroutines) as GrowingStack[],
     lastAlertAt: r.last_alert_at,
   };
-  if (r.resolve_reason !== null) inc.resolveReason = r.resolve_reason;
+  if (r.resolve_reason !== null) inc.resolveReason = r.resolve_reason as Incident['resolveReason'];
   if (r.limit_value !== null) inc.limit = r.limit_value;
   if (r.baseline_profile_id !== null) inc.baselineProfileId = r.baseline_profile_id;
   if (r.current_profile_id !== null) inc.currentProfileId = r.current_profile_id;

@@ -22,6 +22,11 @@ export interface ServiceStatus {
   latest: { heapAlloc?: number; heapInuse?: number; sys?: number; rss?: number; goroutines?: number };
   trends: Partial<Record<Metric, { slopePerHour: number; lowerPerHour: number; confidence: number; timeToLimitHours: number | null }>>;
   openIncidents: number;
+  /** A discovered service's labels and where it came from (design §8). */
+  labels?: Record<string, string>;
+  source?: string;
+  /** `prometheus` when the samples are read from a Prometheus rather than scraped. */
+  samplesFrom?: 'prometheus';
 }
 
 /** A verdict the caller already has (the running daemon's), so status need not refit the window. */
@@ -63,5 +68,6 @@ export function serviceStatus(store: Store, incidents: IncidentStore, svc: Servi
       : {},
     trends,
     openIncidents: open.length,
+    ...(svc.origin ? { labels: svc.origin.labels, source: svc.origin.source, ...(svc.origin.samplesFrom ? { samplesFrom: 'prometheus' as const } : {}) } : {}),
   };
 }

@@ -56,6 +56,11 @@ function trendCell(s: ServiceStatus): SafeHtml {
   return parts.length ? html`${parts}` : html`<span class="muted">–</span>`;
 }
 
+/** A discovered service's labels, as PromQL writes them. */
+function labelText(labels: Record<string, string>): string {
+  return Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(', ');
+}
+
 function overviewPage(deps: WebDeps, root: string): SafeHtml {
   const now = nowOf(deps);
   const { services } = statusOf(deps);
@@ -65,7 +70,7 @@ function overviewPage(deps: WebDeps, root: string): SafeHtml {
     const mine = open.filter((i) => i.service === s.name);
     const href = `${root}services/${seg(s.name)}`;
     return html`<tr data-service="${s.name}">
-<td><a href="${href}">${s.name}</a></td>
+<td><a href="${href}">${s.name}</a>${s.source ? html`<div class="small muted" title="${s.source}">${labelText(s.labels ?? {})}</div>` : ''}</td>
 <td>${badge(s.state)}</td>
 <td>${s.lastScrapeAt ? when(Date.parse(s.lastScrapeAt), now) : html`<span class="muted">never</span>`}${
       s.lastScrapeOk === false ? html`<div class="small status-failed" title="${s.lastScrapeError ?? ''}">failed</div>` : ''

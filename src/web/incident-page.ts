@@ -3,13 +3,19 @@
  * functions, growing goroutine stacks with the function they block in), where the alerts went,
  * and the command to dig further.
  */
-import type { Incident, Metric } from '../model/incident.js';
+import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import { incidentView } from '../views/incidents.js';
 import { formatBytes, formatConfidence, formatCount, formatLevel, formatRate, nextStepCommand, timeToLimit as openTimeToLimit } from '../alert/message.js';
 import { BUILTIN_DEFAULTS } from '../config/schema.js';
 import { configuredService, incidentById, type WebDeps } from './api.js';
 import { badge, html, isoShort, page, seg, when, type SafeHtml } from './html.js';
 import { memoryCharts } from './memory-charts.js';
+
+const RESOLVED_BECAUSE: Record<ResolveReason, string> = {
+  'growth-stopped': 'growth stopped',
+  restart: 'process restarted',
+  gone: 'service no longer discovered',
+};
 
 const METRIC_LABEL: Record<Metric, string> = {
   heap: 'Go heap (post-GC floor)',
@@ -90,7 +96,7 @@ export function incidentPage(deps: WebDeps, id: string, root: string): SafeHtml 
   if (!i) return undefined;
   const now = deps.now?.() ?? Date.now();
   const state = i.resolvedAt === null ? 'open' : 'resolved';
-  const resolved = i.resolvedAt === null ? '' : html`<dt>Resolved</dt><dd>${isoShort(i.resolvedAt)} (${i.resolveReason === 'restart' ? 'process restarted' : 'growth stopped'})</dd>`;
+  const resolved = i.resolvedAt === null ? '' : html`<dt>Resolved</dt><dd>${isoShort(i.resolvedAt)} (${RESOLVED_BECAUSE[(i.resolveReason as ResolveReason | undefined) ?? 'growth-stopped']})</dd>`;
   const body = html`<h1>#${i.id} <a href="${root}services/${seg(i.service)}">${i.service}</a>: ${i.metric} ${i.slopePerHour > 0 ? html`growing ${rateText(i.metric, i.slopePerHour)}` : html`no longer growing`} ${badge(state)}</h1>
 <dl class="facts">
 <dt>What grows</dt><dd>${METRIC_LABEL[i.metric]}</dd>

@@ -2,7 +2,7 @@
  * Prometheus text exposition format 0.0.4 for leakwatch's own health: pure renderer, no I/O.
  * Each family is written once (HELP, TYPE, then all its samples), as the format requires.
  */
-import type { Metric } from '../model/incident.js';
+import { METRICS, type Metric } from '../model/incident.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -22,7 +22,14 @@ export interface ServiceMetrics {
   /** Fitted slope per hour (bytes or goroutines), only for metrics that have a trend. */
   slopesPerHour: Partial<Record<Metric, number>>;
   openIncidents: number;
+  /** Hours until the configured limit per metric, where a limit is set and the metric grows. */
+  timeToLimitHours?: Partial<Record<Metric, number>>;
+  /** Metrics with an open incident. */
+  openMetrics?: Metric[];
 }
+
+/** Memory metrics, whose slope is exported as bytes per hour (goroutines are in leakwatch_slope_per_hour). */
+const BYTE_METRICS: readonly Metric[] = ['heap', 'sys', 'rss'];
 
 /** leakwatch's own process; the HTTP server fills it in when the source does not. */
 export interface ProcessMetrics {
@@ -65,6 +72,10 @@ export function renderMetrics(snap: MetricsSnapshot): string {
   const incidents = fam('leakwatch_open_incidents', 'gauge', 'Open leak incidents per service.');
   const state = fam('leakwatch_service_state', 'gauge', 'Current detector state per service (1 for the active state).');
   const outbox = fam('leakwatch_outbox_depth', 'gauge', 'Alert deliveries waiting in the outbox.');
+  // The verdicts (design §8), for Grafana panels and Alertmanager rules.
+  const growth = fam('leakwatch_growth_bytes_per_hour', 'gauge', 'Fitted growth of a memory metric, bytes per hour.');
+  const ttl = fam('leakwatch_time_to_limit_seconds', 'gauge', 'Seconds until the configured limit at the fitted growth.');
+  const open = fam('leakwatch_incident_open', 'gauge', '1 while a leak incident is open for the service and metric.');
 
   for (const s of snap.services) {
     const service = { service: s.name };
@@ -81,11 +92,20 @@ export function renderMetrics(snap: MetricsSnapshot): string {
       if (v !== undefined) slope.samples.push({ labels: { ...service, metric }, value: v });
     }
     incidents.samples.push({ labels: service, value: s.openIncidents });
+    for (const metric of BYTE_METRICS) {
+      const v = s.slopesPerHour[metric];
+      if (v !== undefined) growth.samples.push({ labels: { ...service, metric }, value: v });
+    }
+    for (const metric of METRICS) {
+      const h = s.timeToLimitHours?.[metric];
+      if (h !== undefined) ttl.samples.push({ labels: { ...service, metric }, value: h * 3600 });
+    }
+    if (s.openMetrics) for (const metric of METRICS) open.samples.push({ labels: { ...service, metric }, value: s.openMetrics.includes(metric) ? 1 : 0 });
     state.samples.push({ labels: { ...service, state: s.state }, value: 1 });
   }
   outbox.samples.push({ labels: {}, value: snap.outboxDepth });
 
-  const families = [scrapes, failures, duration, age, lag, skipped, slope, incidents, state, outbox];
+  const families = [scrapes, failures, duration, age, lag, skipped, slope, incidents, state, outbox, growth, ttl, open];
   if (snap.process) families.push(...processFamilies(snap.process));
   return families.map(renderFamily).join('');
 }

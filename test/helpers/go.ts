@@ -61,9 +61,8 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-/** Starts the target with the given flags (e.g. ['-mode','leak','-rate','2000000']). */
-export async function startTarget(args: string[]): Promise<RunningTarget> {
-  const bin = buildTarget();
+/** Starts the target (or another built program `bin`) with the given flags (e.g. ['-mode','leak','-rate','2000000']). */
+export async function startTarget(args: string[], bin = buildTarget()): Promise<RunningTarget> {
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const addr = await new Promise<string>((ok, fail) => {
     let buf = '';

@@ -83,7 +83,8 @@ describe('renderMetrics', () => {
     expect([...fams.keys()]).toEqual([
       'leakwatch_scrapes_total', 'leakwatch_scrape_failures_total', 'leakwatch_scrape_duration_seconds',
       'leakwatch_last_sample_age_seconds', 'leakwatch_scrape_lag_seconds', 'leakwatch_scrapes_skipped_total', 'leakwatch_slope_per_hour', 'leakwatch_open_incidents',
-      'leakwatch_service_state', 'leakwatch_outbox_depth', 'process_resident_memory_bytes', 'process_heap_bytes',
+      'leakwatch_service_state', 'leakwatch_outbox_depth', 'leakwatch_growth_bytes_per_hour', 'leakwatch_time_to_limit_seconds',
+      'leakwatch_incident_open', 'process_resident_memory_bytes', 'process_heap_bytes',
       'process_cpu_seconds_total', 'process_start_time_seconds', 'process_open_fds',
     ]);
     for (const [name, f] of fams) expect(f.type).toBe(name.endsWith('_total') ? 'counter' : 'gauge');

@@ -4,6 +4,7 @@ import { Store } from '../../store/index.js';
 import { IncidentStore } from '../../store/incidents.js';
 import { formatBytes } from '../../config/units.js';
 import { serviceStatus, type ServiceStatus } from '../../views/status.js';
+import { watchedServices } from '../../views/discovered.js';
 
 export default async function status(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
@@ -11,7 +12,7 @@ export default async function status(argv: string[]): Promise<number> {
   const store = Store.open(config.database);
   try {
     const incidents = new IncidentStore(store.db);
-    const services = config.services.map((s) => serviceStatus(store, incidents, s));
+    const services = watchedServices(config, store).map((s) => serviceStatus(store, incidents, s));
     if (values.json) printJson({ services });
     else process.stdout.write(renderStatus(services));
     return 0;

@@ -1,0 +1,158 @@
+/**
+ * Samples from a Prometheus instead of scraping (`samples: prometheus`, design §8). Queries are
+ * batched across services: each tick sends one query_range per metric name for every service of
+ * the source (the source's `match` as the label matcher) and splits the series by target, so the
+ * load on Prometheus stays ~15 queries per tick whether it serves 10 services or 1,000. A service
+ * joining is backfilled with its whole window in one batch. The mapping is pure; the batcher is
+ * the shell.
+ */
+import { emptySample, type Sample } from '../model/sample.js';
+import type { NumericKey } from './memstats-fields.js';
+import { withMetricName, type Labels, type PrometheusApi, type RangeSeries } from './prometheus-api.js';
+import { toScrapeError } from './errors.js';
+import type { ScrapeResult } from './scrape.js';
+
+/** Metric → Sample field and the factor from the metric's unit to the Sample's. */
+export const SAMPLE_METRICS: readonly (readonly [string, NumericKey, number])[] = [
+  ['go_memstats_heap_alloc_bytes', 'heapAlloc', 1],
+  ['go_memstats_heap_inuse_bytes', 'heapInuse', 1],
+  ['go_memstats_heap_idle_bytes', 'heapIdle', 1],
+  ['go_memstats_heap_released_bytes', 'heapReleased', 1],
+  ['go_memstats_heap_sys_bytes', 'heapSys', 1],
+  ['go_memstats_heap_objects', 'heapObjects', 1],
+  ['go_memstats_next_gc_bytes', 'nextGC', 1],
+  ['go_memstats_sys_bytes', 'sys', 1],
+  ['go_goroutines', 'goroutines', 1],
+  // The detector tells GC cycles apart by numGC and restarts by totalAlloc going back.
+  ['go_gc_duration_seconds_count', 'numGC', 1],
+  ['go_memstats_alloc_bytes_total', 'totalAlloc', 1],
+  ['process_resident_memory_bytes', 'rss', 1],
+  ['process_start_time_seconds', 'processStart', 1000],
+  ['go_gc_gogc_percent', 'gogc', 1],
+  ['go_gc_gomemlimit_bytes', 'gomemlimit', 1],
+];
+
+/** GOMEMLIMIT's "no limit" is math.MaxInt64. */
+const NO_MEMLIMIT = 2 ** 62;
+/** A backfill asks for at most this many points per series (the step grows with the window). */
+export const MAX_BACKFILL_POINTS = 720;
+
+/** Which target a series belongs to: its job and instance, as Prometheus labels every scraped series. */
+export function targetKey(labels: Labels): string | undefined {
+  return labels.job === undefined || labels.instance === undefined ? undefined : `${labels.job}\u0000${labels.instance}`;
+}
+
+/** Range results per metric → each target's samples, oldest first, one per evaluation step. */
+export function samplesByTarget(results: readonly { field: NumericKey; factor: number; series: readonly RangeSeries[] }[]): Map<string, Sample[]> {
+  const byTarget = new Map<string, Map<number, Sample>>();
+  for (const { field, factor, series } of results) {
+    for (const s of series) {
+      const key = targetKey(s.labels);
+      if (key === undefined) continue;
+      let byT = byTarget.get(key);
+      if (!byT) byTarget.set(key, (byT = new Map()));
+      for (const [sec, v] of s.points) {
+        if (!Number.isFinite(v) || (field === 'gomemlimit' && v >= NO_MEMLIMIT)) continue;
+        const t = Math.round(sec * 1000);
+        let sample = byT.get(t);
+        if (!sample) byT.set(t, (sample = emptySample(t)));
+        // Several series per target (extra labels) would be a misconfigured match: the first wins.
+        if (sample[field] === undefined) sample[field] = v * factor;
+      }
+    }
+  }
+  const out = new Map<string, Sample[]>();
+  for (const [key, byT] of byTarget) out.set(key, [...byT.values()].sort((a, b) => a.t - b.t));
+  return out;
+}
+
+/** What the batcher feeds: the daemon's ServiceWatch. */
+export interface SampleSink {
+  readonly svc: { readonly window: number };
+  /** t of the newest sample the sink holds (points at or before it are not fed again). */
+  lastSampleAt(): number | undefined;
+  ingest(results: ScrapeResult[]): Promise<void>;
+}
+
+interface Member {
+  sink: SampleSink;
+  backfilled: boolean;
+}
+
+/** One Prometheus source at one step: the services it feeds, one batch of queries per tick. */
+export class PrometheusSamples {
+  private readonly members = new Map<string, Member>();
+  private lastEnd: number | undefined;
+
+  constructor(
+    private readonly api: PrometheusApi,
+    private readonly match: string | undefined,
+    private readonly stepMs: number,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** A service joins (keyed by its target's job and instance); it is backfilled on the next tick. */
+  add(key: string, sink: SampleSink): void {
+    this.members.set(key, { sink, backfilled: false });
+  }
+
+  remove(key: string): void {
+    this.members.delete(key);
+  }
+
+  async tick(now = Date.now()): Promise<void> {
+    const fresh = [...this.members].filter(([, m]) => !m.backfilled);
+    const running = [...this.members].filter(([, m]) => m.backfilled);
+    const stepSec = Math.max(1, Math.round(this.stepMs / 1000));
+    if (fresh.length) {
+      const window = Math.max(...fresh.map(([, m]) => m.sink.svc.window));
+      const backfillStep = Math.max(stepSec, Math.ceil(window / 1000 / MAX_BACKFILL_POINTS));
+      const end = Math.floor(now / (backfillStep * 1000)) * backfillStep;
+      await this.fetchInto(fresh, end - window / 1000, end, backfillStep, now);
+      for (const [, m] of fresh) m.backfilled = true;
+    }
+    // Evaluation times on one grid (multiples of the step), so consecutive ticks never repeat or
+    // straddle a point; a missed tick is caught up, up to 10 steps.
+    const step = stepSec * 1000;
+    const end = Math.floor(now / step) * step;
+    if (running.length && (this.lastEnd === undefined || end > this.lastEnd)) {
+      const start = Math.max(this.lastEnd === undefined ? end : this.lastEnd + step, end - 10 * step);
+      await this.fetchInto(running, start / 1000, end / 1000, stepSec, now);
+    }
+    this.lastEnd = end;
+  }
+
+  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number): Promise<void> {
+    const started = performance.now();
+    let byTarget: Map<string, Sample[]>;
+    try {
+      const results = await Promise.all(SAMPLE_METRICS.map(async ([metric, field, factor]) => ({
+        field,
+        factor,
+        series: await this.api.queryRange(withMetricName(metric, this.match), startSec, endSec, stepSec),
+      })));
+      byTarget = samplesByTarget(results);
+    } catch (err) {
+      const e = toScrapeError(err);
+      const failed: ScrapeResult = { at: now, ok: false, failures: [{ source: 'prometheus', code: e.code, reason: e.message }], durationMs: performance.now() - started, fetched: [] };
+      await Promise.all(members.map(([, m]) => m.sink.ingest([failed])));
+      return;
+    }
+    const durationMs = performance.now() - started;
+    await Promise.all(members.map(([key, m]) => {
+      const after = m.sink.lastSampleAt() ?? -Infinity;
+      const samples = (byTarget.get(key) ?? []).filter((s) => s.t > after && s.heapAlloc !== undefined);
+      if (samples.length === 0) {
+        const [job, instance] = key.split('\u0000');
+        return m.sink.ingest([{
+          at: now, ok: false, durationMs, fetched: [],
+          failures: [{ source: 'prometheus', code: 'no_go_metrics', reason: `prometheus ${this.api.baseUrl} has no go_memstats samples for job="${job}",instance="${instance}" in this interval (target down or not scraped?)` }],
+        }]);
+      }
+      return m.sink.ingest(samples.map((sample) => ({ at: sample.t, ok: true, sample, failures: [], durationMs, fetched: [] })));
+    }));
+  }
+}

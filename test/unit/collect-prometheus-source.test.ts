@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseMatrix, unwrap, withMetricName } from '../../src/collect/prometheus-api.js';
+import { samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
+import { goTargets } from '../../src/discover/prometheus.js';
+
+describe('Prometheus API responses', () => {
+  it('a range query becomes each target\'s samples, one per evaluation time, fields in the Sample\'s units', () => {
+    const matrix = (metric: string, v: Record<string, [number, string][]>) =>
+      parseMatrix({ resultType: 'matrix', result: Object.entries(v).map(([instance, values]) => ({ metric: { __name__: metric, job: 'go', instance }, values })) });
+    const byTarget = samplesByTarget([
+      { field: 'heapAlloc', factor: 1, series: matrix('go_memstats_heap_alloc_bytes', { 'a:1': [[100, '1000'], [101, '2000']], 'b:1': [[100, '5']] }) },
+      { field: 'processStart', factor: 1000, series: matrix('process_start_time_seconds', { 'a:1': [[100, '1700000000.5']] }) },
+      // GOMEMLIMIT's "no limit" (MaxInt64) is no limit, not a number to use.
+      { field: 'gomemlimit', factor: 1, series: matrix('go_gc_gomemlimit_bytes', { 'a:1': [[100, '9223372036854775807']], 'b:1': [[100, '1e9']] }) },
+    ]);
+    const a = byTarget.get(targetKey({ job: 'go', instance: 'a:1' })!)!;
+    expect(a.map((s) => [s.t, s.heapAlloc, s.processStart, s.gomemlimit])).toEqual([[100_000, 1000, 1_700_000_000_500, undefined], [101_000, 2000, undefined, undefined]]);
+    const b = byTarget.get(targetKey({ job: 'go', instance: 'b:1' })!)!;
+    expect(b.map((s) => [s.t, s.heapAlloc, s.gomemlimit])).toEqual([[100_000, 5, 1e9]]);
+  });
+
+  it('an error envelope carries Prometheus\' own words', () => {
+    expect(() => unwrap('{"status":"error","errorType":"bad_data","error":"parse error at char 5"}', 'query_range x')).toThrow('query_range x: bad_data: parse error at char 5');
+    expect(() => unwrap('<html>', 'targets')).toThrow('targets: expected a Prometheus API JSON response');
+  });
+
+  it('the source\'s match selector becomes the label matcher of every metric query', () => {
+    expect(withMetricName('go_goroutines', '{job=~"api|checkout"}')).toBe('go_goroutines{job=~"api|checkout"}');
+    expect(withMetricName('go_goroutines', 'up{env="prod"}')).toBe('go_goroutines{env="prod"}');
+    expect(withMetricName('go_goroutines', undefined)).toBe('go_goroutines');
+  });
+
+  it('discovery keeps the active targets that have Go series, once each, with their labels', () => {
+    const active = [
+      { labels: { job: 'go', instance: 'a:1', env: 'prod' }, scrapeUrl: 'http://a:1/metrics', health: 'up' },
+      { labels: { job: 'node', instance: 'n:1' }, scrapeUrl: 'http://n:1/metrics', health: 'up' },
+      { labels: { job: 'go', instance: 'b:1' }, scrapeUrl: 'http://b:1/metrics', health: 'down' },
+    ];
+    const series = [{ __name__: 'go_memstats_heap_alloc_bytes', job: 'go', instance: 'a:1' }, { __name__: 'go_memstats_heap_alloc_bytes', job: 'go', instance: 'b:1' }];
+    const src = { kind: 'prometheus' as const, url: 'http://p:9090', samples: 'prometheus' as const, timeout: 1000, match: '{job="go"}' };
+    expect(goTargets(active, series, src)).toEqual([
+      { labels: { job: 'go', instance: 'a:1', env: 'prod' }, source: 'prometheus:http://p:9090', samplesFrom: { url: 'http://p:9090', timeout: 1000, match: '{job="go"}' } },
+      { labels: { job: 'go', instance: 'b:1' }, source: 'prometheus:http://p:9090', samplesFrom: { url: 'http://p:9090', timeout: 1000, match: '{job="go"}' } },
+    ]);
+    expect(goTargets(active, series, { ...src, samples: 'scrape' })[0]).toEqual({ labels: { job: 'go', instance: 'a:1', env: 'prod' }, source: 'prometheus:http://p:9090' });
+  });
+});
