@@ -103,7 +103,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
   // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least 3/4 of a window.
   const guard = firstLifetimeGuard(service);
-  if (lifeAge - service.warmup < guard && !earlierLifetimeReached(h, ctx.life.index, lifeAge)) {
+  if (lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge)) {
     return pressure && note ? { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note } : judged;
   }
 

@@ -101,8 +101,8 @@ describe('detect', () => {
   });
 
   it('opens an RSS incident, not a heap one, when RSS grows and the heap is flat', () => {
-    const s = trace({ hours: 4, heap: () => 200 * MB, rss: (h) => 450 * MB * (1 + 0.04 * h) });
-    const v = detect({ service, samples: s, now: T0 + 4 * HOUR, open: [] });
+    const s = trace({ hours: 6, heap: () => 200 * MB, rss: (h) => 450 * MB * (1 + 0.04 * h) });
+    const v = detect({ service, samples: s, now: T0 + 6 * HOUR, open: [] });
     const opens = v.events.flatMap((e) => (e.type === 'open' ? [e] : []));
     expect(opens.map((e) => e.metric)).toEqual(['rss']);
     expect(opens[0].note).toMatch(/outside the Go heap/);
