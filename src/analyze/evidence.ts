@@ -15,12 +15,11 @@ const HOUR = 3_600_000;
  * x(t) − x(t − 1 day), same lifetime, where the day-ago bucket exists: a daily cycle cancels, a
  * leak does not. Undefined when less than 80 % of the points have a reference.
  */
-export function dayOverDay(h: History, metric: Metric, x: Series, life: number): (Points & { rates: RateSeries }) | undefined {
+export function dayOverDay(h: History, metric: Metric, x: Series, life: number): Points | undefined {
   const shift = Math.round(DAY / h.width);
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
-  const out: Points & { rates: RateSeries } = { t: [], v: [], rates: { t: [], v: [], variance: [] } };
+  const out: Points = { t: [], v: [] };
   let j = 0;
-  let k = 0;
   for (let i = 0; i < x.t.length; i++) {
     const want = x.b[i] - shift;
     while (j < h.fine.length && h.fine[j].b < want) j++;
@@ -30,14 +29,6 @@ export function dayOverDay(h: History, metric: Metric, x: Series, life: number):
     if (Number.isNaN(v)) continue;
     out.t.push(x.t[i]);
     out.v.push(x.v[i] - v);
-    // The same difference of the allocation rate: traffic today against traffic yesterday.
-    while (k < h.fine.length && h.fine[k].b < x.b[i]) k++;
-    const cur = h.fine[k];
-    if (cur && cur.b === x.b[i] && !Number.isNaN(cur.allocRate) && !Number.isNaN(ref.allocRate)) {
-      out.rates.t.push(x.t[i]);
-      out.rates.v.push(cur.allocRate - ref.allocRate);
-      out.rates.variance.push(cur.rateVariance + ref.rateVariance);
-    }
   }
   return out.t.length >= 0.8 * x.t.length ? out : undefined;
 }

@@ -47,7 +47,9 @@ export class History {
   private readonly folder: BucketFolder;
   private readonly hourFolder: HourMerger;
   private readonly fineKeep: number;
-  private ratioCache: { version: number; life: number; ratio: number | undefined; pinned: boolean } = { version: -1, life: -1, ratio: undefined, pinned: false };
+  /** Per lifetime, for the current version: earlier lifetimes are read bucket by bucket too (usualWarmup). */
+  private ratioCache = new Map<number, { ratio: number | undefined; pinned: boolean }>();
+  private ratioVersion = -1;
 
   constructor(readonly opts: HistoryOptions) {
     this.width = fineWidth(opts.window);
@@ -107,18 +109,28 @@ export class History {
 
   /** 1+GOGC/100 estimated from the buckets of lifetime `life` (when GOGC is not known). */
   goalRatio(life: number): number | undefined {
-    if (this.ratioCache.version === this.version && this.ratioCache.life === life) return this.ratioCache.ratio;
-    const from = Math.max(0, this.fine.length - POINTS_PER_WINDOW);
-    const own = this.fine.slice(from).filter((b) => b.life === life);
-    const ratio = estimateGoalRatio(own);
-    this.ratioCache = { version: this.version, life, ratio, pinned: goalPinned(own, ratio) };
-    return ratio;
+    return this.goalOf(life).ratio;
   }
 
   /** Whether a memory limit pins the GC goal in lifetime `life` (see heapFloor). */
   goalPinned(life: number): boolean {
-    this.goalRatio(life);
-    return this.ratioCache.pinned;
+    return this.goalOf(life).pinned;
+  }
+
+  private goalOf(life: number): { ratio: number | undefined; pinned: boolean } {
+    if (this.ratioVersion !== this.version) {
+      this.ratioCache.clear();
+      this.ratioVersion = this.version;
+    }
+    let e = this.ratioCache.get(life);
+    if (!e) {
+      const from = Math.max(0, this.fine.length - POINTS_PER_WINDOW);
+      const own = this.fine.slice(from).filter((b) => b.life === life);
+      const ratio = estimateGoalRatio(own);
+      e = { ratio, pinned: goalPinned(own, ratio) };
+      this.ratioCache.set(life, e);
+    }
+    return e;
   }
 
   /** The floor of one metric in one bucket (NaN when not observed). */

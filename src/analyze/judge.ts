@@ -83,14 +83,18 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
   const threshold = thresholdPerHour(rate, current);
   const lifeAge = ctx.now - ctx.life.start;
-  const seasonal = lifeAge >= DAY + service.window ? dayOverDay(h, metric, x, ctx.life.index) : undefined;
+  // The same hours yesterday (a day-old lifetime only), built when a check reads it.
+  let seasonalMemo: ReturnType<typeof dayOverDay> | null = null;
+  const seasonal = (): ReturnType<typeof dayOverDay> =>
+    seasonalMemo === null ? (seasonalMemo = lifeAge >= DAY + service.window ? dayOverDay(h, metric, x, ctx.life.index) : undefined) : seasonalMemo;
   let floorNoise: number | undefined;
   const floorNoiseOf = (): number => (floorNoise ??= localNoise(x, winH / 6));
 
   let stopped = ctx.open.has(metric) && (metric !== 'heap' || ctx.heapJudgeable) && recentFit(x, 0).upper < threshold;
-  if (stopped && seasonal && seasonal.v.length >= 4) {
+  const d = stopped ? seasonal() : undefined;
+  if (d && d.v.length >= 4) {
     // Still above the same hour yesterday by a day's worth of growth: the leak goes on under the cycle.
-    stopped = medianOf(seasonal.v.slice(-Math.ceil(seasonal.v.length / 6))) / 24 < threshold;
+    stopped = medianOf(d.v.slice(-Math.ceil(d.v.length / 6))) / 24 < threshold;
   }
   const judged = { ...quiet, stopped };
 
@@ -108,7 +112,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   }
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
-  const day = floorSeries(ctx, metric, DAY);
+  let day: Series | undefined;
   // Over the whole window (the lifetime, when younger), the latest third grows at less than half
   // the pace of the whole: a curve levelling off, whatever a shorter span says.
   let slowing: boolean | undefined;
@@ -125,12 +129,13 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
     if (!f) continue;
     const spanStart = x.t[from];
-    if (day && !newHigh(day, x, spanStart, floorNoiseOf())) continue;
+    if (!newHigh((day ??= floorSeries(ctx, metric, DAY)), x, spanStart, floorNoiseOf())) continue;
     if (slowingDown()) continue;
     if (levelsOff(x, spanStart, bar)) continue;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
-    if (seasonal && !dayOverDayGrows(seasonal, spanStart, threshold)) continue;
+    const dd = seasonal();
+    if (dd && !dayOverDayGrows(dd, spanStart, threshold)) continue;
     if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;
     const trend = toTrend(f, current, gcLimit);
     return note ? { metric, trend, leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend, leaking: true, stopped: false, rise: quiet.rise };

@@ -23,23 +23,6 @@ export interface RateSeries extends FloorSeries {
 
 export type FloorSet = Record<Metric, FloorSeries> & { allocRate: RateSeries };
 
-/** Index of the first sample of the last process lifetime in `samples`. */
-export function lifetimeStartIndex(samples: readonly Sample[]): number {
-  for (let i = samples.length - 1; i > 0; i--) if (isRestart(samples[i - 1], samples[i])) return i;
-  return 0;
-}
-
-/**
- * When the current process began, as far as the samples tell: its processStart when known,
- * else the first sample after a visible restart, else -Infinity (no restart seen).
- */
-export function lifetimeBegan(samples: readonly Sample[], startIndex: number): number {
-  const first = samples[startIndex];
-  if (first === undefined) return -Infinity;
-  if (first.processStart !== undefined) return first.processStart;
-  return startIndex > 0 ? first.t : -Infinity;
-}
-
 const HOUR = 3_600_000;
 const POINTS_PER_WINDOW = 72;
 

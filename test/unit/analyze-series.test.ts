@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidth, floorSeries, isRestart, lifetimeBegan, lifetimeStartIndex } from '../../src/analyze/series.js';
+import { bucketWidth, floorSeries, isRestart } from '../../src/analyze/series.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const MIN = 60_000;
@@ -16,16 +16,6 @@ describe('restarts and lifetimes', () => {
     { desc: 'counters forward', prev: { t: 0, numGC: 5, totalAlloc: 1 }, cur: { t: 1, numGC: 6, totalAlloc: 2 }, want: false },
   ])('$desc → $want', ({ prev, cur, want }) => {
     expect(isRestart(prev as Sample, cur as Sample)).toBe(want);
-  });
-
-  it('finds the last lifetime, whatever slices were asked before', () => {
-    const s: Sample[] = Array.from({ length: 20 }, (_, i) => ({ t: i * 1000, numGC: i < 5 ? i : i < 12 ? i - 5 : i - 12 }));
-    expect(lifetimeStartIndex(s.slice(8))).toBe(4); // restart at index 12 → 4 in the slice
-    expect(lifetimeStartIndex(s.slice(13))).toBe(0);
-    expect(lifetimeStartIndex(s.slice(0, 12))).toBe(5);
-    expect(lifetimeStartIndex(s)).toBe(12);
-    expect(lifetimeBegan(s, 12)).toBe(12_000);
-    expect(lifetimeBegan(s.slice(13), 0)).toBe(-Infinity);
   });
 });
 
