@@ -65,19 +65,24 @@ export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: n
     l.v.push(v);
   }
   const tol = (h.width / HOUR) * 2;
-  let explained = false;
+  // Each earlier lifetime votes: one odd lifetime (a noisy tail at shutdown) does not veto the rest.
+  let levelled = 0;
+  let growing = 0;
   for (const l of lives.values()) {
     const end = l.u[l.u.length - 1];
     if (end < uptimeH + follow) continue;
     if (!l.v.some((_, i) => Math.abs(l.u[i] - uptimeH) <= tol)) continue;
-    // Its last `follow` hours: still growing at the threshold's pace means it never levelled off, and is no excuse.
+    // Its last `follow` hours: still growing at the threshold's pace means it never levelled off.
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
-    if (tail.n >= 4 && tail.slope >= threshold) return false;
+    if (tail.n >= 4 && tail.slope >= threshold) {
+      growing++;
+      continue;
+    }
     const plateau = Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH));
-    if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) explained = true;
+    if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) levelled++;
   }
-  return explained;
+  return levelled > 0 && levelled >= growing;
 }
 
 /** Did an earlier lifetime in the history run past uptime `uptimeMs`? Then it can tell a warm-up from a leak. */
