@@ -123,10 +123,19 @@ export function medianOf(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Largest rise between consecutive points of x[from..]. */
+const JUMP_SIDE = 3;
+
+/**
+ * Largest step in x[from..]: the rise of the lower envelope, from the least of the JUMP_SIDE
+ * points before a point to the least of the JUMP_SIDE points from it on. A floor's noise is
+ * upward (a bucket that missed the end of a GC cycle), so a one-bucket spike is not a step while a
+ * level shift is. Between consecutive points where the span is too short for that.
+ */
 function largestJump(x: Points, from: number): number {
+  const n = x.v.length;
+  const k = n - from >= 4 * JUMP_SIDE ? JUMP_SIDE : 1;
   let max = 0;
-  for (let i = from + 1; i < x.v.length; i++) max = Math.max(max, x.v[i] - x.v[i - 1]);
+  for (let i = from + k; i + k <= n; i++) max = Math.max(max, Math.min(...x.v.slice(i, i + k)) - Math.min(...x.v.slice(i - k, i)));
   return max;
 }
 

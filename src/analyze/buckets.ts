@@ -202,16 +202,19 @@ export function estimateGoalRatio(buckets: readonly Bucket[]): number | undefine
 /**
  * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
  * per-cycle HeapAlloc minimum. A goal-derived floor far below the HeapAlloc floor means a limit
- * pins the goal (GOMEMLIMIT we were not told about) — when it happens in many buckets (`pinned`):
- * in one bucket alone it is a scrape period in step with the GC period, every scrape late in its
- * cycle.
+ * pins the goal (GOMEMLIMIT we were not told about) — when it happens in many buckets (`pinned`),
+ * the HeapAlloc minimum is the floor in every bucket of the lifetime; in one bucket alone it is a
+ * scrape period in step with the GC period, every scrape late in its cycle. Without `pinned`
+ * (a lone bucket), the bucket decides for itself.
  */
-export function heapFloor(b: Bucket, ratio: number | undefined, pinned = true): number {
+export function heapFloor(b: Bucket, ratio: number | undefined, pinned?: boolean): number {
   const goal = goalFloor(b, ratio);
   const cycle = b.cycleMin;
   if (Number.isNaN(goal)) return cycle;
   if (Number.isNaN(cycle)) return goal;
-  if (pinned && pinnedGoal(b, goal)) return cycle;
+  // A limit that pins the goal in many buckets pins it in all: the goal says nothing of the live
+  // heap there, even in a bucket whose HeapAlloc minimum happens to come close to it.
+  if (pinned ?? pinnedGoal(b, goal)) return cycle;
   return goal;
 }
 

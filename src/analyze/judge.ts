@@ -5,7 +5,7 @@
  */
 import type { ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
-import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf } from './assess.js';
+import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { trafficExplainer } from './traffic.js';
@@ -63,7 +63,27 @@ function decimatedFit(x: { t: number[]; v: number[] }): ReturnType<typeof fitRan
 function floorSeries(ctx: JudgeContext, metric: Metric, span: number, hourly = false): Series {
   const h = ctx.history;
   const list = hourly ? h.hourly : h.fine;
-  return h.series(metric, list, h.indexAt(ctx.now - span, list), list.length, ctx.life.index, ctx.service.warmup, ctx.life.start);
+  const x = h.series(metric, list, h.indexAt(ctx.now - span, list), list.length, ctx.life.index, ctx.service.warmup, ctx.life.start);
+  return metric === 'heap' && !hourly && underLimit(h, ctx.life.index) ? lowerEnvelope(x) : x;
+}
+
+/** A memory limit sets the GC goal in lifetime `life`: told (GOMEMLIMIT with the goal at it) or seen (goal pinned). */
+function underLimit(h: History, life: number): boolean {
+  const last = h.fine[h.fine.length - 1];
+  const told = last !== undefined && last.life === life && !Number.isNaN(last.memlimit) && Number.isNaN(last.goalLive) && Number.isNaN(last.goalMin);
+  return told || h.goalPinned(life);
+}
+
+/**
+ * Under a memory limit the GC goal says nothing of the live heap and the floor is the least
+ * HeapAlloc a bucket saw: a bucket whose samples all missed the end of a GC cycle reads high. The
+ * least of each point and its neighbours keeps the floor and drops those.
+ */
+function lowerEnvelope(x: Series): Series {
+  const n = x.v.length;
+  if (n < 3) return x;
+  const v = x.v.map((_, i) => Math.min(x.v[Math.max(0, i - 1)], x.v[i], x.v[Math.min(n - 1, i + 1)]));
+  return { ...x, v };
 }
 
 export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | undefined {
@@ -106,9 +126,18 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   if (stopped && !pressure) return judged;
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
   // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least 3/4 of a window.
+  // Unless it started flat: a warm-up is steepest at birth, so growth that begins after a settled
+  // stretch is no warm-up of this process, whatever its length.
   const guard = firstLifetimeGuard(service);
-  if (lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge)) {
-    return pressure && note ? { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note } : judged;
+  const guarded = lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge);
+  // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as
+  // fast as the first, where a curve levelling off with any time constant up to hours slows down.
+  // Not under a memory limit: there the floor's shape is the GC's as much as the heap's.
+  const shaped = !(metric === 'heap' && underLimit(h, ctx.life.index));
+  const settledUntil = guarded && shaped ? settledStart(x, threshold, winH * MIN_SPAN, service.warmup / HOUR) ?? steadyPace(x, threshold * Math.sqrt(1 / MIN_SPAN), winH * MIN_SPAN) : undefined;
+  if (guarded && settledUntil === undefined) {
+    // GC work rising is no verdict yet either: a warm-up filling toward the limit raises it too.
+    return judged;
   }
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
@@ -129,6 +158,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
     if (!f) continue;
     const spanStart = x.t[from];
+    if (settledUntil !== undefined && spanStart < settledUntil - 1e-9) continue;
     if (!newHigh((day ??= floorSeries(ctx, metric, DAY)), x, spanStart, floorNoiseOf())) continue;
     if (slowingDown()) continue;
     if (levelsOff(x, spanStart, bar)) continue;
@@ -142,6 +172,44 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;
+}
+
+/**
+ * Did the lifetime's floor start flat? Its first `hours` after the warm-up (from `warmEnd`, in
+ * hours of uptime) grow confidently slower than the threshold. Returns when that stretch ends (hours), where
+ * a span under test may begin; undefined when it did not start flat or is too young to tell.
+ */
+export function settledStart(x: Points & { u: number[] }, threshold: number, hours: number, warmEnd: number): number | undefined {
+  if (x.t.length === 0 || x.u[0] > warmEnd + hours / 2) return undefined;
+  const end = x.t[0] + hours;
+  const to = firstAtOrAfter(x.t, end);
+  if (to < MIN_POINTS || to >= x.t.length) return undefined;
+  const f = fitRange(x, 0, to);
+  return f.upper < threshold ? end : undefined;
+}
+
+const PACE_KEPT = 0.75;
+const Z95 = 1.645;
+
+/**
+ * Does the floor grow at an unchanged pace: the Sen slopes of the latest two stretches of `hours`
+ * both clear `bar` and the later is at least PACE_KEPT of the earlier? Returns where those
+ * stretches begin (hours), undefined otherwise.
+ */
+export function steadyPace(x: Points, bar: number, hours: number): number | undefined {
+  const n = x.t.length;
+  if (n === 0) return undefined;
+  const end = x.t[n - 1];
+  const a = firstAtOrAfter(x.t, end - 2 * hours - 1e-9);
+  const b = firstAtOrAfter(x.t, end - hours - 1e-9);
+  if (x.t[a] > end - 2 * hours + hours / 4 || b - a < MIN_POINTS || n - b < MIN_POINTS) return undefined;
+  const first = fitRange(x, a, b);
+  const second = fitRange(x, b, n);
+  // One-sided 95 % bounds: their distance from the slope is 1.645 standard errors.
+  const se1 = (first.slope - first.lower) / Z95;
+  const se2 = (second.slope - second.lower) / Z95;
+  const margin = second.slope - PACE_KEPT * first.slope - Z95 * Math.hypot(se2, PACE_KEPT * se1);
+  return first.slope > bar && second.slope > bar && margin >= 0 ? x.t[a] : undefined;
 }
 
 /** How long after its warm-up a process with no earlier lifetime in the history gets before any verdict. */

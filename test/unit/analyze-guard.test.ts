@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { spanGrows } from '../../src/analyze/assess.js';
+import { settledStart, steadyPace } from '../../src/analyze/judge.js';
+
+/** A floor every 2.5 min from uptime `from` to `to` hours, value f(uptime) plus deterministic jitter. */
+function floor(from: number, to: number, f: (u: number) => number, jitter = 0): { t: number[]; v: number[]; u: number[] } {
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let u = from, i = 0; u <= to + 1e-9; u += 2.5 / 60, i++) {
+    t.push(u);
+    // A fixed, zero-mean pattern: the same series every run.
+    v.push(f(u) + jitter * Math.sin(i * 2.399963));
+  }
+  return { t, v, u: [...t] };
+}
+
+const MB = 1e6;
+const threshold = 0.5 * MB; // 0.5 %/h of 100 MB
+const bar = threshold * Math.sqrt(6);
+
+describe('first lifetime: growth that is no warm-up', () => {
+  it('a floor that sat flat for an hour after the warm-up, then climbs, started settled', () => {
+    const x = floor(0.25, 2.5, (u) => 100 * MB + Math.max(0, u - 1.4) * 10 * MB, 0.2 * MB);
+    expect(settledStart(x, threshold, 1, 0.25)).toBeCloseTo(1.25, 5);
+  });
+
+  it('a warm-up climbing from birth did not start settled', () => {
+    const x = floor(0.25, 2.5, (u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 1.5)), 0.2 * MB);
+    expect(settledStart(x, threshold, 1, 0.25)).toBeUndefined();
+  });
+
+  it('a leak from birth keeps its pace over two hours; exponential and hyperbolic warm-ups slow down', () => {
+    const leak = floor(0.25, 2.5, (u) => 100 * MB + u * 8 * MB, 0.3 * MB);
+    expect(steadyPace(leak, bar, 1)).toBeDefined();
+    for (const tau of [0.5, 1, 2, 3]) {
+      const exp = floor(0.25, 2.5, (u) => 100 * MB + 80 * MB * (1 - Math.exp(-u / tau)), 0.3 * MB);
+      expect(steadyPace(exp, bar, 1), `exp τ=${tau} h`).toBeUndefined();
+      const hyp = floor(0.25, 2.5, (u) => 100 * MB + 80 * MB * (u / (u + tau)), 0.3 * MB);
+      expect(steadyPace(hyp, bar, 1), `hyperbolic τ=${tau} h`).toBeUndefined();
+    }
+  });
+
+  it('a noisy floor gives no verdict of steady pace', () => {
+    const noisy = floor(0.25, 2.5, (u) => 100 * MB + u * 2 * MB, 6 * MB);
+    expect(steadyPace(noisy, bar, 1)).toBeUndefined();
+  });
+});
+
+describe('steps in a floor', () => {
+  const span = (x: { t: number[]; v: number[] }) =>
+    spanGrows({ metric: 'heap', x, from: 0, hours: x.t[x.t.length - 1] - x.t[0], bar: threshold, threshold, noise: () => 0.2 * MB });
+
+  it('one high bucket (a scrape that missed the end of a GC cycle) is not a step', () => {
+    const x = floor(0, 6, (u) => 100 * MB + u * 2 * MB);
+    x.v[40] += 8 * MB;
+    expect(span(x)).toBeDefined();
+  });
+
+  it('a level shift carrying the rise is', () => {
+    const x = floor(0, 6, (u) => 100 * MB + (u > 3 ? 12 * MB : 0) + u * 0.2 * MB);
+    expect(span(x)).toBeUndefined();
+  });
+});
