@@ -84,7 +84,7 @@ export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, b
   const u0 = uptimeAt(floor, spanStartT);
   const fit = saturationFit(floor.u, floor.v, u0);
   // Decelerating, and what grows beyond the curve is not clearly above the bar.
-  return fit !== undefined && fit.decelerating && fit.rate - 1.645 * fit.rateSe < bar;
+  return fit !== undefined && fit.decelerating && (fit.curveAlone || fit.rate - 1.645 * fit.rateSe < bar);
 }
 
 function uptimeAt(floor: Points & { u: number[] }, t: number): number {

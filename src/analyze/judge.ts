@@ -132,8 +132,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const guarded = lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge);
   // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as
   // fast as the first, where a curve levelling off with any time constant up to hours slows down.
-  // Not under a memory limit: there the floor's shape is the GC's as much as the heap's.
-  const shaped = !(metric === 'heap' && underLimit(h, ctx.life.index));
+  // Only where the shape is the metric's own: not under a memory limit (the floor's shape is the
+  // GC's there as much as the heap's), not Sys or RSS (they follow the heap's warm-up with a lag,
+  // so a flat start there says nothing).
+  const shaped = metric === 'goroutines' || (metric === 'heap' && !underLimit(h, ctx.life.index));
   const settledUntil = guarded && shaped ? settledStart(x, threshold, winH * MIN_SPAN, service.warmup / HOUR) ?? steadyPace(x, threshold * Math.sqrt(1 / MIN_SPAN), winH * MIN_SPAN) : undefined;
   if (guarded && settledUntil === undefined) {
     // GC work rising is no verdict yet either: a warm-up filling toward the limit raises it too.

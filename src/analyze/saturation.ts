@@ -17,6 +17,8 @@
 export interface SaturationFit {
   /** The saturating model fits significantly better and its curve is concave (decelerating). */
   decelerating: boolean;
+  /** The saturating curve alone, bent within the data, fits as well: nothing grows beyond it. */
+  curveAlone: boolean;
   /** Linear growth per hour within the span once the curve is accounted for. */
   rate: number;
   /** Its standard error (autocorrelation-inflated). */
@@ -28,6 +30,9 @@ export interface SaturationFit {
 
 /** F beyond which the saturating model wins (one extra parameter, a grid-searched τ: conservative). */
 const F_CRIT = 12;
+/** F beyond which a linear term adds to the curve alone (one parameter, a grid-searched τ: conservative). */
+const F_LINEAR = 10;
+const PLAIN_TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 0.4, 0.5, 0.6, 2 / 3];
 const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 1, 2];
 
 /** Least squares y ~ X (columns), by the normal equations; k ≤ 3. */
@@ -119,8 +124,18 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const deflate = (1 - rho) / (1 + rho);
   const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
+  // The curve alone, bent within the data (τ at most 2/3 of its span): when the linear term adds
+  // nothing significant to it, the growth is a curve that levels off whatever the linear term says.
+  let plain = Infinity;
+  for (const f of PLAIN_TAU_FRACTIONS) {
+    const tau = span * f;
+    const fit0 = ols([one, Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau))], y);
+    if (fit0 && fit0.beta[1] < 0) plain = Math.min(plain, fit0.sse);
+  }
+  const linearAdds = s2 > 0 ? ((plain - fit.sse) / s2) * deflate : Infinity;
   return {
     decelerating: F > F_CRIT && c < 0,
+    curveAlone: F > F_CRIT && c < 0 && linearAdds < F_LINEAR,
     rate: r,
     rateSe,
     tau,
