@@ -6,7 +6,8 @@
 import type { ChannelConfig } from '../config/schema.js';
 import { buildEmailMessage } from './message-email.js';
 import { alertMessageId } from './message.js';
-import { channelSecrets, describeTarget, redactText } from './redact.js';
+import { channelSecrets, describeTarget } from './redact.js';
+import { redactText } from '../format/redact.js';
 import { DeliveryError, type AlertPayload, type Channel } from './types.js';
 
 export type EmailChannelConfig = Extract<ChannelConfig, { type: 'email' }>;

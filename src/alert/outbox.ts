@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { OutboxStore, type OutboxEventKind, type OutboxRow } from '../store/outbox.js';
-import { redactText } from './redact.js';
+import { redactText } from '../format/redact.js';
 import { DeliveryError, type AlertEvent, type AlertLog, type AlertPayload, type Channel, type ProfileAttachment } from './types.js';
 
 export interface BackoffPolicy {

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { ChannelConfig } from '../config/schema.js';
 import { EmailChannel, type EmailOptions } from './email.js';
-import { redactText } from './redact.js';
+import { redactText } from '../format/redact.js';
 import { SlackChannel, type SlackOptions } from './slack.js';
 import { DeliveryError, type AlertEvent, type Channel, type ChannelType } from './types.js';
 

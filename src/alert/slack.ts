@@ -5,7 +5,8 @@
 import type { FetchFunction } from '@slack/webhook';
 import type { ChannelConfig } from '../config/schema.js';
 import { buildSlackMessage } from './message-slack.js';
-import { channelSecrets, describeTarget, redactText } from './redact.js';
+import { channelSecrets, describeTarget } from './redact.js';
+import { redactText } from '../format/redact.js';
 import { DeliveryError, type AlertPayload, type Channel } from './types.js';
 
 export type SlackChannelConfig = Extract<ChannelConfig, { type: 'slack' }>;

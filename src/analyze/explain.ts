@@ -1,4 +1,5 @@
 import type { Sample } from '../model/sample.js';
+import { formatBytes } from '../format/units.js';
 
 /**
  * `leakwatch explain`: where a Go process's memory is, in plain words (pure; no I/O).
@@ -103,9 +104,9 @@ function notes(e: Explanation, s: Sample): string[] {
   const out: string[] = [];
   const held = e.heldByGo;
   out.push(
-    `The Go runtime holds ${mb(held)} (Sys ${mb(e.sys)} from the OS` +
-      (e.heapReleased > 0 ? ` minus ${mb(e.heapReleased)} already released)` : ', none released)') +
-      (e.rss === undefined ? '; RSS is unknown (set pid, pidFile or systemdUnit, or expose process metrics).' : `; RSS is ${mb(e.rss)}.`),
+    `The Go runtime holds ${formatBytes(held)} (Sys ${formatBytes(e.sys)} from the OS` +
+      (e.heapReleased > 0 ? ` minus ${formatBytes(e.heapReleased)} already released)` : ', none released)') +
+      (e.rss === undefined ? '; RSS is unknown (set pid, pidFile or systemdUnit, or expose process metrics).' : `; RSS is ${formatBytes(e.rss)}.`),
   );
   if (e.rss !== undefined) out.push(...rssNotes(e.rss, held));
 
@@ -122,17 +123,17 @@ function rssNotes(rss: number, held: number): string[] {
   const nonGo = Math.max(0, rss - held);
   if (nonGo >= NON_GO_NOTABLE.bytes && nonGo >= NON_GO_NOTABLE.share * rss) {
     return [
-      `RSS exceeds what the Go runtime holds by ${mb(nonGo)}: memory outside the Go heap (cgo, mmap), ` +
+      `RSS exceeds what the Go runtime holds by ${formatBytes(nonGo)}: memory outside the Go heap (cgo, mmap), ` +
         'e.g. C libraries, syscall.Mmap or C thread stacks; a Go heap profile cannot show it.',
     ];
   }
   if (nonGo > 0) {
-    return [`${mb(nonGo)} of RSS lies outside the Go runtime's accounting (the binary's code and shared libraries): normal.`];
+    return [`${formatBytes(nonGo)} of RSS lies outside the Go runtime's accounting (the binary's code and shared libraries): normal.`];
   }
   const notResident = held - rss;
   if (notResident >= NOTABLE_SHARE * held) {
     return [
-      `${mb(notResident)} of what the runtime holds is not resident (pages mapped but never touched, or swapped out): ` +
+      `${formatBytes(notResident)} of what the runtime holds is not resident (pages mapped but never touched, or swapped out): ` +
         'RSS below the runtime\'s figure is normal.',
     ];
   }
@@ -144,32 +145,32 @@ function partNote(part: RuntimePart, v: number, held: number, e: Explanation, s:
   switch (part) {
     case 'liveHeap': {
       let text =
-        `${mb(v)} is heap objects${share}: reachable ones plus garbage not yet swept (HeapAlloc); ` +
+        `${formatBytes(v)} is heap objects${share}: reachable ones plus garbage not yet swept (HeapAlloc); ` +
         'a heap profile shows who holds them, and `leakwatch diff` names what grew.';
       const prof = e.liveHeapFromProfile;
       if (prof !== undefined && prof < v) {
         text +=
-          ` The heap profile accounts for ${mb(prof)} as of the last GC; the other ${mb(v - prof)} is garbage ` +
-          `allocated since, freed by the next GC${s.nextGC === undefined ? '' : ` (heap goal ${mb(s.nextGC)})`}.`;
+          ` The heap profile accounts for ${formatBytes(prof)} as of the last GC; the other ${formatBytes(v - prof)} is garbage ` +
+          `allocated since, freed by the next GC${s.nextGC === undefined ? '' : ` (heap goal ${formatBytes(s.nextGC)})`}.`;
       }
       return text;
     }
     case 'fragmentation':
       return (
-        `${mb(v)} is fragmentation${share}: free room inside in-use spans (HeapInuse − HeapAlloc); ` +
+        `${formatBytes(v)} is fragmentation${share}: free room inside in-use spans (HeapInuse − HeapAlloc); ` +
         'it shrinks as the heap settles; not a leak by itself.'
       );
     case 'idleRetained':
-      return `${mb(v)} idle heap retained; the runtime returns it over time or on debug.FreeOSMemory; not a leak${share}.`;
+      return `${formatBytes(v)} idle heap retained; the runtime returns it over time or on debug.FreeOSMemory; not a leak${share}.`;
     case 'stacks':
       return (
-        `${mb(v)} is goroutine stacks${e.goroutines === undefined ? '' : ` for ${count(e.goroutines)} goroutines`}${share}; ` +
+        `${formatBytes(v)} is goroutine stacks${e.goroutines === undefined ? '' : ` for ${count(e.goroutines)} goroutines`}${share}; ` +
         'if it grows, goroutines are piling up: the goroutine profile shows where they block.'
       );
     case 'gcMetadata':
-      return `${mb(v)} is GC and allocator metadata (GCSys + MSpanSys + MCacheSys, ${pct(v, held)} of what the runtime holds): it follows the heap's size and object count.`;
+      return `${formatBytes(v)} is GC and allocator metadata (GCSys + MSpanSys + MCacheSys, ${pct(v, held)} of what the runtime holds): it follows the heap's size and object count.`;
     case 'otherRuntime':
-      return `${mb(v)} is other runtime memory (profiling buckets and OtherSys, ${pct(v, held)} of what the runtime holds); growth here is unusual.`;
+      return `${formatBytes(v)} is other runtime memory (profiling buckets and OtherSys, ${pct(v, held)} of what the runtime holds); growth here is unusual.`;
   }
 }
 
@@ -193,23 +194,11 @@ export function formatExplanation(e: Explanation): string {
   for (const p of RUNTIME_PARTS) rows.push([`  ${LABELS[p]}`, e.parts[p], pct(e.parts[p], e.heldByGo)]);
   if (e.parts.nonGo !== undefined) rows.push([LABELS.nonGo, e.parts.nonGo, e.rss ? `${pct(e.parts.nonGo, e.rss)} of RSS` : '']);
   const w = Math.max(...rows.map((r) => r[0].length));
-  const vw = Math.max(...rows.map((r) => mb(r[1]).length));
+  const vw = Math.max(...rows.map((r) => formatBytes(r[1]).length));
   const lines = [`${e.service} at ${e.at}${e.goroutines === undefined ? '' : `, ${count(e.goroutines)} goroutines`}`, ''];
-  for (const [label, v, share] of rows) lines.push(`  ${label.padEnd(w)}  ${mb(v).padStart(vw)}  ${share}`.trimEnd());
+  for (const [label, v, share] of rows) lines.push(`  ${label.padEnd(w)}  ${formatBytes(v).padStart(vw)}  ${share}`.trimEnd());
   lines.push('', ...e.notes);
   return lines.join('\n');
-}
-
-/** Bytes in the config's units (MB = 10^6), three significant figures. */
-export function mb(bytes: number): string {
-  const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'KB']];
-  for (const [size, unit] of units) {
-    if (Math.abs(bytes) >= size) {
-      const v = bytes / size;
-      return `${Math.abs(v) >= 100 ? Math.round(v) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
-    }
-  }
-  return `${Math.round(bytes)} B`;
 }
 
 function pct(part: number, whole: number): string {

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { replay } from '../analyze/replay.js';
 import { formatTrace } from '../analyze/trace.js';
-import { formatDuration, formatRate, type Rate } from '../config/units.js';
+import { formatDuration, formatRate, type Rate } from '../format/units.js';
 import { CLASSES, corpusService, corpusTrace, setTraces, steadyWeek, type CorpusSet } from './corpus.js';
 import type { Job, TraceResult } from './detect-run.js';
 import { BANDS, bandOf, describeIncidents, medianWithMisses, quantile, scoreAll, type RuleScore } from './detect-score.js';

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseTrace } from '../analyze/trace.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { BUILTIN_DEFAULTS } from '../config/schema.js';
-import { parseDuration, parseRate } from '../config/units.js';
+import { parseDuration, parseRate } from '../format/units.js';
 import { METRICS, type Metric } from '../model/incident.js';
 import type { CorpusTrace } from './corpus.js';
 import { benchService } from './simulate.js';

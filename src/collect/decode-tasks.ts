@@ -10,7 +10,7 @@ import { GzipTooLarge, ungzipCapped } from '../profile/gzip.js';
 import { ScrapeError } from './errors.js';
 import { parseExpvar } from './expvar.js';
 import { parsePrometheus } from './prometheus.js';
-import { formatBytes } from './snippet.js';
+import { formatBytes } from '../format/units.js';
 import type { InvalidValue, ParseOptions } from './validate.js';
 
 export type DecodeTask =

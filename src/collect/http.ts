@@ -7,7 +7,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import { ScrapeError, toScrapeError, type ScrapeCode } from './errors.js';
-import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from './snippet.js';
+import { formatBytes } from '../format/units.js';
+import { redactUrl } from '../format/redact.js';
+import { looksLikeHtml, sanitizeSnippet } from './snippet.js';
 
 export type BodyKind = 'proto' | 'text' | 'json';
 

@@ -5,7 +5,7 @@
  */
 import { ScrapeError } from './errors.js';
 import { MEMSTATS_MARKER } from './heap-text.js';
-import { formatBytes } from './snippet.js';
+import { formatBytes } from '../format/units.js';
 
 const MARKER = Buffer.from(MEMSTATS_MARKER, 'latin1');
 /** Go's footer is ~40 lines plus two 256-number arrays: about 11 KB. */

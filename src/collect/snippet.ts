@@ -38,33 +38,3 @@ export function sanitizeSnippet(body: Uint8Array, max = SNIPPET_MAX): string {
     .trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
-
-const KEEP_QUERY = new Set(['debug', 'seconds', 'gc']);
-
-/** The URL as it may appear in logs and alerts: no user:password, query values redacted. */
-export function redactUrl(url: string | URL): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return '<invalid URL>';
-  }
-  u.username = '';
-  u.password = '';
-  for (const key of [...u.searchParams.keys()]) {
-    if (!KEEP_QUERY.has(key)) u.searchParams.set(key, '***');
-  }
-  return u.toString();
-}
-
-/** "64 MiB" style sizes for messages. */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
-}

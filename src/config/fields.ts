@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { validateDetailed } from 'node-cron';
-import { DURATION_HINT, parseDuration, parseRate, parseSize, RATE_HINT, SIZE_HINT, type Rate } from './units.js';
+import { DURATION_HINT, parseDuration, parseRate, parseSize, RATE_HINT, SIZE_HINT, type Rate } from '../format/units.js';
 
 function custom<T>(expected: string, parse: (v: unknown) => T | undefined) {
   return z.unknown().transform((v, ctx): T => {

@@ -10,9 +10,9 @@ import {
   memoryRate, pprofUrl, size, sizeLimit, smtpUrl, wholeNumber,
 } from './fields.js';
 import { discoverySchema, resolveDiscovery, ruleMatch, shardSchema, templateSchema, type ServiceOrigin } from './fleet.js';
-import { parseRate } from './units.js';
+import { parseRate } from '../format/units.js';
 
-export type { Rate } from './units.js';
+export type { Rate } from '../format/units.js';
 
 /** Built-in values for everything a service may leave out (design §2). */
 export const BUILTIN_DEFAULTS = {

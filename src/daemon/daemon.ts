@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Config, ServiceConfig } from '../config/schema.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/log.js';
 import { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { IncidentEvents } from '../store/incident-events.js';

@@ -9,7 +9,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { ServiceOrigin } from '../config/fleet.js';
 import { PrometheusApi } from '../collect/prometheus-api.js';
 import { PrometheusSamples, targetKey } from '../collect/prometheus-source.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log/log.js';
 import { cronPeriodMs, type Scheduler } from './scheduler.js';
 import type { ServiceWatch } from './watch.js';
 

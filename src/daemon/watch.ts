@@ -3,7 +3,7 @@
  * pure detector; the daemon owns one per configured service.
  */
 import type { ServiceConfig } from '../config/schema.js';
-import { rateLimited, resetRateLimit, type Logger } from './log.js';
+import { rateLimited, resetRateLimit, type Logger } from '../log/log.js';
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';

@@ -5,7 +5,7 @@
  */
 import type { FleetConfig, ServiceConfig } from '../config/schema.js';
 import type { Shard } from '../config/fleet.js';
-import type { Logger } from '../daemon/log.js';
+import type { Logger } from '../log/log.js';
 import { FileDiscovery } from './file-sd.js';
 import { PrometheusDiscovery } from './prometheus.js';
 import { serviceFor, type Target } from './rules.js';

@@ -5,8 +5,9 @@
  */
 import { METRICS } from '../model/incident.js';
 import type { ServiceStatus } from '../views/status.js';
-import { formatBytes, formatConfidence, formatCount, formatHours, formatLevel } from '../alert/message.js';
-import { mb, type Explanation, type ExplanationParts } from '../analyze/explain.js';
+import { formatBytes } from '../format/units.js';
+import { formatConfidence, formatCount, formatHours, formatLevel } from '../alert/message.js';
+import type { Explanation, ExplanationParts } from '../analyze/explain.js';
 import type { Route } from './server.js';
 import { apiRoutes, configuredService, explainService, knownService, statusOf, statusOfService, type WebDeps } from './api.js';
 import { badge, html, htmlReply, notFoundPage, page, rootFor, seg, when, type SafeHtml } from './html.js';
@@ -118,11 +119,11 @@ function explainSection(deps: WebDeps, name: string): SafeHtml {
     const v = e.parts[k];
     if (v === undefined) return [];
     const share = whole > 0 ? v / whole : 0;
-    return [html`<tr><td>${PART_LABELS[k]}</td><td class="num">${mb(v)}</td>
+    return [html`<tr><td>${PART_LABELS[k]}</td><td class="num">${formatBytes(v)}</td>
 <td><span class="bar" style="width:${Math.round(share * 300)}px"></span>${(share * 100).toFixed(1)}%</td></tr>`];
   });
-  return html`<p class="muted small">From the sample at ${e.at}. Sys ${mb(e.sys)}, released ${mb(e.heapReleased)}, held by the Go runtime
-${mb(e.heldByGo)}${e.rss !== undefined ? html`, RSS ${mb(e.rss)}` : ''}${e.liveHeapFromProfile !== undefined ? html`; the latest heap profile shows ${mb(e.liveHeapFromProfile)}` : ''}.</p>
+  return html`<p class="muted small">From the sample at ${e.at}. Sys ${formatBytes(e.sys)}, released ${formatBytes(e.heapReleased)}, held by the Go runtime
+${formatBytes(e.heldByGo)}${e.rss !== undefined ? html`, RSS ${formatBytes(e.rss)}` : ''}${e.liveHeapFromProfile !== undefined ? html`; the latest heap profile shows ${formatBytes(e.liveHeapFromProfile)}` : ''}.</p>
 <table class="explain"><thead><tr><th>Part</th><th class="num">Bytes</th><th>Share of ${e.rss !== undefined ? 'RSS' : 'what the runtime holds'}</th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${e.notes.map((n) => html`<p>${n}</p>`)}`;

@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { Logger } from '../daemon/log.js';
+import type { Logger } from '../log/log.js';
 import { assertListenAllowed, bearerMatches } from './auth.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot, type ProcessMetrics } from './metrics.js';
 

@@ -165,9 +165,9 @@ describe('fetchBody: bad responses', () => {
     ['redirect (not followed, secrets redacted)', () => `${base}/redirect`, {}, 'http_status', /^HTTP 302 Found \(redirect to http:\/\/127\.0\.0\.1:\d+\/login\?next=\*\*\*&session=\*\*\*; redirects are not followed\)$/],
     ['no response (timeout)', () => `${base}/hang`, {}, 'timeout', /^timed out after 400 ms \(no response headers\)$/],
     ['slow drip that never ends', () => `${base}/drip`, {}, 'timeout', /^timed out after 400 ms \(body incomplete after \d+ bytes\)$/],
-    ['Content-Length over the cap', () => `${base}/big-declared`, {}, 'too_large', /^body is 10 MiB \(Content-Length\), over the 1 MiB cap \(maxBodySize\)$/],
-    ['streamed body over the cap', () => `${base}/big-chunked`, { timeoutMs: 10_000 }, 'too_large', /^body passed the 1 MiB cap \(maxBodySize\)$/],
-    ['Content-Encoding gzip over the cap once inflated', () => `${base}/gzip-encoded-bomb`, {}, 'too_large', /^body passed the 1 MiB cap \(maxBodySize\) once decompressed \(Content-Encoding: gzip\)$/],
+    ['Content-Length over the cap', () => `${base}/big-declared`, {}, 'too_large', /^body is 10.5 MB \(Content-Length\), over the 1.05 MB cap \(maxBodySize\)$/],
+    ['streamed body over the cap', () => `${base}/big-chunked`, { timeoutMs: 10_000 }, 'too_large', /^body passed the 1.05 MB cap \(maxBodySize\)$/],
+    ['Content-Encoding gzip over the cap once inflated', () => `${base}/gzip-encoded-bomb`, {}, 'too_large', /^body passed the 1.05 MB cap \(maxBodySize\) once decompressed \(Content-Encoding: gzip\)$/],
     ['an encoding we did not ask for', () => `${base}/brotli`, {}, 'bad_format', /^unsupported Content-Encoding "br"$/],
     ['body cut short', () => `${base}/short-body`, {}, 'other', /(closed before the body was complete|reset by .* while reading the body)/],
     ['HTML page where text was expected', () => `${base}/html`, { expect: 'text' }, 'bad_format', /^expected a text response but got an HTML page \("Sign in - Corp SSO"\): is the URL right\?$/],
@@ -238,7 +238,7 @@ describe('captureProfiles: bad profiles are rejected before storage', () => {
 
   it.each<[string, string, string, RegExp]>([
     // Refused by its ratio a few KiB into the download, long before the 4 MiB cap.
-    ['gzip bomb', '/bomb', 'too_large', /^heap profile: gzip bomb: [\d.]+ (bytes|KiB) of gzip inflated to over [\d.]+ MiB \(refused past \d+:1\)$/],
+    ['gzip bomb', '/bomb', 'too_large', /^heap profile: gzip bomb: [\d.]+ (B|KB|MB) of gzip inflated to over [\d.]+ MB \(refused past \d+:1\)$/],
     ['truncated gzip', '/truncated', 'bad_gzip', /^heap profile: decompressing profile: .*truncated/],
     ['valid gzip of garbage', '/garbage', 'bad_profile', /^heap profile: (parsing|malformed) profile: /],
     ['a proto that is not a profile', '/notprofile', 'bad_profile', /^heap profile: (parsing profile|malformed profile|expected a heap profile)/],

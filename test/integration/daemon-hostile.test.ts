@@ -26,20 +26,20 @@ const HOSTILE: Record<string, { yaml: (base: string) => string; code: string[]; 
     // 4.2 MB to send: a starved loopback may need more than a second for it.
     yaml: (b) => `pprof: ${b}/bomb/debug/pprof\n    timeout: 3s`,
     code: ['too_large'],
-    reason: /heap profile: gzip bomb: [\d.]+ KiB of gzip inflated to over [\d.]+ MiB/,
+    reason: /heap profile: gzip bomb: [\d.]+ KB of gzip inflated to over [\d.]+ MB/,
     profile: true,
   },
   expvar50: {
     yaml: (b) => `expvar: ${b}/expvar50/debug/vars`,
     // Refused at the cap as the bytes arrive; a starved machine may deliver less than 8 MiB in the second.
     code: ['too_large', 'timeout'],
-    reason: /expvar: .*(body passed the 8 MiB cap \(the expvar body cap\)|timed out after 1000 ms \(body incomplete after)/,
+    reason: /expvar: .*(body passed the 8.39 MB cap \(the expvar body cap\)|timed out after 1000 ms \(body incomplete after)/,
   },
   endless: {
     yaml: (b) => `metrics: ${b}/endless/metrics`,
     // Loopback delivers 8 MiB well inside the second; a starved machine may only get part of it.
     code: ['too_large', 'timeout'],
-    reason: /metrics: .*(body passed the 8 MiB cap \(the metrics body cap\)|timed out after 1000 ms \(body incomplete after)/,
+    reason: /metrics: .*(body passed the 8.39 MB cap \(the metrics body cap\)|timed out after 1000 ms \(body incomplete after)/,
   },
   drip: {
     yaml: (b) => `expvar: ${b}/drip/debug/vars`,

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/daemon/log.js';
+import { silentLogger } from '../../src/log/log.js';
 import { startHttpServer, type HealthSource, type RunningHttpServer } from '../../src/web/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

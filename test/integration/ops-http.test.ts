@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../src/daemon/log.js';
+import { createLogger, silentLogger } from '../../src/log/log.js';
 import { startHttpServer, type Health, type HealthSource, type RunningHttpServer } from '../../src/web/server.js';
 import type { MetricsSnapshot } from '../../src/web/metrics.js';
 

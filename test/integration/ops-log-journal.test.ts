@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const LOG_JS = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/daemon/log.js')).href;
+const LOG_JS = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/log/log.js')).href;
 const dir = mkdtempSync(join(tmpdir(), 'leakwatch-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

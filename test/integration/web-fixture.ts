@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/daemon/log.js';
+import { silentLogger } from '../../src/log/log.js';
 import { Store } from '../../src/store/index.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { OutboxStore } from '../../src/store/outbox.js';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildContent,
-  formatBytes,
   formatConfidence,
   formatHours,
   formatRate,
   nextStepCommand,
   profileFileName,
 } from '../../src/alert/message.js';
+import { formatBytes } from '../../src/format/units.js';
 import { buildSlackMessage, SLACK_LIMITS } from '../../src/alert/message-slack.js';
 import { buildEmailMessage } from '../../src/alert/message-email.js';
 import type { AlertEvent } from '../../src/alert/types.js';

@@ -136,6 +136,6 @@ describe('MemStatsFooter: the footer of a streamed heap?debug=1', () => {
       e = err;
     }
     expect(e).toBeInstanceOf(ScrapeError);
-    expect((e as ScrapeError).message).toBe('heap?debug=1: the runtime.MemStats section passed 64 KiB (a Go footer is about 11 KB)');
+    expect((e as ScrapeError).message).toBe('heap?debug=1: the runtime.MemStats section passed 65.5 KB (a Go footer is about 11 KB)');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, looksLikeHtml, redactUrl, sanitizeSnippet } from '../../src/collect/snippet.js';
+import { looksLikeHtml, sanitizeSnippet } from '../../src/collect/snippet.js';
 
 const b = (s: string | Buffer): Buffer => (typeof s === 'string' ? Buffer.from(s, 'utf8') : s);
 
@@ -31,19 +31,5 @@ describe('sanitizeSnippet', () => {
   });
   it('keeps plain Go error text', () => {
     expect(sanitizeSnippet(b('404 page not found\n'))).toBe('404 page not found');
-  });
-});
-
-describe('redactUrl', () => {
-  it('drops credentials and query values other than pprof parameters', () => {
-    expect(redactUrl('http://user:secret@host:6060/debug/pprof/heap?debug=1&token=abc')).toBe(
-      'http://host:6060/debug/pprof/heap?debug=1&token=***',
-    );
-  });
-});
-
-describe('formatBytes', () => {
-  it.each([[512, '512 bytes'], [1024, '1 KiB'], [64 * 1024 * 1024, '64 MiB'], [1536, '1.5 KiB']])('%d', (n, s) => {
-    expect(formatBytes(n)).toBe(s);
   });
 });

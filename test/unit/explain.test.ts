@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explain, formatExplanation, mb, type Explanation } from '../../src/analyze/explain.js';
+import { explain, formatExplanation, type Explanation } from '../../src/analyze/explain.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/pprof');
@@ -59,7 +59,7 @@ describe('explain', () => {
     {
       desc: 'Go 1.23 fixture with RSS below the runtime figure (untouched pages)',
       sample: { ...memStatsOf('out123'), rss: 42_000_000 },
-      says: [/RSS is 42.0 MB/, /61.6 MB of what the runtime holds is not resident .* normal/, /95.8 MB is heap objects/],
+      says: [/RSS is 42 MB/, /61.6 MB of what the runtime holds is not resident .* normal/, /95.8 MB is heap objects/],
       saysNot: [/outside the Go heap/],
       nonGo: 0,
     },
@@ -67,7 +67,7 @@ describe('explain', () => {
       desc: 'idle memory after a spike',
       sample: memStats({ live: 150 * M, idle: 412 * M, released: 88 * M, rss: 560 * M }),
       says: [/412 MB idle heap retained; the runtime returns it over time or on debug.FreeOSMemory; not a leak/,
-        /Sys 659 MB from the OS minus 88.0 MB already released/],
+        /Sys 659 MB from the OS minus 88 MB already released/],
       saysNot: [/outside the Go heap/],
     },
     {
@@ -79,7 +79,7 @@ describe('explain', () => {
     {
       desc: 'a few MB of binary text above the runtime figure is normal',
       sample: memStats({ live: 200 * M, frag: 10 * M, idle: 20 * M, gc: 8 * M, other: 2 * M, stacks: 0, rss: 246 * M }),
-      says: [/6.00 MB of RSS lies outside the Go runtime's accounting .* normal/],
+      says: [/6 MB of RSS lies outside the Go runtime's accounting .* normal/],
       saysNot: [/RSS exceeds/],
       nonGo: 6 * M,
     },
@@ -92,12 +92,12 @@ describe('explain', () => {
       desc: 'heap profile smaller than HeapAlloc: garbage since the last GC',
       sample: memStats({ live: 400 * M }),
       profile: 323 * M,
-      says: [/The heap profile accounts for 323 MB as of the last GC; the other 77.0 MB is garbage allocated since, freed by the next GC \(heap goal 800 MB\)/],
+      says: [/The heap profile accounts for 323 MB as of the last GC; the other 77 MB is garbage allocated since, freed by the next GC \(heap goal 800 MB\)/],
     },
     {
       desc: 'fragmentation dominates',
       sample: memStats({ live: 40 * M, frag: 90 * M }),
-      says: [/90.0 MB is fragmentation \(6\d% of what the runtime holds\)/],
+      says: [/90 MB is fragmentation \(6\d% of what the runtime holds\)/],
     },
   ];
 
@@ -153,13 +153,5 @@ describe('formatExplanation', () => {
     expect(text).toMatch(/^ {4}idle, retained +412 MB +7\d%$/m);
     expect(text).toMatch(/^ {2}outside the Go runtime +\S+ MB +\d+(\.\d)?% of RSS$/m);
     for (const note of e.notes) expect(lines).toContain(note);
-  });
-});
-
-describe('mb', () => {
-  it.each([
-    [0, '0 B'], [999, '999 B'], [1500, '1.50 KB'], [97527736, '97.5 MB'], [412e6, '412 MB'], [2.5e9, '2.50 GB'], [-3e6, '-3.00 MB'],
-  ])('%d -> %s', (n, want) => {
-    expect(mb(n)).toBe(want);
   });
 });

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { configSecrets, createLogger, rateLimited, resetRateLimit, type LoggerOptions } from '../../src/daemon/log.js';
+import { configSecrets } from '../../src/config/secrets.js';
+import { createLogger, rateLimited, resetRateLimit, type LoggerOptions } from '../../src/log/log.js';
 
 function capture(opts: Partial<LoggerOptions> = {}) {
   const stream = new PassThrough();
@@ -81,7 +82,7 @@ describe('logger: secrets are never written', () => {
         log.info(c.msg, c.fields);
         const out = lines().join('\n');
         expect(out).not.toContain(c.secret);
-        expect(out).toContain('[redacted]');
+        expect(out).toContain('***');
       });
     }
   }
@@ -95,7 +96,7 @@ describe('logger: secrets are never written', () => {
     const out = lines().join('\n');
     expect(out).not.toContain('9f8e7d');
     expect(out).not.toContain('word');
-    expect(out.match(/\[redacted\]/g)!.length).toBe(4);
+    expect(out.match(/\*\*\*/g)!.length).toBe(4);
   });
 
   it('collects every secret a config holds', () => {
@@ -122,8 +123,9 @@ services:
 
   it('keeps the non-secret parts of a URL so the line stays useful', () => {
     const { log, lines } = capture();
-    log.warn('smtp', { smtp: 'smtp://user:pw@mail.example.com:587' });
-    expect(lines()[0]).toContain('smtp://user:[redacted]@mail.example.com:587');
+    log.warn('smtp', { smtp: 'smtp://user:pw@mail.example.com:587', target: 'http://127.0.0.1:6060/debug/pprof/heap?debug=1' });
+    expect(lines()[0]).toContain('smtp://***@mail.example.com:587');
+    expect(lines()[0]).toContain('http://127.0.0.1:6060/debug/pprof/heap?debug=1');
   });
 });
 

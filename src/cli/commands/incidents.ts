@@ -3,7 +3,7 @@ import { configFrom, parse, printJson, serviceOf } from '../args.js';
 import { Store } from '../../store/index.js';
 import { IncidentStore } from '../../store/incidents.js';
 import { OutboxStore } from '../../store/outbox.js';
-import { formatBytes } from '../../config/units.js';
+import { formatBytes } from '../../format/units.js';
 import { incidentView, type IncidentView } from '../../views/incidents.js';
 
 export default async function incidents(argv: string[]): Promise<number> {

@@ -2,7 +2,8 @@
 import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { configFrom, parse } from '../args.js';
-import { configSecrets, createLogger } from '../../daemon/log.js';
+import { configSecrets } from '../../config/secrets.js';
+import { createLogger } from '../../log/log.js';
 import { Daemon } from '../../daemon/daemon.js';
 import type { Config } from '../../config/schema.js';
 

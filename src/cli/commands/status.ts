@@ -2,7 +2,7 @@
 import { configFrom, parse, printJson } from '../args.js';
 import { Store } from '../../store/index.js';
 import { IncidentStore } from '../../store/incidents.js';
-import { formatBytes } from '../../config/units.js';
+import { formatBytes } from '../../format/units.js';
 import { serviceStatus, type ServiceStatus } from '../../views/status.js';
 import { watchedServices } from '../../views/discovered.js';
 

@@ -1,7 +1,9 @@
 /**
  * Units people write in the config and read in alerts: durations, byte sizes and growth rates.
- * Pure functions. Parsers throw an Error whose message starts with `expected …` so the config
- * loader can prefix the path and append what it got.
+ * Pure functions, shared by the config (parsing) and every message leakwatch writes (formatting:
+ * one byte formatter, 1000-based with three significant digits, like the MB people type). Parsers
+ * throw an Error whose message starts with `expected …` so the config loader can prefix the path
+ * and append what it got.
  */
 
 /** A growth rate, normalised to per hour. `percent` is % of the current level per hour. */

@@ -3,10 +3,10 @@
  * Text: journald-friendly. Under systemd (JOURNAL_STREAM names our stream) each line starts with an
  * sd-daemon priority prefix (`<3>` error … `<7>` debug) and no timestamp, since journald adds both;
  * elsewhere it is logfmt: `time=… level=info msg="…" key=value`. JSON on request.
- * Secrets never reach the output: see redact().
+ * Secrets never reach the output: see format/redact.ts.
  */
 import { fstatSync } from 'node:fs';
-import type { Config } from '../config/schema.js';
+import { maskSecrets, redactFields, redactText } from '../format/redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -93,7 +93,7 @@ export function formatText(time: number | null, level: LogLevel, msg: string, fi
   const parts: string[] = [];
   if (time !== null) parts.push(`time=${new Date(time).toISOString()}`);
   // Under the journal the priority prefix carries the level; keep it for grep anyway.
-  parts.push(`level=${level}`, `msg=${logfmtValue(redactString(msg))}`);
+  parts.push(`level=${level}`, `msg=${logfmtValue(redactText(msg))}`);
   for (const [k, v] of Object.entries(redactFields(fields))) {
     if (v !== undefined) parts.push(`${logfmtKey(k)}=${logfmtValue(v)}`);
   }
@@ -102,7 +102,7 @@ export function formatText(time: number | null, level: LogLevel, msg: string, fi
 
 export function formatJson(time: number, level: LogLevel, msg: string, fields: LogFields): string {
   const safe = redactFields(fields);
-  return JSON.stringify({ time: new Date(time).toISOString(), level, msg: redactString(msg), ...safe });
+  return JSON.stringify({ time: new Date(time).toISOString(), level, msg: redactText(msg), ...safe });
 }
 
 function logfmtKey(k: string): string {
@@ -113,78 +113,6 @@ function logfmtValue(v: unknown): string {
   const s = typeof v === 'string' ? v : v === undefined ? '' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
   if (s !== '' && /^[^\s"=\\\x00-\x1f]+$/.test(s)) return s;
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/[\x00-\x1f]/g, ' ') + '"';
-}
-
-// ---------- redaction (pure) ----------
-
-const SECRET_KEY = /(token|password|passwd|secret|webhook[_-]?url|authorization|api[_-]?key|cookie|credential|^pass$|^auth$)/i;
-const REDACTED = '[redacted]';
-
-/** Replaces values of secret-named keys, URL credentials and bearer tokens, at any depth. */
-export function redactFields(fields: LogFields): LogFields {
-  const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_KEY.test(k) ? REDACTED : redactValue(v, 0);
-  return out;
-}
-
-function redactValue(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return redactString(v);
-  if (v instanceof Error) return redactString(v.message);
-  if (v instanceof URL) return redactString(v.href);
-  if (v === null || typeof v !== 'object') return v;
-  if (depth > 4) return '[…]';
-  if (Array.isArray(v)) return v.map((x) => redactValue(x, depth + 1));
-  const out: LogFields = {};
-  for (const [k, x] of Object.entries(v)) out[k] = SECRET_KEY.test(k) ? REDACTED : redactValue(x, depth + 1);
-  return out;
-}
-
-/** Secrets that hide inside free text: `scheme://user:pass@host`, `Bearer xyz`, Slack webhook paths. */
-export function redactString(s: string): string {
-  return s
-    .replace(/\b([a-z][a-z0-9+.\-]*:\/\/)([^\s/@:]*):([^\s/@]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]+/g, `$1 ${REDACTED}`)
-    .replace(/(hooks\.slack\.com\/services\/)[A-Za-z0-9/_\-]+/g, `$1${REDACTED}`)
-    .replace(/([?&](?:token|access_token|api_key|apikey|key|sig|signature)=)[^&\s"]+/gi, `$1${REDACTED}`);
-}
-
-/** Masks raw and URL-encoded occurrences; values under 4 characters would mask ordinary text. */
-export function maskSecrets(line: string, secrets: Iterable<string>): string {
-  let out = line;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
-      if (out.includes(form)) out = out.split(form).join(REDACTED);
-    }
-  }
-  return out;
-}
-
-/** Every secret value a config holds, for `createLogger({ secrets })`; refill the Set on reload. */
-export function configSecrets(config: Config, into: Set<string> = new Set()): Set<string> {
-  into.clear();
-  const urlPassword = (raw: string | undefined) => {
-    try {
-      const pw = raw ? new URL(raw).password : '';
-      if (pw) into.add(decodeURIComponent(pw));
-    } catch {
-      // not a URL: nothing to take from it
-    }
-  };
-  if (config.http?.token) into.add(config.http.token);
-  for (const c of Object.values(config.channels)) {
-    if (c.type === 'slack') into.add(c.webhookUrl);
-    else urlPassword(c.smtp);
-  }
-  for (const s of config.services) {
-    for (const v of Object.values(s.headers)) {
-      into.add(v);
-      const credential = /^\S+\s+(\S+)$/.exec(v); // "Bearer xyz" -> also "xyz"
-      if (credential) into.add(credential[1]);
-    }
-    for (const u of [s.pprof, s.expvar, s.metrics]) urlPassword(u);
-  }
-  return into;
 }
 
 // ---------- rate limiting ----------

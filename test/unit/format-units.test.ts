@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatBytes, formatDuration, formatRate, parseDuration, parseRate, parseSize, type Rate,
-} from '../../src/config/units.js';
+} from '../../src/format/units.js';
 
 describe('parseDuration', () => {
   const good: [string | number, number][] = [
