@@ -4,7 +4,7 @@
  */
 import { buildContent, profileFileName, type AlertContent } from './message.js';
 import type { AlertPayload, EmailAttachment, EmailMessage } from './types.js';
-import { escapeHtml } from '../web/html.js';
+import { escapeHtml } from '../format/html.js';
 
 
 /** Header values must stay on one line (a newline would start a new header). */

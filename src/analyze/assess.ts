@@ -19,7 +19,8 @@
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
 import { saturationFit } from './saturation.js';
-import { fitTrend, timeToLimit, type Trend, type TrendFit } from './trend.js';
+import { fitTrend, timeToLimit, type TrendFit } from './trend.js';
+import type { Trend } from '../model/trend.js';
 
 export type ThresholdKey = 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goroutineGrowth';
 export const THRESHOLD: Record<Metric, ThresholdKey> = { heap: 'heapGrowth', sys: 'sysGrowth', rss: 'rssGrowth', goroutines: 'goroutineGrowth' };

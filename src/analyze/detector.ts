@@ -20,7 +20,7 @@ import type { Sample } from '../model/sample.js';
 import { incidentEvents, type IncidentEvent, type MetricAssessment } from './lifecycle.js';
 import { DAY, History } from './history.js';
 import { judgeLong, judgeWindow, type JudgeContext, type Judgement } from './judge.js';
-import type { Trend } from './trend.js';
+import type { Trend } from '../model/trend.js';
 
 export type { IncidentEvent, Trend };
 

@@ -9,7 +9,7 @@ import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGro
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { trafficExplainer } from './traffic.js';
-import type { Trend } from './trend.js';
+import type { Trend } from '../model/trend.js';
 
 const HOUR = 3_600_000;
 const SPAN_FRACTIONS = [2 / 3, 1 / 3, 1 / 6];

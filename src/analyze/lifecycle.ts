@@ -8,7 +8,7 @@
  * resumes within the cooldown after a resolve reopens that incident instead of opening a new one.
  */
 import type { Incident, Metric } from '../model/incident.js';
-import type { Trend } from './trend.js';
+import type { Trend } from '../model/trend.js';
 
 /** `gone` is set by the daemon (a service left the fleet), never by the lifecycle. */
 export type ResolveReason = 'growth-stopped' | 'restart' | 'gone';

@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import type { Incident, Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Detector, type IncidentEvent } from './detector.js';
-import type { Trend } from './trend.js';
+import type { Trend } from '../model/trend.js';
 
 export interface ReplayIncident {
   metric: Metric;

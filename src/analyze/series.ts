@@ -5,10 +5,7 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { isRestart } from '../model/restart.js';
 import { Bucket, BucketFolder, estimateGoalRatio, heapFloor } from './buckets.js';
-
-export { isRestart };
 
 /** Bucketed floor series of one metric. `t` in hours since `origin`, `v` in the metric's unit. */
 export interface FloorSeries {

@@ -185,25 +185,6 @@ function residualScale(t: ArrayLike<number>, v: ArrayLike<number>, slope: number
   return 1.4826 * median(r);
 }
 
-/** A fitted trend of one metric as the detector reports it (status, incidents, replay). */
-export interface Trend {
-  /** Theil–Sen slope per hour of the metric's floor (bytes or goroutines). */
-  slopePerHour: number;
-  /** One-sided 95% bounds of the slope (Sen's interval, autocorrelation-corrected). */
-  lowerPerHour: number;
-  upperPerHour: number;
-  /** 0..1, corrected Mann–Kendall confidence that the floor increases. */
-  confidence: number;
-  /** Latest floor level. */
-  current: number;
-  /** Points (bucket floors) in the fit. */
-  n: number;
-  /** Hours until the configured limit at the fitted slope; 0 when already over; null without a limit or growth. */
-  timeToLimitHours: number | null;
-  /** The configured limit, when set. */
-  limit?: number;
-}
-
 /** Hours until `limit` at `slopePerHour` from `current`. */
 export function timeToLimit(current: number, slopePerHour: number, limit: number | undefined): number | null {
   if (limit === undefined) return null;

@@ -3,6 +3,7 @@
  * command that needs no config (`leakwatch diff A B`) starts without loading YAML, zod or SQLite.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseWhen } from '../format/time.js';
 
 /** A mistake on the command line: exit code 2. */
 export class UsageError extends Error {}
@@ -20,14 +21,12 @@ export function parse(argv: string[], options: Options): { values: Record<string
   }
 }
 
-/** T: an ISO time, a relative time like -2h / -30m, or (returned as {id}) a stored profile id. */
+/** T: an ISO time, a relative time like -2h / -1h30m, or (returned as {id}) a stored profile id. */
 export function parseTime(text: string, now = Date.now()): { at: number } | { id: number } {
   if (/^\d+$/.test(text)) return { id: Number(text) };
-  const rel = /^-(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
-  if (rel) return { at: now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'] };
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`expected an ISO time, a relative time like -2h, or a profile id; got "${text}"`);
-  return { at: t };
+  const at = parseWhen(text, now);
+  if (at === undefined) throw new UsageError(`expected an ISO time, a relative time like -2h, or a profile id; got "${text}"`);
+  return { at };
 }
 
 export function printJson(value: unknown): void {

@@ -9,7 +9,7 @@ export { admit, valueProblem, describeInvalid, FIELD_RULES, ORDER_RULES, type In
 export { parseExpvar } from './expvar.js';
 export { parsePrometheus } from './prometheus.js';
 export { readProcess, type ProcessInfo, type ProcessTarget } from './procfs.js';
-export { detectRestart } from '../model/restart.js';
+export { isRestart } from '../model/restart.js';
 export { scrapeService, mergeSample, type ScrapeResult, type ScrapeFailure, type ScrapeOptions } from './scrape.js';
 export { captureProfiles, type CapturedProfile, type ProfileFailure, type CaptureOptions } from './profiles.js';
 export type { ScrapeTarget, SourceName } from './target.js';

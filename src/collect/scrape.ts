@@ -14,7 +14,7 @@ import { parseGoroutineCount } from './goroutine-text.js';
 import { parsePprofIndex } from './pprof-index.js';
 import { bodyCap, fetchInPool, parseTextBody, sharedPools, type CollectPools } from './pools.js';
 import { readProcess } from './procfs.js';
-import { detectRestart } from '../model/restart.js';
+import { isRestart } from '../model/restart.js';
 import { pprofUrl, type ScrapeTarget, type SourceName } from './target.js';
 import { admitInto, describeInvalid, type InvalidValue, type ParseOptions } from './validate.js';
 
@@ -131,7 +131,7 @@ export async function scrapeService(svc: ScrapeTarget, prev?: Sample, opts: Scra
     metrics: parts.get('metrics'), proc: parts.get('proc'),
   });
   const known = plan.lastKnown;
-  if (known) sample.restart = detectRestart(known, sample);
+  if (known) sample.restart = isRestart(known, sample);
   plan.remember(sample);
   return { at, ok: true, sample, failures, durationMs, fetched };
 }

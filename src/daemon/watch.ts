@@ -13,7 +13,7 @@ import { outboxPayload } from '../alert/outbox.js';
 import { scrapeService, captureProfiles, ScrapePlan, type ScrapeResult } from '../collect/scrape.js';
 import type { CollectPools } from '../collect/pools.js';
 import { cronPeriodMs, type Tick } from './scheduler.js';
-import { detectRestart } from '../model/restart.js';
+import { isRestart } from '../model/restart.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
@@ -129,7 +129,7 @@ export class ServiceWatch {
   /** Stores one result and counts it; its sample goes to the detector. */
   private record(r: ScrapeResult, tick?: Tick): Sample | undefined {
     const prev = this.detector.history.lastSample;
-    if (r.sample && r.sample.restart === undefined && prev) r.sample.restart = detectRestart(prev, r.sample);
+    if (r.sample && r.sample.restart === undefined && prev) r.sample.restart = isRestart(prev, r.sample);
     this.deps.store.recordScrape(this.svc.name, {
       at: r.at,
       ok: r.ok,

@@ -14,29 +14,22 @@ export const START_TOLERANCE_MS = 2000;
  */
 export const TOTAL_ALLOC_SLACK = 0.01;
 
-export function detectRestart(prev: Sample | undefined, next: Sample): boolean {
+/**
+ * Did the process restart between two consecutive samples? The collector's flag when it set one,
+ * else what the samples show: another pid or start time, or cumulative counters gone backwards.
+ */
+export function isRestart(prev: Sample | undefined, cur: Sample): boolean {
+  if (cur.restart === true) return true;
   if (!prev) return false;
-  if (prev.pid !== undefined && next.pid !== undefined && prev.pid !== next.pid) return true;
+  if (prev.pid !== undefined && cur.pid !== undefined && prev.pid !== cur.pid) return true;
   if (
     prev.processStart !== undefined &&
-    next.processStart !== undefined &&
-    Math.abs(next.processStart - prev.processStart) > START_TOLERANCE_MS
+    cur.processStart !== undefined &&
+    Math.abs(cur.processStart - prev.processStart) > START_TOLERANCE_MS
   ) {
     return true;
   }
   // Cumulative counters only go backwards when a new process starts counting from zero.
-  if (prev.numGC !== undefined && next.numGC !== undefined && next.numGC < prev.numGC) return true;
-  if (
-    prev.totalAlloc !== undefined &&
-    next.totalAlloc !== undefined &&
-    next.totalAlloc < prev.totalAlloc * (1 - TOTAL_ALLOC_SLACK)
-  ) {
-    return true;
-  }
-  return false;
-}
-
-/** A restart between two consecutive samples: the collector's flag, or what the samples show. */
-export function isRestart(prev: Sample, cur: Sample): boolean {
-  return cur.restart === true || detectRestart(prev, cur);
+  if (prev.numGC !== undefined && cur.numGC !== undefined && cur.numGC < prev.numGC) return true;
+  return prev.totalAlloc !== undefined && cur.totalAlloc !== undefined && cur.totalAlloc < prev.totalAlloc * (1 - TOTAL_ALLOC_SLACK);
 }

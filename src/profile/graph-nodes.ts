@@ -3,12 +3,7 @@
  * Aggregate(functions), interned to small ids, with the names `-top` prints.
  */
 import type { Location } from './model.js';
-
-function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  if (trimmed === '') return path === '' ? '.' : '/';
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
-}
+import { baseName } from '../format/path.js';
 
 /**
  * Interns pprof NodeInfo identities. After Aggregate(functions), a named function's node is its

@@ -8,6 +8,7 @@ import { mergeSources } from './merge.js';
 import { padLeft, percentage, scaledLabel, scaleValue } from './gofmt.js';
 import { NODE_FRACTION, trimmedGraph, type InlineLabel, type WeightedSamples } from './graph.js';
 import type { Profile, ValueType } from './model.js';
+import { baseName } from '../format/path.js';
 
 export interface TopRow {
   function: string;
@@ -178,11 +179,6 @@ function outputUnit(rows: TopRow[], total: number, sampleUnit: string): string {
   let unit = minUnit;
   if (minUnit !== maxUnit && minValue * 100 < maxValue) unit = scaleValue(100 * minValue, sampleUnit, 'minimum')[1];
   return unit !== '' ? unit : sampleUnit;
-}
-
-function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed === '' ? '/' : trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
 
 /** `go tool pprof -top` stdout, byte for byte, without the `Time:` line (it depends on the local zone). */

@@ -11,7 +11,7 @@
  * memory, so a restart needs no recovery step.
  */
 import type { Database } from 'better-sqlite3';
-import type { Trend } from '../analyze/trend.js';
+import type { Trend } from '../model/trend.js';
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import { IncidentAlreadyOpenError, IncidentStore, type Attribution } from './incidents.js';
 import { OutboxStore, type OutboxEventKind } from './outbox.js';

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { GrowingStack, GrowthFunction, Incident, Metric, ResolveReason } from '../model/incident.js';
-import type { Trend } from '../analyze/trend.js';
+import type { Trend } from '../model/trend.js';
 
 export interface Attribution {
   topGrowth: GrowthFunction[];

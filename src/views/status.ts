@@ -2,7 +2,8 @@
  * Read models shared by the CLI, the dashboard and the demo: what `status` shows per service.
  * Reads the store and runs the same pure detector the daemon runs.
  */
-import { detect, type Trend } from '../analyze/detector.js';
+import { detect } from '../analyze/detector.js';
+import type { Trend } from '../model/trend.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { METRICS, type Metric } from '../model/incident.js';
 import type { IncidentStore } from '../store/incidents.js';

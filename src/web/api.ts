@@ -8,6 +8,7 @@ import type { IncidentStore } from '../store/incidents.js';
 import type { OutboxStore } from '../store/outbox.js';
 import type { Incident } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
+import { parseWhen } from '../format/time.js';
 import { serviceStatus, type LiveVerdict, type ServiceStatus } from '../views/status.js';
 import { incidentView } from '../views/incidents.js';
 import { explain, type Explanation } from '../analyze/explain.js';
@@ -63,15 +64,6 @@ export function incidentById(deps: WebDeps, id: string): Incident | undefined {
   return /^[1-9]\d{0,15}$/.test(id) ? deps.incidents.get(Number(id)) : undefined;
 }
 
-/** The `from`/`to` query values: ISO time, Unix ms or relative (`-2h`). */
-function parseQueryTime(text: string, now: number): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  const rel = /^-(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
-  if (rel) return now - Number(rel[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[rel[2] as 's' | 'm' | 'h' | 'd'];
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : t;
-}
-
 /** Samples answered at most per request: a month at 15 s is 170k rows; ask for a narrower range. */
 const MAX_SAMPLES = 50_000;
 
@@ -90,7 +82,7 @@ function samplesOf(deps: WebDeps, name: string, url: URL): Reply {
   for (const key of ['from', 'to'] as const) {
     const text = url.searchParams.get(key);
     if (text === null || text === '') continue;
-    const t = parseQueryTime(text, now);
+    const t = parseWhen(text, now);
     if (t === undefined) return jsonReply(400, { error: `${key}: expected an ISO time, Unix milliseconds or a relative time like -2h; got "${text}"` });
     range[key] = t;
   }

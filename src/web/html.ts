@@ -5,6 +5,7 @@
  * profiles, so nothing reaches the page unescaped by accident.
  */
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../format/html.js';
 import type { Reply } from './server.js';
 
 /** Markup that is already escaped (built by `html`, or trusted literal markup via `raw`). */
@@ -13,13 +14,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 /** Trusted markup only (literals in this code, numbers formatted here): never user data. */

@@ -6,7 +6,8 @@
 import { BUILTIN_DEFAULTS, type ServiceConfig } from '../config/schema.js';
 import type { Incident } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { bucketWidth, floorSeries, isRestart } from '../analyze/series.js';
+import { bucketWidth, floorSeries } from '../analyze/series.js';
+import { isRestart } from '../model/restart.js';
 import { formatCount } from '../alert/message.js';
 import { formatBytes } from '../format/units.js';
 import type { WebDeps } from './api.js';

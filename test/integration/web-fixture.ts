@@ -15,7 +15,7 @@ import { OutboxStore } from '../../src/store/outbox.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/web/server.js';
 import { webRoutes, type WebDeps } from '../../src/web/dashboard.js';
 import type { Sample } from '../../src/model/sample.js';
-import type { Trend } from '../../src/analyze/trend.js';
+import type { Trend } from '../../src/model/trend.js';
 
 export const LEAKING_FN = 'main.(*sessionStore).remember';
 export const BLOCKING_FN = 'main.subscribe';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { IncidentAlreadyOpenError, IncidentStore } from '../../src/store/incidents.js';
-import type { Trend } from '../../src/analyze/trend.js';
+import type { Trend } from '../../src/model/trend.js';
 
 const trend = (over: Partial<Trend> = {}): Trend => ({
   slopePerHour: 12e6, lowerPerHour: 9e6, upperPerHour: 15e6, confidence: 0.999, current: 400e6, n: 72,

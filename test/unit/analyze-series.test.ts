@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidth, floorSeries, isRestart } from '../../src/analyze/series.js';
+import { bucketWidth, floorSeries } from '../../src/analyze/series.js';
+import { isRestart } from '../../src/model/restart.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const MIN = 60_000;

@@ -9,7 +9,7 @@ import { FOOTER_CAP, MemStatsFooter } from '../../src/collect/memstats-footer.js
 import { ScrapePlan } from '../../src/collect/plan.js';
 import { parsePprofIndex } from '../../src/collect/pprof-index.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
-import { detectRestart } from '../../src/model/restart.js';
+import { isRestart } from '../../src/model/restart.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HEAP_TEXT = readFileSync(join(here, '../fixtures/pprof/out123/new_heap_debug1.txt'));
@@ -88,10 +88,10 @@ describe('ScrapePlan: the cheapest source for each field', () => {
     plan.remember({ t: 15, goroutines: 9 });
     // A new process: NumGC went back, seen at the next heap?debug=1 sample.
     const next = { t: 300, numGC: 2, heapAlloc: 1 };
-    expect(detectRestart(plan.lastKnown, next)).toBe(true);
+    expect(isRestart(plan.lastKnown, next)).toBe(true);
     plan.remember({ ...next, restart: true });
     plan.remember({ t: 315, goroutines: 9 });
-    expect(detectRestart(plan.lastKnown, { t: 600, numGC: 5 })).toBe(false);
+    expect(isRestart(plan.lastKnown, { t: 600, numGC: 5 })).toBe(false);
   });
 });
 

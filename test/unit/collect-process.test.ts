@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScrapeError } from '../../src/collect/errors.js';
 import { parseBootTime, parseStatStartTicks, parseStatusRss, processStartMs, readProcess } from '../../src/collect/procfs.js';
-import { detectRestart } from '../../src/model/restart.js';
+import { isRestart } from '../../src/model/restart.js';
 import { mergeSample } from '../../src/collect/scrape.js';
 import type { Sample } from '../../src/model/sample.js';
 
@@ -92,7 +92,7 @@ describe('readProcess', () => {
   });
 });
 
-describe('detectRestart', () => {
+describe('isRestart', () => {
   const base: Sample = { t: 0, pid: 100, processStart: 1_000_000, numGC: 10, totalAlloc: 5000 };
   it.each<[string, Sample | undefined, Sample, boolean]>([
     ['no previous sample', undefined, base, false],
@@ -105,8 +105,10 @@ describe('detectRestart', () => {
     ['TotalAlloc trailing by < 1% (metrics after a stop-the-world footer)', { t: 0, totalAlloc: 1e9 }, { t: 1, totalAlloc: 1e9 - 5e6 }, false],
     ['only counters known, growing', { t: 0, numGC: 1, totalAlloc: 1 }, { t: 1, numGC: 1, totalAlloc: 2 }, false],
     ['fields missing on one side are not evidence', base, { t: 1 }, false],
+    ['the collector flagged a restart', base, { ...base, t: 15, numGC: 12, restart: true }, true],
+    ['the collector flagged one on the first sample', undefined, { ...base, restart: true }, true],
   ])('%s', (_name, prev, next, expected) => {
-    expect(detectRestart(prev, next)).toBe(expected);
+    expect(isRestart(prev, next)).toBe(expected);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { IncidentEvents, type AlertRows } from '../../src/store/incident-events.js';
 import { IncidentAlreadyOpenError } from '../../src/store/incidents.js';
-import type { Trend } from '../../src/analyze/trend.js';
+import type { Trend } from '../../src/model/trend.js';
 import type { Incident } from '../../src/model/incident.js';
 
 const trend = (over: Partial<Trend> = {}): Trend => ({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, badge, escapeHtml, html, htmlReply, notFoundPage, page, raw, rootFor, seg, timeAgo } from '../../src/web/html.js';
+import { escapeHtml } from '../../src/format/html.js';
+import { CONTENT_SECURITY_POLICY, badge, html, htmlReply, notFoundPage, page, raw, rootFor, seg, timeAgo } from '../../src/web/html.js';
 
 describe('html escaping', () => {
   it.each([
