@@ -3,6 +3,7 @@
  * sends (AlertPayload), and how a channel reports failure (DeliveryError).
  */
 import type { Incident } from '../model/incident.js';
+import type { DeliveryErrorCode } from '../model/errors.js';
 
 export type AlertKind = 'open' | 'remind' | 'resolve' | 'test';
 
@@ -46,16 +47,6 @@ export interface Channel {
   /** Releases connections; optional. */
   close?(): void;
 }
-
-/** Stable codes, so callers and tests can tell failures apart without parsing messages. */
-export type DeliveryErrorCode =
-  | 'http_status' // the receiver answered with an error status
-  | 'rate_limited' // 429
-  | 'network' // no answer: refused, reset, DNS, timeout
-  | 'smtp_reply' // the SMTP server refused with a reply code
-  | 'smtp_auth' // SMTP authentication failed or credentials missing
-  | 'config' // the channel cannot work as configured
-  | 'unknown';
 
 /**
  * A failed delivery, already classified: `retryable` says whether the same message may succeed

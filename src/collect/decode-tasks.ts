@@ -6,7 +6,9 @@
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Profile } from '../profile/model.js';
 import { decodeProfile } from '../profile/decode.js';
-import { GzipTooLarge, ungzipCapped } from '../profile/gzip.js';
+import { GzipTooLarge } from '../profile/gzip.js';
+import { ProfileError } from '../profile/errors.js';
+import type { ProfileCode, ScrapeCode } from '../model/errors.js';
 import { ScrapeError } from './errors.js';
 import { parseExpvar } from './expvar.js';
 import { parsePrometheus } from './prometheus.js';
@@ -52,20 +54,26 @@ export function gzipTooLarge(e: GzipTooLarge): ScrapeError {
   return new ScrapeError('too_large', why, { cause: e });
 }
 
+/** How a profile failure counts as a scrape failure: by its code, never its text. */
+const SCRAPE_CODE_OF: Record<ProfileCode, ScrapeCode> = {
+  too_large: 'too_large',
+  bad_gzip: 'bad_gzip',
+  empty: 'bad_profile',
+  bad_wire: 'bad_profile',
+  invalid: 'bad_profile',
+  incompatible: 'bad_profile',
+  no_sample_type: 'bad_profile',
+};
+
 /** Decodes a fetched body; every failure becomes a ScrapeError naming what was wrong. Pure. */
 export function decodeChecked(data: Uint8Array, kind: ProfileKind, maxDecompressed: number): Profile {
-  let raw: Uint8Array;
-  try {
-    raw = ungzipCapped(data, maxDecompressed);
-  } catch (e) {
-    if (e instanceof GzipTooLarge) throw gzipTooLarge(e);
-    throw new ScrapeError('bad_gzip', (e as Error).message, { cause: e });
-  }
   let profile: Profile;
   try {
-    profile = decodeProfile(raw, { maxDecompressed });
+    profile = decodeProfile(data, { maxDecompressed });
   } catch (e) {
-    throw new ScrapeError('bad_profile', (e as Error).message, { cause: e });
+    if (e instanceof GzipTooLarge) throw gzipTooLarge(e);
+    if (e instanceof ProfileError) throw new ScrapeError(SCRAPE_CODE_OF[e.code], e.message, { cause: e });
+    throw new ScrapeError('bad_profile', `parsing profile: ${(e as Error).message}`, { cause: e });
   }
   const types = profile.sampleTypes.map((t) => t.type);
   if (!types.includes(REQUIRED_SAMPLE_TYPE[kind])) {

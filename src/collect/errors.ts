@@ -2,25 +2,10 @@
  * Scrape failures carry a stable `code` (for metrics, logs and tests) and a message a user can
  * act on. Every source of a scrape reports its failures through this one type.
  */
-export type ScrapeCode =
-  | 'refused'
-  | 'timeout'
-  | 'http_status'
-  | 'too_large'
-  | 'bad_gzip'
-  | 'bad_profile'
-  | 'bad_format'
-  | 'no_go_metrics'
-  | 'invalid_value'
-  | 'dns'
-  /** leakwatch itself had no room to start the request or the decode: never the target's fault. */
-  | 'overloaded'
-  | 'other';
+import { ERROR_CODES, type ScrapeCode } from '../model/errors.js';
 
-export const SCRAPE_CODES: readonly ScrapeCode[] = [
-  'refused', 'timeout', 'http_status', 'too_large', 'bad_gzip', 'bad_profile', 'bad_format',
-  'no_go_metrics', 'invalid_value', 'dns', 'overloaded', 'other',
-];
+/** Every scrape code, in the order of the table (model/errors.ts). */
+export const SCRAPE_CODES = Object.keys(ERROR_CODES.scrape) as readonly ScrapeCode[];
 
 export class ScrapeError extends Error {
   override readonly name = 'ScrapeError';

@@ -6,7 +6,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import { ScrapeError, toScrapeError, type ScrapeCode } from './errors.js';
+import { ScrapeError, toScrapeError } from './errors.js';
+import type { ScrapeCode } from '../model/errors.js';
 import { formatBytes } from '../format/units.js';
 import { redactUrl } from '../format/redact.js';
 import { looksLikeHtml, sanitizeSnippet } from './snippet.js';

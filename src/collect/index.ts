@@ -1,5 +1,6 @@
 /** The collector's public surface: scrape a service, capture its profiles, and the pieces they use. */
-export { ScrapeError, SCRAPE_CODES, type ScrapeCode } from './errors.js';
+export { ScrapeError, SCRAPE_CODES } from './errors.js';
+export type { ScrapeCode } from '../model/errors.js';
 export { fetchBody, type FetchOptions, type BodyKind } from './http.js';
 export { parseHeapText } from './heap-text.js';
 export { parseGoroutineCount } from './goroutine-text.js';

@@ -1,7 +1,7 @@
 /**
  * decodeProfile: gzip'd or plain profile.proto bytes → the resolved Profile model.
  *
- * Stages, each naming itself in its errors like google/pprof does:
+ * Stages, each naming itself in its errors like google/pprof does (ProfileError, errors.ts):
  *   "decompressing profile: …"  bounded gunzip (gzip.ts)
  *   "parsing profile: …"        wire format (wire.ts, decode-wire.ts)
  *   "malformed profile: …"      resolution of string indices and ids, then pprof's validity checks
@@ -13,6 +13,7 @@ import { withLazySamples } from './columns.js';
 import { decodeSamples } from './decode-samples.js';
 import { readRawProfile, type RawProfile, type RawValueType } from './decode-wire.js';
 import { malformed } from './wire.js';
+import { ProfileError } from './errors.js';
 import { ungzipCapped } from './gzip.js';
 import type { Line, Location, Mapping, Profile, ProfileFunction, ValueType } from './model.js';
 
@@ -30,14 +31,13 @@ export const DEFAULT_MAX_DECOMPRESSED = 256 * 1024 * 1024;
  */
 export function decodeProfile(data: Uint8Array, opts: DecodeOptions = {}): Profile {
   const raw = ungzipCapped(data, opts.maxDecompressed ?? DEFAULT_MAX_DECOMPRESSED);
-  if (raw.length === 0) throw new Error('parsing profile: empty input');
+  if (raw.length === 0) throw new ProfileError('parse', 'empty', 'empty input');
   try {
     return resolveProfile(readRawProfile(raw));
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/^(parsing|malformed) profile:/.test(msg)) throw err;
+    if (err instanceof ProfileError) throw err;
     // Anything else (e.g. a RangeError from the reader) is still a parse failure.
-    throw new Error(`parsing profile: ${msg}`);
+    throw new ProfileError('parse', 'bad_wire', (err as Error).message, { cause: err });
   }
 }
 

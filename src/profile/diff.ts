@@ -4,6 +4,7 @@
  */
 import { mergeSources } from './merge.js';
 import type { Profile, ProfileSample, ValueType } from './model.js';
+import { ProfileError } from './errors.js';
 
 export const BASE_LABEL = 'pprof::base';
 
@@ -14,7 +15,7 @@ export const BASE_LABEL = 'pprof::base';
 export function compatibilize(profiles: Profile[]): Profile[] {
   const key = (t: ValueType): string => `${t.type}\0${t.unit}`;
   const common = profiles[0].sampleTypes.filter((t) => profiles.every((p) => p.sampleTypes.some((u) => key(u) === key(t))));
-  if (common.length === 0) throw new Error('merging profiles: profiles have empty common sample type list');
+  if (common.length === 0) throw new ProfileError('merge', 'incompatible', 'profiles have empty common sample type list');
   return profiles.map((p) => {
     if (p.sampleTypes.length === common.length && p.sampleTypes.every((t, i) => key(t) === key(common[i]))) return p;
     const pick = common.map((t) => p.sampleTypes.findIndex((u) => key(u) === key(t)));

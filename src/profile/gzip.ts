@@ -5,6 +5,7 @@
  * card fixes; Node's zlib measured about 2.5× faster on 8 MB profiles, a trade we chose not to make.
  */
 import { Inflate } from 'pako';
+import { ProfileError } from './errors.js';
 
 const Z_BUF_ERROR = -5;
 
@@ -25,22 +26,24 @@ export const RATIO_SLACK = 4 << 20;
 const MAX_CHUNK = 1 << 20;
 
 /** The output passed a cap: `limit` is the absolute cap, or undefined when the ratio tripped. */
-export class GzipTooLarge extends Error {
+export class GzipTooLarge extends ProfileError {
   constructor(
     readonly output: number,
     readonly input: number,
     readonly limit: number | undefined,
   ) {
     super(
+      'decompress',
+      'too_large',
       limit !== undefined
-        ? `decompressing profile: output exceeds the limit of ${limit} bytes (gzip bomb?)`
-        : `decompressing profile: output exceeds ${MAX_RATIO}× its input (${output} bytes from ${input}; gzip bomb?)`,
+        ? `output exceeds the limit of ${limit} bytes (gzip bomb?)`
+        : `output exceeds ${MAX_RATIO}× its input (${output} bytes from ${input}; gzip bomb?)`,
     );
   }
 }
 
 /**
- * Inflates gzip input, throwing "decompressing profile: …" as soon as the output would exceed
+ * Inflates gzip input, throwing a ProfileError of stage `decompress` as soon as the output would exceed
  * maxBytes or MAX_RATIO × the input read so far (GzipTooLarge), or when the stream is corrupt or
  * truncated. Non-gzip input is returned unchanged.
  */
@@ -66,11 +69,11 @@ export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
     inflate.push(data, true);
   } catch (err) {
     if (err instanceof GzipTooLarge) throw err;
-    throw new Error(`decompressing profile: ${(err as Error).message}`);
+    throw new ProfileError('decompress', 'bad_gzip', (err as Error).message, { cause: err });
   }
   // Z_BUF_ERROR after Z_FINISH means the input ended before the stream did.
-  if (inflate.err === Z_BUF_ERROR || !inflate.ended) throw new Error('decompressing profile: truncated gzip stream');
-  if (inflate.err !== 0) throw new Error(`decompressing profile: corrupt gzip stream (${inflate.msg})`);
+  if (inflate.err === Z_BUF_ERROR || !inflate.ended) throw new ProfileError('decompress', 'bad_gzip', 'truncated gzip stream');
+  if (inflate.err !== 0) throw new ProfileError('decompress', 'bad_gzip', `corrupt gzip stream (${inflate.msg})`);
   return concat(chunks, total);
 }
 

@@ -3,6 +3,7 @@
  * their merge keys and sums samples with equal keys. Pure: inputs are never modified.
  */
 import type { Label, Location, Mapping, Profile, ProfileFunction, ProfileSample, ValueType } from './model.js';
+import { ProfileError } from './errors.js';
 
 function sameType(a: ValueType | null, b: ValueType | null): boolean {
   return (a?.type ?? '') === (b?.type ?? '') && (a?.unit ?? '') === (b?.unit ?? '');
@@ -16,10 +17,10 @@ function showTypes(types: ValueType[]): string {
 function checkCompatible(a: Profile, b: Profile): void {
   if (!sameType(a.periodType, b.periodType)) {
     const show = (t: ValueType | null): string => (t ? `${t.type}/${t.unit}` : 'none');
-    throw new Error(`merging profiles: incompatible period types ${show(a.periodType)} and ${show(b.periodType)}`);
+    throw new ProfileError('merge', 'incompatible', `incompatible period types ${show(a.periodType)} and ${show(b.periodType)}`);
   }
   if (a.sampleTypes.length !== b.sampleTypes.length || a.sampleTypes.some((t, i) => !sameType(t, b.sampleTypes[i]))) {
-    throw new Error(`merging profiles: incompatible sample types ${showTypes(a.sampleTypes)} and ${showTypes(b.sampleTypes)}`);
+    throw new ProfileError('merge', 'incompatible', `incompatible sample types ${showTypes(a.sampleTypes)} and ${showTypes(b.sampleTypes)}`);
   }
 }
 
@@ -138,7 +139,7 @@ export function mergeProfiles(srcs: Profile[]): Profile {
 
 /** mergeProfiles with SetLabel/Scale applied per source, without copying the inputs first. */
 export function mergeSources(srcs: MergeSource[]): Profile {
-  if (srcs.length === 0) throw new Error('merging profiles: no profiles to merge');
+  if (srcs.length === 0) throw new ProfileError('merge', 'incompatible', 'no profiles to merge');
   const profiles = srcs.map((s) => s.profile);
   for (const p of profiles.slice(1)) checkCompatible(profiles[0], p);
   const out = combineHeaders(profiles);

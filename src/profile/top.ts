@@ -9,6 +9,7 @@ import { padLeft, percentage, scaledLabel, scaleValue } from './gofmt.js';
 import { NODE_FRACTION, trimmedGraph, type InlineLabel, type WeightedSamples } from './graph.js';
 import type { Profile, ValueType } from './model.js';
 import { baseName } from '../format/path.js';
+import { ProfileError } from './errors.js';
 
 export interface TopRow {
   function: string;
@@ -52,14 +53,14 @@ export function sampleIndexOf(types: ValueType[], defaultSampleType: string, wan
   const asNumber = typeof wanted === 'number' ? wanted : /^[+-]?\d+$/.test(wanted) ? Number(wanted) : NaN;
   if (!Number.isNaN(asNumber)) {
     if (!Number.isInteger(asNumber) || asNumber < 0 || asNumber >= types.length) {
-      throw new Error(`selecting sample type: sample_index ${wanted} is outside the range [0..${types.length - 1}]`);
+      throw new ProfileError('select', 'no_sample_type', `sample_index ${wanted} is outside the range [0..${types.length - 1}]`);
     }
     return asNumber;
   }
   const noInuse = String(wanted).replace(/^inuse_/, '');
   const i = types.findIndex((t) => t.type === wanted || t.type === noInuse);
   if (i < 0) {
-    throw new Error(`selecting sample type: sample_index "${wanted}" must be one of: [${types.map((t) => t.type).join(' ')}]`);
+    throw new ProfileError('select', 'no_sample_type', `sample_index "${wanted}" must be one of: [${types.map((t) => t.type).join(' ')}]`);
   }
   return i;
 }

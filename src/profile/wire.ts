@@ -1,9 +1,10 @@
 /**
  * Protocol-buffer primitives on protobufjs's low-level Reader (no reflection), shared by the two
- * decoding passes (decode-wire.ts, decode-samples.ts). Errors start with "parsing profile:"
- * (the wire format) or "malformed profile:" (the contents).
+ * decoding passes (decode-wire.ts, decode-samples.ts). Failures are ProfileErrors of stage
+ * `parse` (the wire format, with the offset) or `resolve` (the contents).
  */
 import protobuf from 'protobufjs/minimal.js';
+import { ProfileError } from './errors.js';
 
 export type Reader = protobuf.Reader;
 
@@ -11,13 +12,14 @@ export const VARINT = 0;
 export const LEN = 2;
 const TWO_32 = 4294967296;
 
+/** The wire format is broken at the reader's position. */
 export function fail(r: Reader, what: string): never {
-  throw new Error(`parsing profile: ${what} at offset ${r.pos}`);
+  throw new ProfileError('parse', 'bad_wire', `${what} at offset ${r.pos}`);
 }
 
 /** A well-formed message that is not a valid profile. */
 export function malformed(what: string): never {
-  throw new Error(`malformed profile: ${what}`);
+  throw new ProfileError('resolve', 'invalid', what);
 }
 
 /**
@@ -99,19 +101,29 @@ export function scalar(r: Reader, wt: number, signed: boolean, field: string): n
   return varint(r, signed);
 }
 
-/** Skips an unknown field (newer schema fields such as doc_url or Line.column). */
+/**
+ * Skips an unknown field (newer schema fields such as doc_url or Line.column). Like pprof's own
+ * decoder, only the wire types proto3 writes are accepted (no groups).
+ */
 export function skip(r: Reader, t: number): void {
+  const wt = t & 7;
+  if (t >>> 3 === 0) fail(r, 'illegal field number 0');
+  if (wt !== 0 && wt !== 1 && wt !== 2 && wt !== 5) fail(r, `field ${t >>> 3} has unknown wire type ${wt}`);
+  const start = r.pos;
   try {
-    r.skipType(t & 7, 0, t >>> 3);
-  } catch (err) {
-    fail(r, (err as Error).message);
+    r.skipType(wt);
+  } catch {
+    r.pos = start;
+    fail(r, `field ${t >>> 3} overruns the input`);
   }
 }
 
 export function tag(r: Reader): number {
+  const start = r.pos;
   try {
     return r.tag();
-  } catch (err) {
-    return fail(r, (err as Error).message);
+  } catch {
+    r.pos = start;
+    return fail(r, 'truncated field tag');
   }
 }

@@ -13,6 +13,8 @@ import { heapProfile } from '../../src/bench/decode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
 import { goAvailable, goPprof } from '../helpers/go.js';
 import { absTotals, parseRaw, pprofTotals, viewOf } from '../helpers/pprof-raw.js';
+import { PROFILE_STAGES, ProfileError, type ProfileStage } from '../../src/profile/errors.js';
+import { ERROR_CODES, type ProfileCode } from '../../src/model/errors.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/pprof');
 const VERSIONS = ['out119', 'out123'];
@@ -167,26 +169,40 @@ describe('decodeProfile on hand-written wire input', () => {
 
 describe('decodeProfile rejects bad input with an error naming the stage', () => {
   const good = readFileSync(join(FIXTURES, 'out123/new.pb.gz'));
-  const cases: Array<{ name: string; data: () => Uint8Array; cap?: number; error: RegExp }> = [
-    { name: 'empty body', data: () => new Uint8Array(), error: /^parsing profile: empty input/ },
-    { name: 'truncated gzip', data: () => good.subarray(0, good.length / 2), error: /^decompressing profile: truncated/ },
-    { name: 'corrupt gzip', data: () => Uint8Array.from(good, (b, i) => (i === 40 ? b ^ 0xff : b)), error: /^decompressing profile: corrupt/ },
-    { name: 'gzip bomb over the cap', data: () => gzip(new Uint8Array(8 << 20)), cap: 1 << 20, error: /^decompressing profile: output exceeds the limit of 1048576 bytes/ },
+  const cases: Array<{ name: string; stage?: ProfileStage; code?: ProfileCode; data: () => Uint8Array; cap?: number; error: RegExp }> = [
+    { name: 'empty body', stage: 'parse', code: 'empty', data: () => new Uint8Array(), error: /^parsing profile: empty input/ },
+    { name: 'truncated gzip', stage: 'decompress', code: 'bad_gzip', data: () => good.subarray(0, good.length / 2), error: /^decompressing profile: truncated/ },
+    { name: 'corrupt gzip', stage: 'decompress', code: 'bad_gzip', data: () => Uint8Array.from(good, (b, i) => (i === 40 ? b ^ 0xff : b)), error: /^decompressing profile: corrupt/ },
+    { name: 'gzip bomb over the cap', stage: 'decompress', code: 'too_large', data: () => gzip(new Uint8Array(8 << 20)), cap: 1 << 20, error: /^decompressing profile: output exceeds the limit of 1048576 bytes/ },
     { name: 'an HTML error page', data: () => new TextEncoder().encode('<html><body>404 page not found</body></html>'), error: /^(parsing|malformed) profile:/ },
-    { name: 'string_table[0] is not ""', data: () => proto((w) => { sampleType(w); str(w, 'x'); str(w, 'bytes'); str(w, 'space'); }), error: /^malformed profile: string_table\[0\] must be ''/ },
-    { name: 'a message with no string table', data: () => proto((w) => w.uint32((3 << 3) | 2).fork().uint32(8).uint64(5).ldelim()), error: /^malformed profile: no string_table/ },
-    { name: 'a message with no sample types', data: () => proto((w) => { str(w, ''); str(w, 'a'); }), error: /^malformed profile: no sample types/ },
-    { name: 'string index out of range', data: () => proto((w) => { sampleType(w); str(w, ''); str(w, 'space'); str(w, 'bytes'); w.uint32(7 << 3).int64(9); }), error: /^malformed profile: drop_frames: string index 9 out of range/ },
-    { name: 'value count mismatch', data: () => encodeProfile({ ...handMade([[1, 2]]), samples: [{ ...handMade([[1]]).samples[0], values: [1] }] }), error: /^malformed profile: sample 0 has 1 values vs\. 2 sample types/ },
-    { name: 'unknown location id', data: () => proto((w) => { sampleType(w); w.uint32((2 << 3) | 2).fork().uint32(8).uint64(77).uint32(16).int64(1).ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: sample 0 references unknown location id 77/ },
-    { name: 'unknown function id', data: () => proto((w) => { sampleType(w); w.uint32((4 << 3) | 2).fork().uint32(8).uint64(1).uint32((4 << 3) | 2).fork().uint32(8).uint64(5).ldelim().ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: location 1 has a line with unknown function id 5/ },
-    { name: 'duplicate location ids', data: () => proto((w) => { sampleType(w); for (let i = 0; i < 2; i++) w.uint32((4 << 3) | 2).fork().uint32(8).uint64(3).ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: multiple locations with id 3/ },
-    { name: 'time_nanos twice (concatenated profiles)', data: () => { const one = encodeProfileProto(handMade([[1, 2]])); const two = new Uint8Array(one.length * 2); two.set(one); two.set(one, one.length); return two; }, error: /^parsing profile: concatenated profiles detected/ },
-    { name: 'wrong wire type for a known field', data: () => proto((w) => w.uint32((9 << 3) | 2).string('now')), error: /^parsing profile: time_nanos has wire type 2, want 0/ },
-    { name: 'length running past the end', data: () => proto((w) => sampleType(w)).subarray(0, 5), error: /^parsing profile: / },
+    { name: 'string_table[0] is not ""', stage: 'resolve', code: 'invalid', data: () => proto((w) => { sampleType(w); str(w, 'x'); str(w, 'bytes'); str(w, 'space'); }), error: /^malformed profile: string_table\[0\] must be ''/ },
+    { name: 'a message with no string table', stage: 'resolve', code: 'invalid', data: () => proto((w) => w.uint32((3 << 3) | 2).fork().uint32(8).uint64(5).ldelim()), error: /^malformed profile: no string_table/ },
+    { name: 'a message with no sample types', stage: 'resolve', code: 'invalid', data: () => proto((w) => { str(w, ''); str(w, 'a'); }), error: /^malformed profile: no sample types/ },
+    { name: 'string index out of range', stage: 'resolve', code: 'invalid', data: () => proto((w) => { sampleType(w); str(w, ''); str(w, 'space'); str(w, 'bytes'); w.uint32(7 << 3).int64(9); }), error: /^malformed profile: drop_frames: string index 9 out of range/ },
+    { name: 'value count mismatch', stage: 'resolve', code: 'invalid', data: () => encodeProfile({ ...handMade([[1, 2]]), samples: [{ ...handMade([[1]]).samples[0], values: [1] }] }), error: /^malformed profile: sample 0 has 1 values vs\. 2 sample types/ },
+    { name: 'unknown location id', stage: 'resolve', code: 'invalid', data: () => proto((w) => { sampleType(w); w.uint32((2 << 3) | 2).fork().uint32(8).uint64(77).uint32(16).int64(1).ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: sample 0 references unknown location id 77/ },
+    { name: 'unknown function id', stage: 'resolve', code: 'invalid', data: () => proto((w) => { sampleType(w); w.uint32((4 << 3) | 2).fork().uint32(8).uint64(1).uint32((4 << 3) | 2).fork().uint32(8).uint64(5).ldelim().ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: location 1 has a line with unknown function id 5/ },
+    { name: 'duplicate location ids', stage: 'resolve', code: 'invalid', data: () => proto((w) => { sampleType(w); for (let i = 0; i < 2; i++) w.uint32((4 << 3) | 2).fork().uint32(8).uint64(3).ldelim(); str(w, ''); str(w, 'a'); str(w, 'b'); }), error: /^malformed profile: multiple locations with id 3/ },
+    { name: 'time_nanos twice (concatenated profiles)', stage: 'parse', code: 'bad_wire', data: () => { const one = encodeProfileProto(handMade([[1, 2]])); const two = new Uint8Array(one.length * 2); two.set(one); two.set(one, one.length); return two; }, error: /^parsing profile: concatenated profiles detected/ },
+    { name: 'wrong wire type for a known field', stage: 'parse', code: 'bad_wire', data: () => proto((w) => w.uint32((9 << 3) | 2).string('now')), error: /^parsing profile: time_nanos has wire type 2, want 0/ },
+    { name: 'an unknown wire type', stage: 'parse', code: 'bad_wire', data: () => proto((w) => { sampleType(w); w.uint32((20 << 3) | 7); }), error: /^parsing profile: field 20 has unknown wire type 7 at offset \d+$/ },
+    { name: 'a group (proto2 only)', stage: 'parse', code: 'bad_wire', data: () => proto((w) => { sampleType(w); w.uint32((20 << 3) | 3); }), error: /^parsing profile: field 20 has unknown wire type 3 at offset \d+$/ },
+    { name: 'an unknown field running past the end', stage: 'parse', code: 'bad_wire', data: () => proto((w) => { sampleType(w); w.uint32((20 << 3) | 2).uint32(50); }), error: /^parsing profile: field 20 overruns the input at offset \d+$/ },
+    { name: 'length running past the end', stage: 'parse', code: 'bad_wire', data: () => proto((w) => sampleType(w)).subarray(0, 5), error: /^parsing profile: / },
   ];
-  it.each(cases)('$name', ({ data, cap, error }) => {
-    expect(() => decodeProfile(data(), cap ? { maxDecompressed: cap } : {})).toThrow(error);
+  it.each(cases)('$name', ({ data, cap, error, stage, code }) => {
+    let err: unknown;
+    try {
+      decodeProfile(data(), cap ? { maxDecompressed: cap } : {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ProfileError);
+    expect((err as ProfileError).message).toMatch(error);
+    if (stage) expect({ stage: (err as ProfileError).stage, code: (err as ProfileError).code }).toEqual({ stage, code });
+    // The stage is named once and every code is in the one table.
+    expect((err as ProfileError).message.split(PROFILE_STAGES[(err as ProfileError).stage]).length).toBe(2);
+    expect(Object.keys(ERROR_CODES.profile)).toContain((err as ProfileError).code);
   });
 
   it('a multi-member gzip bomb (288 MiB from 290 KB) is refused by its ratio a few MiB in, far below the 256 MiB cap', () => {
