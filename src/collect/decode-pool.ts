@@ -15,7 +15,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ScrapeError } from './errors.js';
-import type { ScrapeCode } from '../model/errors.js';
 import { FairLimiter, QueueFull, WaitedTooLong } from './fair-limiter.js';
 import { runDecodeTask, type DecodeResult, type DecodeTask } from './decode-tasks.js';
 import type { DecodeReply, DecodeRequest } from './decode-worker.js';
@@ -164,7 +163,7 @@ export class DecodePool {
       this.busy.delete(worker);
       if (!this.stopped) this.idle.push(worker);
       if (reply.ok) b.resolve(reply.result);
-      else b.reject(new ScrapeError(reply.code as ScrapeCode, reply.message));
+      else b.reject(new ScrapeError(reply.code, reply.detail, { stage: reply.stage }));
     });
     worker.on('error', (e: Error & { code?: string }) => {
       const err = e.code === 'ERR_WORKER_OUT_OF_MEMORY'

@@ -9,13 +9,19 @@ export const SCRAPE_CODES = Object.keys(ERROR_CODES.scrape) as readonly ScrapeCo
 
 export class ScrapeError extends Error {
   override readonly name = 'ScrapeError';
+  /** Where it happened ("expvar", "heap profile"), named once at the start of the message. */
+  readonly stage?: string;
+  /** What went wrong, without the stage. */
+  readonly detail: string;
 
   constructor(
     readonly code: ScrapeCode,
-    message: string,
-    options?: { cause?: unknown },
+    detail: string,
+    options: { cause?: unknown; stage?: string } = {},
   ) {
-    super(message, options);
+    super(options.stage ? `${options.stage}: ${detail}` : detail, 'cause' in options ? { cause: options.cause } : undefined);
+    this.detail = detail;
+    if (options.stage) this.stage = options.stage;
   }
 }
 
@@ -26,9 +32,9 @@ export function toScrapeError(e: unknown): ScrapeError {
   return new ScrapeError('other', message, { cause: e });
 }
 
-/** Prefixes the message with where it happened, keeping the code. */
-export function withContext(e: unknown, context: string): ScrapeError {
+/** Names where it happened, once: an error that already names its stage keeps it (and its code). */
+export function withContext(e: unknown, stage: string): ScrapeError {
   const se = toScrapeError(e);
-  if (se.message.startsWith(`${context}:`)) return se;
-  return new ScrapeError(se.code, `${context}: ${se.message}`, { cause: se.cause ?? e });
+  if (se.stage !== undefined) return se;
+  return new ScrapeError(se.code, se.message, { cause: se.cause ?? e, stage });
 }

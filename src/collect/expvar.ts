@@ -26,10 +26,10 @@ export function parseExpvar(text: string, opts: ParseOptions = {}): Partial<Samp
   });
   s.ws();
   if (!s.done()) throw s.fail('unexpected data after the JSON object');
-  if (!readings) throw new ScrapeError('bad_format', 'expvar: no "memstats" in /debug/vars');
+  if (!readings) throw new ScrapeError('bad_format', 'no "memstats" in /debug/vars', { stage: 'expvar' });
   const seen = new Set(readings.map((r) => r.field));
   if (!seen.has('sys') || !seen.has('heapAlloc')) {
-    throw new ScrapeError('bad_format', 'expvar: "memstats" has no Sys or HeapAlloc');
+    throw new ScrapeError('bad_format', '"memstats" has no Sys or HeapAlloc', { stage: 'expvar' });
   }
   return admitInto(readings, opts);
 }
@@ -68,7 +68,7 @@ class Scanner {
   }
 
   fail(what: string): ScrapeError {
-    return new ScrapeError('bad_format', `expvar: invalid JSON at offset ${this.i}: ${what}`);
+    return new ScrapeError('bad_format', `invalid JSON at offset ${this.i}: ${what}`, { stage: 'expvar' });
   }
 
   /** Walks an object; `onKey` must consume the value. */

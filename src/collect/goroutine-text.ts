@@ -10,7 +10,7 @@ export function parseGoroutineCount(text: string): number {
   const m = HEADER.exec(first);
   if (!m) {
     const shown = first.slice(0, 60).replace(/[^\x20-\x7e]/g, '?');
-    throw new ScrapeError('bad_format', `goroutine?debug=1: expected "goroutine profile: total N", got ${JSON.stringify(shown)}`);
+    throw new ScrapeError('bad_format', `expected "goroutine profile: total N", got ${JSON.stringify(shown)}`, { stage: 'goroutine?debug=1' });
   }
   return checkedGoroutines('goroutine?debug=1', m[1]!);
 }
@@ -20,6 +20,6 @@ export function checkedGoroutines(stage: string, raw: string): number {
   // Go prints %d: anything but an integer is not a count (Number() would take "1e3" or "0x10").
   const value = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
   const problem = valueProblem('goroutines', value);
-  if (problem) throw new ScrapeError('invalid_value', `${stage}: dropped the goroutine count ${shownRaw(raw || '(empty)')} (${problem})`);
+  if (problem) throw new ScrapeError('invalid_value', `dropped the goroutine count ${shownRaw(raw || '(empty)')} (${problem})`, { stage });
   return value;
 }

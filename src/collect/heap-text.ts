@@ -26,7 +26,7 @@ const PAIRS: Record<string, [NumericKey, NumericKey]> = {
 export function parseHeapText(text: string, opts: ParseOptions = {}): Partial<Sample> {
   const at = text.lastIndexOf(MEMSTATS_MARKER);
   if (at < 0) {
-    throw new ScrapeError('bad_format', `heap?debug=1: no "${MEMSTATS_MARKER}" section (is this a Go net/http/pprof heap endpoint?)`);
+    throw new ScrapeError('bad_format', `no "${MEMSTATS_MARKER}" section (is this a Go net/http/pprof heap endpoint?)`, { stage: 'heap?debug=1' });
   }
   const readings: Reading[] = [];
   let lineStart = text.indexOf('\n', at) + 1;
@@ -41,7 +41,7 @@ export function parseHeapText(text: string, opts: ParseOptions = {}): Partial<Sa
   }
   const seen = new Set(readings.map((r) => r.field));
   if (!seen.has('sys') || !seen.has('heapAlloc')) {
-    throw new ScrapeError('bad_format', 'heap?debug=1: the runtime.MemStats section has no Sys or HeapAlloc line');
+    throw new ScrapeError('bad_format', 'the runtime.MemStats section has no Sys or HeapAlloc line', { stage: 'heap?debug=1' });
   }
   return admitInto(readings, opts);
 }

@@ -44,7 +44,7 @@ export class MemStatsFooter {
   private keep(part: Buffer): void {
     this.footerBytes += part.length;
     if (this.footerBytes > FOOTER_CAP) {
-      throw new ScrapeError('bad_format', `heap?debug=1: the runtime.MemStats section passed ${formatBytes(FOOTER_CAP)} (a Go footer is about 11 KB)`);
+      throw new ScrapeError('bad_format', `the runtime.MemStats section passed ${formatBytes(FOOTER_CAP)} (a Go footer is about 11 KB)`, { stage: 'heap?debug=1' });
     }
     this.footer!.push(Buffer.from(part));
   }

@@ -18,7 +18,7 @@ export function parsePprofIndex(text: string): number {
   if (!m) {
     const snippet = sanitizeSnippet(Buffer.from(text.slice(0, 4096), 'utf8'), 60);
     const what = /Types of profiles available/.test(text) ? 'the page has no goroutine row' : `got ${JSON.stringify(snippet)}`;
-    throw new ScrapeError('bad_format', `pprof index: expected the net/http/pprof index page with a goroutine count; ${what}`);
+    throw new ScrapeError('bad_format', `expected the net/http/pprof index page with a goroutine count; ${what}`, { stage: 'pprof index' });
   }
   return checkedGoroutines('pprof index', m[1]!.trim());
 }

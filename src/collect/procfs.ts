@@ -26,7 +26,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** VmRSS of /proc/<pid>/status in bytes. */
 export function parseStatusRss(status: string): number {
   const m = /^VmRSS:\s+(\d+)\s+kB\s*$/m.exec(status);
-  if (!m) throw new ScrapeError('bad_format', 'proc: no VmRSS line in /proc/<pid>/status (a kernel thread or zombie?)');
+  if (!m) throw new ScrapeError('bad_format', 'no VmRSS line in /proc/<pid>/status (a kernel thread or zombie?)', { stage: 'proc' });
   return Number(m[1]) * 1024;
 }
 
@@ -36,14 +36,14 @@ export function parseStatStartTicks(stat: string): number {
   const close = stat.lastIndexOf(')');
   const fields = stat.slice(close + 2).trim().split(' ');
   const v = Number(fields[22 - 3]);
-  if (close < 0 || !Number.isInteger(v)) throw new ScrapeError('bad_format', 'proc: cannot read starttime from /proc/<pid>/stat');
+  if (close < 0 || !Number.isInteger(v)) throw new ScrapeError('bad_format', 'cannot read starttime from /proc/<pid>/stat', { stage: 'proc' });
   return v;
 }
 
 /** btime (boot time, Unix seconds) of /proc/stat. */
 export function parseBootTime(procStat: string): number {
   const m = /^btime (\d+)$/m.exec(procStat);
-  if (!m) throw new ScrapeError('bad_format', 'proc: no btime line in /proc/stat');
+  if (!m) throw new ScrapeError('bad_format', 'no btime line in /proc/stat', { stage: 'proc' });
   return Number(m[1]);
 }
 
@@ -86,19 +86,19 @@ async function resolvePid(target: ProcessTarget): Promise<number> {
     return checkPid(Number(text.trim()), `pidFile ${target.pidFile}`);
   }
   if (target.systemdUnit !== undefined) return checkPid(await mainPid(target.systemdUnit), `systemd unit ${target.systemdUnit}`, true);
-  throw new ScrapeError('other', 'proc: no pid, pidFile or systemdUnit configured');
+  throw new ScrapeError('other', 'no pid, pidFile or systemdUnit configured', { stage: 'proc' });
 }
 
 function checkPid(pid: number, from: string, isUnit = false): number {
   if (Number.isInteger(pid) && pid > 0) return pid;
-  if (isUnit && pid === 0) throw new ScrapeError('other', `proc: ${from} is not running (MainPID=0)`);
-  throw new ScrapeError('bad_format', `proc: ${from} does not hold a process id`);
+  if (isUnit && pid === 0) throw new ScrapeError('other', `${from} is not running (MainPID=0)`, { stage: 'proc' });
+  throw new ScrapeError('bad_format', `${from} does not hold a process id`, { stage: 'proc' });
 }
 
 function mainPid(unit: string): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile('systemctl', ['show', '-p', 'MainPID', '--value', '--', unit], { timeout: 5000 }, (err, stdout) => {
-      if (err) return reject(new ScrapeError('other', `proc: systemctl show ${unit} failed: ${err.message.split('\n')[0]}`, { cause: err }));
+      if (err) return reject(new ScrapeError('other', `systemctl show ${unit} failed: ${err.message.split('\n')[0]}`, { stage: 'proc', cause: err }));
       resolve(Number(stdout.trim()));
     });
   });
@@ -106,8 +106,8 @@ function mainPid(unit: string): Promise<number> {
 
 function procError(what: string, e: unknown, pid?: number): ScrapeError {
   const code = (e as { code?: string }).code;
-  if (code === 'ENOENT' && pid !== undefined) return new ScrapeError('other', `proc: process ${pid} is not running`, { cause: e });
-  if (code === 'ENOENT') return new ScrapeError('other', `proc: ${what} does not exist`, { cause: e });
-  if (code === 'EACCES') return new ScrapeError('other', `proc: no permission to read ${what}`, { cause: e });
-  return new ScrapeError('other', `proc: reading ${what}: ${(e as Error).message}`, { cause: e });
+  if (code === 'ENOENT' && pid !== undefined) return new ScrapeError('other', `process ${pid} is not running`, { stage: 'proc', cause: e });
+  if (code === 'ENOENT') return new ScrapeError('other', `${what} does not exist`, { stage: 'proc', cause: e });
+  if (code === 'EACCES') return new ScrapeError('other', `no permission to read ${what}`, { stage: 'proc', cause: e });
+  return new ScrapeError('other', `reading ${what}: ${(e as Error).message}`, { stage: 'proc', cause: e });
 }

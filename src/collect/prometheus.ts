@@ -53,7 +53,7 @@ const NO_MEMLIMIT = 2 ** 62;
 
 export function parsePrometheus(text: string, opts: ParseOptions = {}): Partial<Sample> {
   if (/^\s*</.test(text.slice(0, 64))) {
-    throw new ScrapeError('bad_format', 'metrics: expected Prometheus text exposition, got markup (an HTML page?)');
+    throw new ScrapeError('bad_format', 'expected Prometheus text exposition, got markup (an HTML page?)', { stage: 'metrics' });
   }
   const readings: Reading[] = [];
   const seen = new Set<NumericKey>();
@@ -80,7 +80,7 @@ export function parsePrometheus(text: string, opts: ParseOptions = {}): Partial<
     readings.push({ field, name, raw, value: factor === 1 || !Number.isFinite(value) ? value : Math.round(value * factor) });
   }
   if (!goSeen) {
-    throw new ScrapeError('no_go_metrics', 'metrics: no Go runtime metrics (go_goroutines, go_memstats_*): is this a Go service exporting the default client_golang collectors?');
+    throw new ScrapeError('no_go_metrics', 'no Go runtime metrics (go_goroutines, go_memstats_*): is this a Go service exporting the default client_golang collectors?', { stage: 'metrics' });
   }
   return admitInto(readings, opts);
 }

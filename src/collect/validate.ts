@@ -86,6 +86,8 @@ export interface InvalidValue {
   name: string;
   raw: string;
   reason: string;
+  /** Dropped by an order rule: `reason` already names both values. */
+  order?: true;
 }
 
 export interface CheckOptions {
@@ -132,7 +134,7 @@ export function admit(readings: Iterable<Reading>, opts: CheckOptions = {}): { v
     const a = names.get(part)!;
     const b = names.get(whole)!;
     const reason = `${a.name} (${a.raw}) is more than ${b.name} (${b.raw})`;
-    invalid.push({ name: a.name, raw: a.raw, reason }, { name: b.name, raw: b.raw, reason });
+    invalid.push({ name: a.name, raw: a.raw, reason, order: true }, { name: b.name, raw: b.raw, reason, order: true });
     delete values[part];
     delete values[whole];
   }
@@ -155,7 +157,7 @@ export function describeInvalid(stage: string, invalid: readonly InvalidValue[])
   const items: string[] = [];
   const seen = new Set<string>();
   for (const v of invalid) {
-    const item = v.reason.includes(' is more than ') ? v.reason : `${v.name} = ${shownRaw(v.raw)} (${v.reason})`;
+    const item = v.order ? v.reason : `${v.name} = ${shownRaw(v.raw)} (${v.reason})`;
     if (seen.has(item)) continue;
     seen.add(item);
     items.push(item);
