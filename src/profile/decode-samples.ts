@@ -10,7 +10,8 @@
  */
 import type { SampleColumns } from './columns.js';
 import { HASH_SEED, mix, SpanTable, StackTable } from './decode-intern.js';
-import { label, type RawProfile } from './decode-wire.js';
+import { label } from './decode-labels.js';
+import type { RawProfile } from './decode-wire.js';
 import { closeLen, fail, malformed, openLen, skip, tag, varint, type Reader } from './wire.js';
 import type { Label } from './model.js';
 

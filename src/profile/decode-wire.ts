@@ -4,14 +4,12 @@
  * the collector decodes every scraped profile. Resolution and validation live in decode.ts.
  *
  * Samples (nearly all of a big profile) are only located in this first pass and decoded into
- * columns by decode-samples.ts once locations and strings are known (label() below serves it).
+ * columns by decode-samples.ts (with decode-labels.ts) once locations and strings are known.
  *
- * Primitives live in wire.ts; errors thrown here start with "parsing profile:" (or "malformed
- * profile:" for a label's string index).
+ * Primitives live in wire.ts; failures are ProfileErrors of stage `parse`.
  */
 import protobuf from 'protobufjs/minimal.js';
-import type { Label } from './model.js';
-import { closeLen, fail, LEN, malformed, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
+import { closeLen, fail, LEN, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
 
 export interface RawValueType {
   type: number;
@@ -179,33 +177,6 @@ function func(r: Reader, wt: number): RawFunction {
   }
   closeLen(r, end, 'function');
   return fn;
-}
-
-function labelString(strings: string[], i: number, sample: number): string {
-  if (i >= 0 && i < strings.length) return strings[i];
-  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
-}
-
-/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
-export function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
-  const end = openLen(r, wt, 'sample.label');
-  let key = 0, str = 0, num = 0, numUnit = 0;
-  while (r.pos < end) {
-    const t = tag(r);
-    const f = t >>> 3;
-    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
-    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
-    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
-    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
-    else skip(r, t);
-  }
-  closeLen(r, end, 'sample.label');
-  const k = labelString(strings, key, sample);
-  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
-  else if (num !== 0 || numUnit !== 0) {
-    const unit = labelString(strings, numUnit, sample);
-    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
-  }
 }
 
 /** Reads every field of an (uncompressed) Profile message; fields may come in any order. */

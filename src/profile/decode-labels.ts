@@ -1,0 +1,33 @@
+/**
+ * A sample's labels, read during the sample pass (decode-samples.ts) once the string table is
+ * known. Failures are ProfileErrors: `parse` for the wire format, `resolve` for a string index.
+ */
+import type { Label } from './model.js';
+import { closeLen, malformed, openLen, scalar, skip, tag, type Reader } from './wire.js';
+
+function labelString(strings: string[], i: number, sample: number): string {
+  if (i >= 0 && i < strings.length) return strings[i];
+  return malformed(`sample ${sample} label: string index ${i} out of range (string_table has ${strings.length} entries)`);
+}
+
+/** pprof's label rule: str set → string label; else num or unit set → numeric; else dropped. */
+export function label(r: Reader, wt: number, out: Label[], strings: string[], sample: number): void {
+  const end = openLen(r, wt, 'sample.label');
+  let key = 0, str = 0, num = 0, numUnit = 0;
+  while (r.pos < end) {
+    const t = tag(r);
+    const f = t >>> 3;
+    if (f === 1) key = scalar(r, t & 7, true, 'label.key');
+    else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
+    else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
+    else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
+    else skip(r, t);
+  }
+  closeLen(r, end, 'sample.label');
+  const k = labelString(strings, key, sample);
+  if (str !== 0) out.push(Object.freeze({ key: k, str: labelString(strings, str, sample) }));
+  else if (num !== 0 || numUnit !== 0) {
+    const unit = labelString(strings, numUnit, sample);
+    out.push(Object.freeze(unit === '' ? { key: k, num } : { key: k, num, numUnit: unit }));
+  }
+}
