@@ -108,7 +108,7 @@ function oracle(data: Buffer): Flat {
       locationIds: s.location_id.map(n),
       values: s.value.map(n),
       // A string label when str is set; else numeric when num or its unit is set; else dropped.
-      labels: s.label.flatMap((l) => {
+      labels: s.label.flatMap((l): Flat['samples'][number]['labels'] => {
         if (n(l.str) !== 0) return [{ key: str(l.key), str: str(l.str) }];
         if (n(l.num) === 0 && n(l.num_unit) === 0) return [];
         const unit = str(l.num_unit);
