@@ -28,7 +28,7 @@ export function channelSecrets(config: ChannelConfig): string[] {
   return out;
 }
 
-/** A channel's target as status output may show it. */
+/** A channel's target as status output may show it: scheme, host and port (a webhook's path is its credential). */
 export function describeTarget(config: ChannelConfig): string {
-  return config.type === 'slack' ? redactUrl(config.webhookUrl) : redactUrl(config.smtp);
+  return redactUrl(config.type === 'slack' ? config.webhookUrl : config.smtp, { pathIsSecret: true });
 }

@@ -14,12 +14,13 @@ const SECRET_PATH_HOSTS = new Set(['hooks.slack.com']);
 
 /**
  * A URL as it may be shown: scheme, host, port and path kept so an operator can recognise it;
- * credentials, query values (other than pprof's) and fragments masked, and the whole path when it
- * is the credential. `smtp://user:pw@mail:587` → `smtp://***@mail:587`,
+ * credentials, query values (other than pprof's) and fragments masked, and everything after the
+ * host when the path is the credential (`pathIsSecret`, e.g. a channel's webhook URL, or a Slack
+ * hooks URL anywhere). `smtp://user:pw@mail:587` → `smtp://***@mail:587`,
  * `https://hooks.slack.com/services/T/B/X` → `https://hooks.slack.com/***`,
  * `http://h:6060/debug/pprof/heap?debug=1&token=abc` → `http://h:6060/debug/pprof/heap?debug=1&token=***`.
  */
-export function redactUrl(raw: string | URL): string {
+export function redactUrl(raw: string | URL, opts: { pathIsSecret?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -30,7 +31,7 @@ export function redactUrl(raw: string | URL): string {
   if (!url.host) return `${url.protocol}${MASK}`;
   const creds = url.username || url.password ? `${MASK}@` : '';
   let rest: string;
-  if (SECRET_PATH_HOSTS.has(url.hostname)) {
+  if (opts.pathIsSecret || SECRET_PATH_HOSTS.has(url.hostname)) {
     rest = (url.pathname && url.pathname !== '/') || url.search || url.hash ? `/${MASK}` : '';
   } else {
     const params = new URLSearchParams();

@@ -44,7 +44,7 @@ const HOSTILE: Record<string, { yaml: (base: string) => string; code: string[]; 
   drip: {
     yaml: (b) => `expvar: ${b}/drip/debug/vars`,
     code: ['timeout'],
-    reason: /expvar: .*timed out after 1000 ms \(body incomplete after \d+ bytes\)/,
+    reason: /expvar: .*timed out after 1000 ms \(body incomplete after [\d.]+ (B|KB|MB)\)/,
   },
 };
 

@@ -33,5 +33,7 @@ describe('describeTarget', () => {
   it('shows where a channel sends without its secrets', () => {
     expect(describeTarget(slack)).toBe('https://hooks.slack.com/***');
     expect(describeTarget(mail)).toBe('smtp://***@mail.example.com:587');
+    expect(describeTarget({ type: 'slack', name: 'self-hosted', webhookUrl: 'http://127.0.0.1:8080/hooks/s3cr3t' })).toBe('http://127.0.0.1:8080/***');
+    expect(describeTarget({ ...mail, smtp: 'smtp://u:p@mail.example.com:25?tls.rejectUnauthorized=false' })).toBe('smtp://***@mail.example.com:25/***');
   });
 });
