@@ -6,8 +6,7 @@
 import type { ChannelConfig } from '../config/schema.js';
 import { buildEmailMessage } from './message-email.js';
 import { alertMessageId } from './message.js';
-import { channelSecrets, describeTarget } from './redact.js';
-import { redactText } from '../format/redact.js';
+import { channelSecrets, describeTarget, redactAlertText } from './redact.js';
 import { DeliveryError, type AlertPayload, type Channel } from './types.js';
 
 export type EmailChannelConfig = Extract<ChannelConfig, { type: 'email' }>;
@@ -98,7 +97,7 @@ export class EmailChannel implements Channel {
         attachments: msg.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
       });
     } catch (err) {
-      const d = classifySmtpError(err, (s) => redactText(s, this.secrets));
+      const d = classifySmtpError(err, (s) => redactAlertText(s, this.secrets));
       throw new DeliveryError(`email ${this.name} via ${this.target}: ${d.message}`, d.code, d.retryable);
     } finally {
       transport.close();

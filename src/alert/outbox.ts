@@ -17,8 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { OutboxStore, type OutboxEventKind, type OutboxRow } from '../store/outbox.js';
-import { redactText } from '../format/redact.js';
 import { DeliveryError, type AlertEvent, type AlertLog, type AlertPayload, type Channel, type ProfileAttachment } from './types.js';
+import { redactAlertText } from './redact.js';
 
 export interface BackoffPolicy {
   /** First retry delay; doubles per attempt. */
@@ -206,7 +206,7 @@ export class Outbox {
       try {
         await this.deliverDue();
       } catch (err) {
-        this.log.error('alert delivery pass failed', { error: redactText(String((err as Error)?.message ?? err)) });
+        this.log.error('alert delivery pass failed', { error: redactAlertText(String((err as Error)?.message ?? err)) });
       }
     } while (this.again && this.timer);
   }
@@ -270,7 +270,7 @@ export class Outbox {
     const d =
       err instanceof DeliveryError
         ? err
-        : new DeliveryError(redactText(`${row.channel}: ${String((err as Error)?.message ?? err)}`), 'unknown', true);
+        : new DeliveryError(redactAlertText(`${row.channel}: ${String((err as Error)?.message ?? err)}`), 'unknown', true);
     const now = this.now();
     if (!d.retryable) {
       this.store.markFailed(row.id, this.owner, d.message);

@@ -3,7 +3,15 @@
  * URL is a bearer credential in its path, an SMTP URL carries a password.
  */
 import type { ChannelConfig } from '../config/schema.js';
-import { redactUrl } from '../format/redact.js';
+import { redactText, redactUrl } from '../format/redact.js';
+
+/**
+ * Text from the alert stage (a library's error that echoes its request): every URL in it is a
+ * channel's, whose path may be its credential, so only scheme, host and port stay.
+ */
+export function redactAlertText(text: string, secrets: readonly string[] = []): string {
+  return redactText(text, secrets, { pathIsSecret: true });
+}
 
 /** The secret strings a channel's config holds, for redactText. */
 export function channelSecrets(config: ChannelConfig): string[] {

@@ -5,9 +5,9 @@
 import { hostname } from 'node:os';
 import type { ChannelConfig } from '../config/schema.js';
 import { EmailChannel, type EmailOptions } from './email.js';
-import { redactText } from '../format/redact.js';
 import { SlackChannel, type SlackOptions } from './slack.js';
 import { DeliveryError, type AlertEvent, type Channel, type ChannelType } from './types.js';
+import { redactAlertText } from './redact.js';
 
 export interface ChannelOptions {
   slack?: SlackOptions;
@@ -51,7 +51,7 @@ export function createChannels(
     try {
       out.set(config.name, factory(config as never, opts));
     } catch (err) {
-      errors.push(`channels.${config.name}: ${redactText((err as Error).message)}`);
+      errors.push(`channels.${config.name}: ${redactAlertText((err as Error).message)}`);
     }
   }
   if (errors.length > 0) throw new Error(`creating alert channels: ${errors.join('; ')}`);
@@ -107,7 +107,7 @@ export async function testAlert(
         await ch.send({ event, profiles: {} });
         return { channel: name, ok: true };
       } catch (err) {
-        const msg = err instanceof DeliveryError ? err.message : redactText(String((err as Error)?.message ?? err));
+        const msg = err instanceof DeliveryError ? err.message : redactAlertText(String((err as Error)?.message ?? err));
         return { channel: name, ok: false, error: msg };
       }
     }),

@@ -5,8 +5,7 @@
 import type { FetchFunction } from '@slack/webhook';
 import type { ChannelConfig } from '../config/schema.js';
 import { buildSlackMessage } from './message-slack.js';
-import { channelSecrets, describeTarget } from './redact.js';
-import { redactText } from '../format/redact.js';
+import { channelSecrets, describeTarget, redactAlertText } from './redact.js';
 import { DeliveryError, type AlertPayload, type Channel } from './types.js';
 
 export type SlackChannelConfig = Extract<ChannelConfig, { type: 'slack' }>;
@@ -87,7 +86,7 @@ export class SlackChannel implements Channel {
 
   private classify(err: unknown, retryAfterMs: number | undefined): DeliveryError {
     const e = (err ?? {}) as HttpErrorShape;
-    const redact = (s: string) => redactText(s, this.secrets);
+    const redact = (s: string) => redactAlertText(s, this.secrets);
     if (e.code === 'slack_webhook_http_error' && typeof e.statusCode === 'number') {
       const d = classifySlackStatus(e.statusCode, redact(e.body ?? ''), retryAfterMs);
       return new DeliveryError(`slack ${this.name}: ${d.message}`, d.code, d.retryable, d.retryAfterMs);

@@ -49,12 +49,13 @@ const TOKEN_PARAM_IN_TEXT = /([?&](?:token|access_token|api_key|apikey|key|sig|s
 
 /**
  * Masks secrets inside free text (an error message that echoes its request, a log line): every
- * URL through redactUrl, `Bearer …`/`Basic …` credentials, token query parameters outside a full
- * URL, and every occurrence of the given known secrets (see maskSecrets).
+ * URL through redactUrl (with `pathIsSecret` where every URL is a webhook, as in the alert
+ * stage), `Bearer …`/`Basic …` credentials, token query parameters outside a full URL, and every
+ * occurrence of the given known secrets (see maskSecrets).
  */
-export function redactText(text: string, secrets: Iterable<string> = []): string {
+export function redactText(text: string, secrets: Iterable<string> = [], opts: { pathIsSecret?: boolean } = {}): string {
   const out = text
-    .replace(URL_IN_TEXT, (u) => redactUrl(u))
+    .replace(URL_IN_TEXT, (u) => redactUrl(u, opts))
     .replace(AUTH_IN_TEXT, `$1 ${MASK}`)
     .replace(TOKEN_PARAM_IN_TEXT, `$1${MASK}`);
   return maskSecrets(out, secrets);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelSecrets, describeTarget } from '../../src/alert/redact.js';
-import { redactText } from '../../src/format/redact.js';
+import { channelSecrets, describeTarget, redactAlertText } from '../../src/alert/redact.js';
 import type { ChannelConfig } from '../../src/config/schema.js';
 
 const slack: ChannelConfig = { type: 'slack', name: 'ops', webhookUrl: 'https://hooks.slack.com/services/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx' };
@@ -13,19 +12,25 @@ const mail: ChannelConfig = {
   cc: [],
 };
 
+describe('redactAlertText', () => {
+  it('hides every path: in the alert stage each URL is a webhook whose path may be its credential', () => {
+    expect(redactAlertText('POST https://chat.example.com/hooks/3xuqyjnm1b8mbk6rzdfsqpx4ie failed: ECONNRESET')).toBe('POST https://chat.example.com/*** failed: ECONNRESET');
+  });
+});
+
 describe('channelSecrets', () => {
   it('masks the secrets of a channel wherever they appear, raw or URL-encoded', () => {
     const secrets = channelSecrets(mail);
-    const out = redactText('535 auth failed for alice with S3cr/t-pw (S3cr%2Ft-pw) at smtp://alice:S3cr%2Ft-pw@mail.example.com:587', secrets);
+    const out = redactAlertText('535 auth failed for alice with S3cr/t-pw (S3cr%2Ft-pw) at smtp://alice:S3cr%2Ft-pw@mail.example.com:587', secrets);
     expect(out).not.toContain('S3cr');
     expect(out).toContain('smtp://***@mail.example.com:587');
-    const s = redactText('error at /services/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx: no_service', channelSecrets(slack));
+    const s = redactAlertText('error at /services/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx: no_service', channelSecrets(slack));
     expect(s).not.toContain('abcdefghijklmnopqrstuvwx');
     expect(s).toContain('no_service');
   });
 
   it('leaves ordinary words alone', () => {
-    expect(redactText('Slack answered HTTP 503: services unavailable', channelSecrets(slack))).toBe('Slack answered HTTP 503: services unavailable');
+    expect(redactAlertText('Slack answered HTTP 503: services unavailable', channelSecrets(slack))).toBe('Slack answered HTTP 503: services unavailable');
   });
 });
 
