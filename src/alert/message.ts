@@ -4,7 +4,7 @@
  */
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import type { AlertEvent, AlertKind } from './types.js';
-import { formatBytes } from '../format/units.js';
+import { formatBytes, formatCount } from '../format/units.js';
 
 export interface Fact {
   label: string;
@@ -59,10 +59,6 @@ export interface AlertContent {
 export const MAX_GROWTH_LINES = 10;
 export const MAX_STACKS = 5;
 export const MAX_STACK_FRAMES = 12;
-
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 function signed(s: string, n: number): string {
   return n >= 0 ? `+${s}` : s;

@@ -1,5 +1,5 @@
 import type { Sample } from '../model/sample.js';
-import { formatBytes } from '../format/units.js';
+import { formatBytes, formatCount } from '../format/units.js';
 
 /**
  * `leakwatch explain`: where a Go process's memory is, in plain words (pure; no I/O).
@@ -164,7 +164,7 @@ function partNote(part: RuntimePart, v: number, held: number, e: Explanation, s:
       return `${formatBytes(v)} idle heap retained; the runtime returns it over time or on debug.FreeOSMemory; not a leak${share}.`;
     case 'stacks':
       return (
-        `${formatBytes(v)} is goroutine stacks${e.goroutines === undefined ? '' : ` for ${count(e.goroutines)} goroutines`}${share}; ` +
+        `${formatBytes(v)} is goroutine stacks${e.goroutines === undefined ? '' : ` for ${formatCount(e.goroutines)} goroutines`}${share}; ` +
         'if it grows, goroutines are piling up: the goroutine profile shows where they block.'
       );
     case 'gcMetadata':
@@ -195,7 +195,7 @@ export function formatExplanation(e: Explanation): string {
   if (e.parts.nonGo !== undefined) rows.push([LABELS.nonGo, e.parts.nonGo, e.rss ? `${pct(e.parts.nonGo, e.rss)} of RSS` : '']);
   const w = Math.max(...rows.map((r) => r[0].length));
   const vw = Math.max(...rows.map((r) => formatBytes(r[1]).length));
-  const lines = [`${e.service} at ${e.at}${e.goroutines === undefined ? '' : `, ${count(e.goroutines)} goroutines`}`, ''];
+  const lines = [`${e.service} at ${e.at}${e.goroutines === undefined ? '' : `, ${formatCount(e.goroutines)} goroutines`}`, ''];
   for (const [label, v, share] of rows) lines.push(`  ${label.padEnd(w)}  ${formatBytes(v).padStart(vw)}  ${share}`.trimEnd());
   lines.push('', ...e.notes);
   return lines.join('\n');
@@ -206,10 +206,6 @@ function pct(part: number, whole: number): string {
   const p = (100 * part) / whole;
   if (p > 0 && p < 0.1) return '<0.1%';
   return p >= 10 || p === 0 ? `${Math.round(p)}%` : `${p.toFixed(1)}%`;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 function isoTime(t: number): string {

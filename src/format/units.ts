@@ -129,6 +129,11 @@ export function formatBytes(n: number): string {
   return `${sign}${threeDigits(v)} ${BYTE_UNITS[i]}`;
 }
 
+/** Whole counts with thousands separators: `1,234`. */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 /** `10 MB/h`, `2%/h`, `100/h`. */
 export function formatRate(rate: Rate): string {
   switch (rate.unit) {

@@ -5,8 +5,8 @@
  */
 import { METRICS } from '../model/incident.js';
 import type { ServiceStatus } from '../views/status.js';
-import { formatBytes } from '../format/units.js';
-import { formatConfidence, formatCount, formatHours, formatLevel } from '../alert/message.js';
+import { formatBytes, formatCount } from '../format/units.js';
+import { formatConfidence, formatHours, formatLevel } from '../alert/message.js';
 import type { Explanation, ExplanationParts } from '../analyze/explain.js';
 import type { Route } from './server.js';
 import { apiRoutes, configuredService, explainService, knownService, statusOf, statusOfService, type WebDeps } from './api.js';

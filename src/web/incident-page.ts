@@ -5,8 +5,8 @@
  */
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
 import { incidentView } from '../views/incidents.js';
-import { formatBytes } from '../format/units.js';
-import { formatConfidence, formatCount, formatLevel, formatRate, nextStepCommand, timeToLimit as openTimeToLimit } from '../alert/message.js';
+import { formatBytes, formatCount } from '../format/units.js';
+import { formatConfidence, formatLevel, formatRate, nextStepCommand, timeToLimit as openTimeToLimit } from '../alert/message.js';
 import { BUILTIN_DEFAULTS } from '../config/schema.js';
 import { configuredService, incidentById, type WebDeps } from './api.js';
 import { badge, html, isoShort, page, seg, when, type SafeHtml } from './html.js';
