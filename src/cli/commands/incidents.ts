@@ -4,6 +4,7 @@ import { Store } from '../../store/index.js';
 import { IncidentStore } from '../../store/incidents.js';
 import { OutboxStore } from '../../store/outbox.js';
 import { formatBytes } from '../../format/units.js';
+import { formatConfidence } from '../../alert/message.js';
 import { incidentView, type IncidentView } from '../../views/incidents.js';
 
 export default async function incidents(argv: string[]): Promise<number> {
@@ -28,7 +29,7 @@ function renderIncident(v: IncidentView): string {
   const lines = [
     `#${v.id} ${v.service} ${v.metric} ${v.slopePerHour > 0 ? `growing ${unit(v.slopePerHour)}/h` : `no longer growing (was ${unit(v.openSlopePerHour)}/h)`} — opened ${v.openedAt}` +
       (v.resolvedAt ? `, resolved ${v.resolvedAt} (${v.resolveReason ?? 'growth stopped'})` : ', OPEN'),
-    `   now ${unit(v.current)}, confidence ${(v.confidence * 100).toFixed(0)}%${v.timeToLimit ? `, reaches its limit in ~${v.timeToLimit}` : ''}`,
+    `   now ${unit(v.current)}, confidence ${formatConfidence(v.confidence)}${v.timeToLimit ? `, reaches its limit in ~${v.timeToLimit}` : ''}`,
   ];
   if (v.note) lines.push(`   ${v.note}`);
   for (const g of v.topGrowth.slice(0, 5)) lines.push(`   ${formatBytes(g.deltaBytes).padStart(10)}  ${g.function}`);
