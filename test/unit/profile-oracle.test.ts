@@ -154,7 +154,51 @@ function edgeCases(): Buffer {
   return gzipSync(ProfileMessage.encode(message).finish());
 }
 
+/** A heap profile the size of a busy service's (20k samples over 2k locations), written by reflection. */
+function bigProfile(): Buffer {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const strings = ['', 'alloc_objects', 'count', 'alloc_space', 'bytes', 'inuse_objects', 'inuse_space', 'space', 'bytes_per_object'];
+  const functions = Array.from({ length: 500 }, (_, i) => {
+    strings.push(`pkg${i % 37}.fn${i}`, `/src/pkg${i % 37}/file${i % 11}.go`);
+    return { id: i + 1, name: strings.length - 2, system_name: strings.length - 2, filename: strings.length - 1, start_line: rand(900) + 1 };
+  });
+  const location = Array.from({ length: 2000 }, (_, i) => ({
+    id: i + 1,
+    mapping_id: 1,
+    address: 0x400000 + i * 16,
+    line: Array.from({ length: 1 + (rand(4) === 0 ? 1 : 0) }, () => ({ function_id: rand(500) + 1, line: rand(2000) + 1 })),
+  }));
+  const sample = Array.from({ length: 20_000 }, () => ({
+    location_id: Array.from({ length: 1 + rand(24) }, () => rand(2000) + 1),
+    value: [rand(50), rand(50) * 4096, rand(10), rand(10) * 4096],
+    label: rand(5) === 0 ? [{ key: strings.indexOf('bytes_per_object'), num: 4096 * (1 + rand(4)), num_unit: strings.indexOf('bytes') }] : [],
+  }));
+  const message = ProfileMessage.fromObject({
+    sample_type: [['alloc_objects', 'count'], ['alloc_space', 'bytes'], ['inuse_objects', 'count'], ['inuse_space', 'bytes']].map(([t, u]) => ({ type: strings.indexOf(t!), unit: strings.indexOf(u!) })),
+    sample,
+    mapping: [{ id: 1, memory_start: 0x400000, memory_limit: 0x800000, has_functions: true }],
+    location,
+    function: functions,
+    string_table: strings,
+    time_nanos: '1764900000000000000',
+    period_type: { type: strings.indexOf('space'), unit: strings.indexOf('bytes') },
+    period: 524288,
+  });
+  return gzipSync(ProfileMessage.encode(message).finish());
+}
+
 describe('the hand-written decoder agrees with protobufjs reflection over profile.proto', () => {
+  it('on a profile the size of a busy service', () => {
+    const data = bigProfile();
+    const want = oracle(data);
+    expect(want.samples.length).toBe(20_000);
+    expect(flatten(decodeProfile(data))).toEqual(want);
+  });
+
   it('on a profile with the cases the fixtures lack', () => {
     const data = edgeCases();
     const want = oracle(data);
