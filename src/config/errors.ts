@@ -2,6 +2,7 @@
  * Config errors: every problem names its path (`services[2].thresholds.heapGrowth: …`), all of
  * them are reported at once, and values that may be secrets are never echoed back.
  */
+import { redactText } from '../format/redact.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -56,7 +57,7 @@ export function describeValue(
   // Interpolated values come from the environment or secret files: show the reference, not the value.
   if (template !== undefined) return `the value of ${JSON.stringify(template)}`;
   if (value === null) return 'null (an empty value)';
-  if (typeof value === 'string') return JSON.stringify(hideUserinfo(truncate(value)));
+  if (typeof value === 'string') return JSON.stringify(truncate(redactText(value)));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'a list';
   return 'a mapping';
@@ -64,11 +65,6 @@ export function describeValue(
 
 function truncate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-/** A URL like http://user:pass@host keeps its credentials out of messages. */
-function hideUserinfo(s: string): string {
-  return s.replace(/(\/\/)[^/@\s]*@/, '$1***@');
 }
 
 export function formatProblem(p: Problem, templates: ReadonlyMap<string, string>): string {

@@ -21,26 +21,51 @@ const SECRET_PATH_HOSTS = new Set(['hooks.slack.com']);
  * `http://h:6060/debug/pprof/heap?debug=1&token=abc` → `http://h:6060/debug/pprof/heap?debug=1&token=***`.
  */
 export function redactUrl(raw: string | URL, opts: { pathIsSecret?: boolean } = {}): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return MASK;
-  }
-  // URL.host is empty for opaque URLs (mailto:); mask everything after the scheme.
-  if (!url.host) return `${url.protocol}${MASK}`;
-  const creds = url.username || url.password ? `${MASK}@` : '';
+  const u = urlParts(raw);
+  if (!u) return MASK;
+  // Opaque URLs (mailto:) have no host: mask everything after the scheme.
+  if (!u.host) return `${u.scheme}${MASK}`;
+  const creds = u.hasCreds ? `${MASK}@` : '';
   let rest: string;
-  if (opts.pathIsSecret || SECRET_PATH_HOSTS.has(url.hostname)) {
-    rest = (url.pathname && url.pathname !== '/') || url.search || url.hash ? `/${MASK}` : '';
+  if (opts.pathIsSecret || SECRET_PATH_HOSTS.has(u.hostname)) {
+    rest = (u.path && u.path !== '/') || u.query || u.hash ? `/${MASK}` : '';
   } else {
     const params = new URLSearchParams();
-    for (const [k, v] of url.searchParams) params.append(k, KEEP_QUERY.has(k) ? v : MASK);
+    for (const [k, v] of new URLSearchParams(u.query)) params.append(k, KEEP_QUERY.has(k) ? v : MASK);
     const query = params.size > 0 ? `?${params}` : '';
-    const path = url.pathname === '/' && !query && !url.hash ? '' : url.pathname;
-    rest = `${path}${query}${url.hash ? `#${MASK}` : ''}`;
+    const path = u.path === '/' && !query && !u.hash ? '' : u.path;
+    rest = `${path}${query}${u.hash ? `#${MASK}` : ''}`;
   }
-  return `${url.protocol}//${creds}${url.host}${rest}`;
+  return `${u.scheme}//${creds}${u.host}${rest}`;
+}
+
+interface UrlParts {
+  /** `https:` */
+  scheme: string;
+  hasCreds: boolean;
+  host: string;
+  hostname: string;
+  path: string;
+  query: string;
+  hash: string;
+}
+
+/** Something that only looks like a URL (a config typo): split by its punctuation. */
+const LOOSE_URL = /^([a-z][a-z0-9+.-]*:)\/\/(?:([^/?#\s@]*)@)?([^/?#\s]*)([^?#\s]*)(\?[^#\s]*)?(#\S*)?$/i;
+
+function urlParts(raw: string | URL): UrlParts | undefined {
+  try {
+    const url = new URL(raw);
+    return {
+      scheme: url.protocol, hasCreds: url.username !== '' || url.password !== '', host: url.host, hostname: url.hostname,
+      path: url.pathname, query: url.search, hash: url.hash,
+    };
+  } catch {
+    const m = LOOSE_URL.exec(String(raw));
+    if (!m) return undefined;
+    const [, scheme, creds, host, path, query, hash] = m;
+    return { scheme: scheme!, hasCreds: creds !== undefined, host: host!, hostname: host!.replace(/:[^:]*$/, ''), path: path!, query: query ?? '', hash: hash ?? '' };
+  }
 }
 
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+/gi;

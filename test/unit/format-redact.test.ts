@@ -11,6 +11,8 @@ describe('redactUrl', () => {
     ['fragment', 'https://h.example.com/page#access_token=xyz', 'https://h.example.com/page#***'],
     ['bare host', 'http://127.0.0.1:9470', 'http://127.0.0.1:9470'],
     ['opaque URL', 'mailto:alice@example.com', 'mailto:***'],
+    ['a URL with a typo: credentials still masked, the mistake still visible', 'http://user:pw@127.0.0.1:6060:bad/debug/pprof?token=t', 'http://***@127.0.0.1:6060:bad/debug/pprof?token=***'],
+    ['a Slack URL with a typo', 'https://hooks.slack.com:x/services/T/B/secret', 'https://hooks.slack.com:x/***'],
     ['not a URL', 'hooks slack com', '***'],
   ])('%s', (_d, input, want) => expect(redactUrl(input)).toBe(want));
 });
