@@ -33,7 +33,10 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS',
  */
 export function classifySmtpError(err: unknown, describe: (s: string) => string = (s) => s): DeliveryError {
   const e = (err ?? {}) as SmtpErrorShape;
-  const reply = e.response ? `: ${describe(e.response).slice(0, 300)}` : '';
+  // A reply starts with its code ("535 Invalid login"): the message names the code once, up front.
+  const code = typeof e.responseCode === 'number' ? String(e.responseCode) : '';
+  const response = code && e.response?.startsWith(code) ? e.response.slice(code.length).replace(/^[\s-]+/, '') : e.response;
+  const reply = response ? `: ${describe(response).slice(0, 300)}` : '';
   const during = e.command ? ` (during ${e.command.split(' ')[0]})` : '';
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') {
     const transient = typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500;

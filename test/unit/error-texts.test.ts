@@ -12,6 +12,7 @@ import { captureProfiles } from '../../src/collect/profiles.js';
 import { scrapeService } from '../../src/collect/scrape.js';
 import { ScrapeError, withContext } from '../../src/collect/errors.js';
 import { createPools, type CollectPools } from '../../src/collect/pools.js';
+import { classifySmtpError } from '../../src/alert/email.js';
 
 /** The repeats seen in the field: a word pair said twice ("at offset 5 at offset 5"), a stage named twice ("expvar: expvar: …"). */
 function repeats(reason: string): string[] {
@@ -104,3 +105,19 @@ describe('failure reasons say each thing once', () => {
     expect(withContext(withContext(new Error('socket hang up'), 'metrics'), 'metrics').message).toBe('metrics: socket hang up');
   });
 });
+
+describe('delivery failures say each thing once', () => {
+  it.each<[string, object, string]>([
+    ['authentication', { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Invalid username or password', command: 'AUTH PLAIN' },
+      'SMTP authentication failed (535): 5.7.8 Invalid username or password: check the user and password in the smtp URL'],
+    ['a refused recipient', { code: 'EENVELOPE', responseCode: 550, response: '550 Mailbox unavailable', command: 'RCPT TO:<a@b>' },
+      'SMTP server refused the message with 550 (during RCPT): Mailbox unavailable'],
+    ['a deferral with a multi-line reply', { responseCode: 451, response: '451-Requested action aborted\n451 local error' },
+      'SMTP server deferred the message with 451: Requested action aborted\n451 local error'],
+  ])('%s', (_name, err, want) => {
+    const d = classifySmtpError(err);
+    expect(d.message).toBe(want);
+    expect(repeats(d.message.split('\n')[0]!)).toEqual([]);
+  });
+});
+
