@@ -4,6 +4,7 @@
  * leaks. Pure; detector.ts adds persistence and hysteresis on top.
  */
 import type { ServiceConfig } from '../config/schema.js';
+import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
@@ -121,7 +122,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const pressure = metric === 'heap' ? gcPressure(h, x, current) : undefined;
   const gcLimit = pressure ? Math.min(pressure.limit, limit ?? Infinity) : limit;
   const note = pressure
-    ? `the GC runs ${pressure.late.toFixed(1)} times a minute, up from ${pressure.early.toFixed(1)}: the heap is pressing against GOMEMLIMIT (${Math.round(pressure.limit / 1e6)} MB); a leak under a memory limit shows as GC work before it shows as growth`
+    ? `the GC runs ${pressure.late.toFixed(1)} times a minute, up from ${pressure.early.toFixed(1)}: the heap is pressing against GOMEMLIMIT (${formatBytes(pressure.limit)}); a leak under a memory limit shows as GC work before it shows as growth`
     : undefined;
   if (stopped && !pressure) return judged;
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
