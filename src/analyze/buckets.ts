@@ -9,12 +9,13 @@
  */
 import type { Sample } from '../model/sample.js';
 import { isRestart } from '../model/restart.js';
+import { allocRateOf, rateVarianceOf, type BucketFields } from './bucket-ring.js';
 
 /** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
 export const NO_LIMIT = 2 ** 62;
 
 /** One completed bucket of one process lifetime. Fields are minima unless said otherwise. */
-export class Bucket {
+export class Bucket implements BucketFields {
   /** Bucket index: floor(t / width). */
   b = 0;
   /** Middle of the bucket, Unix ms. */
@@ -49,15 +50,12 @@ export class Bucket {
 
   /** Mean allocation rate (bytes/s), NaN when unknown. */
   get allocRate(): number {
-    return this.allocMs > 0 ? (this.allocBytes / this.allocMs) * 1000 : NaN;
+    return allocRateOf(this.allocBytes, this.allocMs);
   }
 
   /** Variance of the mean rate from the scatter of its intervals (NaN with fewer than 3). */
   get rateVariance(): number {
-    const k = this.rateN;
-    if (k < 3) return NaN;
-    const mean = this.rateSum / k;
-    return Math.max(0, this.rateSq / k - mean * mean) / (k - 1);
+    return rateVarianceOf(this.rateN, this.rateSum, this.rateSq);
   }
 }
 
@@ -190,7 +188,7 @@ export class BucketFolder {
  * best NextGC/HeapAlloc ratios (a sample just after a GC sees the full ratio), snapped to steps
  * of 5 GOGC points so it stays put from one bucket to the next.
  */
-export function estimateGoalRatio(buckets: readonly Bucket[]): number | undefined {
+export function estimateGoalRatio(buckets: Iterable<BucketFields>): number | undefined {
   const ratios: number[] = [];
   for (const b of buckets) if (b.ratioMax > 1) ratios.push(b.ratioMax);
   if (ratios.length < 3) return undefined;
@@ -207,7 +205,7 @@ export function estimateGoalRatio(buckets: readonly Bucket[]): number | undefine
  * scrape period in step with the GC period, every scrape late in its cycle. Without `pinned`
  * (a lone bucket), the bucket decides for itself.
  */
-export function heapFloor(b: Bucket, ratio: number | undefined, pinned?: boolean): number {
+export function heapFloor(b: BucketFields, ratio: number | undefined, pinned?: boolean): number {
   const goal = goalFloor(b, ratio);
   const cycle = b.cycleMin;
   if (Number.isNaN(goal)) return cycle;
@@ -218,16 +216,16 @@ export function heapFloor(b: Bucket, ratio: number | undefined, pinned?: boolean
   return goal;
 }
 
-function goalFloor(b: Bucket, ratio: number | undefined): number {
+function goalFloor(b: BucketFields, ratio: number | undefined): number {
   return !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
 }
 
-function pinnedGoal(b: Bucket, goal: number): boolean {
+function pinnedGoal(b: BucketFields, goal: number): boolean {
   return b.cycleMin > 1.5 * goal;
 }
 
 /** Whether at least 30 % of the buckets show a goal pinned below their HeapAlloc floor. */
-export function goalPinned(buckets: readonly Bucket[], ratio: number | undefined): boolean {
+export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
   let seen = 0;
   let pinned = 0;
   for (const b of buckets) {

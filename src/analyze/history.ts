@@ -2,11 +2,13 @@
  * A service's recent past as the detector reads it: completed buckets of every process lifetime
  * within reach, fine (window/144) for the trend window plus a day (so the same hour yesterday can
  * be compared), and hourly for the long windows (a week). Fed one sample at a time; memory is
- * bounded by the number of buckets, not of samples. Pure.
+ * bounded by the number of buckets, not of samples, and a bucket is a row of typed-array columns
+ * (bucket-ring.ts), not an object. Pure.
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
+import { BucketRing, bucketList, type BucketFields, type BucketView } from './bucket-ring.js';
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -37,10 +39,13 @@ export interface HistoryOptions {
 
 export class History {
   readonly width: number;
-  /** Fine buckets, oldest first, every lifetime, covering window + 1 day. */
-  readonly fine: Bucket[] = [];
+  /** Fine buckets, oldest first, every lifetime, covering window + 1 day: column by column. */
+  readonly fineRing: BucketRing;
   /** Hourly buckets (merged fine ones), oldest first, covering the longest long window. */
-  readonly hourly: Bucket[] = [];
+  readonly hourRing: BucketRing;
+  /** The same buckets as read-only lists of views (`h.fine[i].b`, `for (const b of h.fine)`). */
+  readonly fine: readonly BucketView[];
+  readonly hourly: readonly BucketView[];
   /** Bumped whenever a fine bucket completes: verdicts only change then. */
   version = 0;
   hourlyVersion = 0;
@@ -56,22 +61,29 @@ export class History {
     // A day behind the window (the same hour yesterday), but never more than 8 windows of buckets:
     // a compressed 1-minute window has nothing to learn from the same second yesterday.
     this.fineKeep = Math.min(opts.window + DAY, 8 * opts.window) + 2 * this.width;
+    // Old buckets are dropped 64 at a time (below), so the ring holds up to 64 more than it keeps.
+    this.fineRing = new BucketRing(this.width, Math.ceil(this.fineKeep / this.width) + 66);
+    this.hourRing = new BucketRing(HOUR, Math.ceil(opts.longest / HOUR) + 3);
+    this.fine = bucketList(this.fineRing);
+    this.hourly = bucketList(this.hourRing);
     this.hourFolder = new HourMerger((b) => {
-      this.hourly.push(b);
+      const ring = this.hourRing;
+      ring.push(b);
       this.hourlyVersion++;
       const cut = b.t - opts.longest - HOUR;
       let drop = 0;
-      while (drop < this.hourly.length && this.hourly[drop].t < cut) drop++;
-      if (drop) this.hourly.splice(0, drop);
+      while (drop < ring.length && ring.tAt(drop) < cut) drop++;
+      if (drop) ring.dropFront(drop);
     });
     this.folder = new BucketFolder(this.width, opts.gogc, (b) => {
-      this.fine.push(b);
+      const ring = this.fineRing;
+      ring.push(b);
       this.version++;
       if (opts.longest > 0) this.hourFolder.add(b);
       const cut = b.t - this.fineKeep;
       let drop = 0;
-      while (drop < this.fine.length && this.fine[drop].t < cut) drop++;
-      if (drop > 64 || (drop > 0 && this.fine.length > 4096)) this.fine.splice(0, drop);
+      while (drop < ring.length && ring.tAt(drop) < cut) drop++;
+      if (drop > 64 || (drop > 0 && ring.length > 4096)) ring.dropFront(drop);
     });
   }
 
@@ -95,13 +107,14 @@ export class History {
     return start === undefined ? undefined : { index: this.folder.lifetime, start };
   }
 
-  /** Index of the first fine bucket with t >= `t` (binary search). */
-  indexAt(t: number, list: readonly Bucket[] = this.fine): number {
+  /** Index of the first bucket of `list` (default the fine ones) with t >= `t` (binary search). */
+  indexAt(t: number, list: readonly BucketFields[] = this.fine): number {
+    const ring = this.ringOf(list);
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid].t < t) lo = mid + 1;
+      if ((ring ? ring.tAt(mid) : list[mid].t) < t) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -124,8 +137,9 @@ export class History {
     }
     let e = this.ratioCache.get(life);
     if (!e) {
-      const from = Math.max(0, this.fine.length - POINTS_PER_WINDOW);
-      const own = this.fine.slice(from).filter((b) => b.life === life);
+      const ring = this.fineRing;
+      const own: BucketView[] = [];
+      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(ring.view(i));
       const ratio = estimateGoalRatio(own);
       e = { ratio, pinned: goalPinned(own, ratio) };
       this.ratioCache.set(life, e);
@@ -134,7 +148,7 @@ export class History {
   }
 
   /** The floor of one metric in one bucket (NaN when not observed). */
-  value(b: Bucket, metric: Metric, ratio: number | undefined): number {
+  value(b: BucketFields, metric: Metric, ratio: number | undefined): number {
     switch (metric) {
       case 'heap':
         return heapFloor(b, ratio, this.goalPinned(b.life));
@@ -151,12 +165,14 @@ export class History {
    * Floors of `metric` from buckets `list[from..to)` of lifetime `life` whose uptime is at least
    * `minUptime` ms. Time in hours since `origin`.
    */
-  series(metric: Metric, list: readonly Bucket[], from: number, to: number, life: number, minUptime: number, origin: number): Series {
+  series(metric: Metric, list: readonly BucketFields[], from: number, to: number, life: number, minUptime: number, origin: number): Series {
     const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
+    const ring = this.ringOf(list);
     const out: Series = { origin, t: [], v: [], u: [], b: [] };
     for (let i = from; i < to; i++) {
-      const b = list[i];
-      if (b.life !== life || b.t - b.lifeStart < minUptime) continue;
+      if ((ring ? ring.lifeAt(i) : list[i].life) !== life) continue;
+      const b = ring ? ring.view(i) : list[i];
+      if (b.t - b.lifeStart < minUptime) continue;
       const v = this.value(b, metric, ratio);
       if (Number.isNaN(v)) continue;
       out.t.push((b.t - origin) / HOUR);
@@ -165,6 +181,15 @@ export class History {
       out.b.push(b.b);
     }
     return out;
+  }
+
+  /** Typed-array bytes the buckets take (footprint reports). */
+  get bytes(): number {
+    return this.fineRing.bytes + this.hourRing.bytes;
+  }
+
+  private ringOf(list: readonly BucketFields[]): BucketRing | undefined {
+    return list === this.fine ? this.fineRing : list === this.hourly ? this.hourRing : undefined;
   }
 }
 

@@ -1,0 +1,214 @@
+/**
+ * Completed buckets held column by column: one Float64Array (15 columns) and one Int32Array
+ * (3 columns) per ring, column-major, with a head index. A bucket costs 132 bytes instead of a
+ * ~550-byte object (22 boxed doubles), and the detector's history of 1,000 services is a few
+ * thousand typed arrays instead of hundreds of thousands of objects for the GC to trace.
+ *
+ * Readers that want objects get `BucketView`s: two-field cursors over one slot, made on demand
+ * and valid until the ring next changes. `bucketList` gives the array-like list the detector's
+ * checks index and iterate (`h.fine[i]`, `for (const b of h.fine)`), without storing a view per
+ * bucket. Pure.
+ */
+import type { Bucket } from './buckets.js';
+
+/** The fields a history bucket has: a Bucket, or a view of one in a ring. */
+export interface BucketFields {
+  readonly b: number;
+  readonly t: number;
+  readonly life: number;
+  readonly lifeStart: number;
+  readonly samples: number;
+  readonly goalLive: number;
+  readonly cycleMin: number;
+  readonly goalMin: number;
+  readonly ratioMax: number;
+  readonly sys: number;
+  readonly rss: number;
+  readonly goroutines: number;
+  readonly allocBytes: number;
+  readonly allocMs: number;
+  readonly rateN: number;
+  readonly rateSum: number;
+  readonly rateSq: number;
+  readonly gcs: number;
+  readonly memlimit: number;
+  readonly allocRate: number;
+  readonly rateVariance: number;
+}
+
+/** Mean allocation rate (bytes/s) of a bucket, NaN when unknown. */
+export function allocRateOf(allocBytes: number, allocMs: number): number {
+  return allocMs > 0 ? (allocBytes / allocMs) * 1000 : NaN;
+}
+
+/** Variance of a bucket's mean rate from the scatter of its intervals (NaN with fewer than 3). */
+export function rateVarianceOf(rateN: number, rateSum: number, rateSq: number): number {
+  const k = rateN;
+  if (k < 3) return NaN;
+  const mean = rateSum / k;
+  return Math.max(0, rateSq / k - mean * mean) / (k - 1);
+}
+
+// Float64 columns (offset = column × capacity).
+const B = 0, LIFE_START = 1, GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, RATIO_MAX = 5, SYS = 6, RSS = 7,
+  GOROUTINES = 8, ALLOC_BYTES = 9, ALLOC_MS = 10, RATE_SUM = 11, RATE_SQ = 12, GCS = 13, MEMLIMIT = 14;
+const FLOAT_COLUMNS = 15;
+// Int32 columns.
+const LIFE = 0, SAMPLES = 1, RATE_N = 2;
+const INT_COLUMNS = 3;
+
+/** Completed buckets of one width, oldest first. `t` is not stored: it is the middle of bucket `b`. */
+export class BucketRing {
+  f: Float64Array;
+  n: Int32Array;
+  cap: number;
+  /** Physical slot of the oldest bucket. */
+  head = 0;
+  length = 0;
+
+  /** `expected`: how many buckets the ring usually holds when full (it grows past that if it must). */
+  constructor(readonly width: number, private readonly expected: number) {
+    this.cap = 16;
+    this.f = new Float64Array(FLOAT_COLUMNS * this.cap);
+    this.n = new Int32Array(INT_COLUMNS * this.cap);
+  }
+
+  /** Physical slot of the i-th oldest bucket. */
+  slot(i: number): number {
+    const s = this.head + i;
+    return s >= this.cap ? s - this.cap : s;
+  }
+
+  push(x: Bucket): void {
+    if (this.length === this.cap) this.grow();
+    const s = this.slot(this.length++);
+    const f = this.f, c = this.cap, n = this.n;
+    f[B * c + s] = x.b;
+    f[LIFE_START * c + s] = x.lifeStart;
+    f[GOAL_LIVE * c + s] = x.goalLive;
+    f[CYCLE_MIN * c + s] = x.cycleMin;
+    f[GOAL_MIN * c + s] = x.goalMin;
+    f[RATIO_MAX * c + s] = x.ratioMax;
+    f[SYS * c + s] = x.sys;
+    f[RSS * c + s] = x.rss;
+    f[GOROUTINES * c + s] = x.goroutines;
+    f[ALLOC_BYTES * c + s] = x.allocBytes;
+    f[ALLOC_MS * c + s] = x.allocMs;
+    f[RATE_SUM * c + s] = x.rateSum;
+    f[RATE_SQ * c + s] = x.rateSq;
+    f[GCS * c + s] = x.gcs;
+    f[MEMLIMIT * c + s] = x.memlimit;
+    n[LIFE * c + s] = x.life;
+    n[SAMPLES * c + s] = x.samples;
+    n[RATE_N * c + s] = x.rateN;
+  }
+
+  /** Forgets the `k` oldest buckets. */
+  dropFront(k: number): void {
+    k = Math.min(k, this.length);
+    this.head = this.slot(k);
+    this.length -= k;
+    if (this.length === 0) this.head = 0;
+  }
+
+  /** Doubles the capacity up to `expected`, then by a quarter (restarts close buckets early: more than expected). */
+  private grow(): void {
+    const cap = this.cap < this.expected ? Math.min(2 * this.cap, this.expected) : Math.ceil(this.cap * 1.25);
+    const f = new Float64Array(FLOAT_COLUMNS * cap);
+    const n = new Int32Array(INT_COLUMNS * cap);
+    for (let i = 0; i < this.length; i++) {
+      const s = this.slot(i);
+      for (let col = 0; col < FLOAT_COLUMNS; col++) f[col * cap + i] = this.f[col * this.cap + s];
+      for (let col = 0; col < INT_COLUMNS; col++) n[col * cap + i] = this.n[col * this.cap + s];
+    }
+    this.f = f;
+    this.n = n;
+    this.cap = cap;
+    this.head = 0;
+  }
+
+  /** Bucket index of the i-th oldest bucket. */
+  bAt(i: number): number {
+    return this.f[B * this.cap + this.slot(i)];
+  }
+
+  /** Middle of the i-th oldest bucket, Unix ms (as the folder computes it). */
+  tAt(i: number): number {
+    return (this.bAt(i) + 0.5) * this.width;
+  }
+
+  lifeAt(i: number): number {
+    return this.n[LIFE * this.cap + this.slot(i)];
+  }
+
+  view(i: number): BucketView {
+    return new BucketView(this, this.slot(i));
+  }
+
+  /** Typed-array bytes held (for footprint reports). */
+  get bytes(): number {
+    return this.f.byteLength + this.n.byteLength;
+  }
+}
+
+/** One bucket of a ring, read in place. Valid until the ring next changes. */
+export class BucketView implements BucketFields {
+  constructor(private readonly r: BucketRing, readonly s: number) {}
+  private fl(col: number): number {
+    return this.r.f[col * this.r.cap + this.s];
+  }
+  get b(): number { return this.fl(B); }
+  get t(): number { return (this.fl(B) + 0.5) * this.r.width; }
+  get life(): number { return this.r.n[LIFE * this.r.cap + this.s]; }
+  get lifeStart(): number { return this.fl(LIFE_START); }
+  get samples(): number { return this.r.n[SAMPLES * this.r.cap + this.s]; }
+  get goalLive(): number { return this.fl(GOAL_LIVE); }
+  get cycleMin(): number { return this.fl(CYCLE_MIN); }
+  get goalMin(): number { return this.fl(GOAL_MIN); }
+  get ratioMax(): number { return this.fl(RATIO_MAX); }
+  get sys(): number { return this.fl(SYS); }
+  get rss(): number { return this.fl(RSS); }
+  get goroutines(): number { return this.fl(GOROUTINES); }
+  get allocBytes(): number { return this.fl(ALLOC_BYTES); }
+  get allocMs(): number { return this.fl(ALLOC_MS); }
+  get rateN(): number { return this.r.n[RATE_N * this.r.cap + this.s]; }
+  get rateSum(): number { return this.fl(RATE_SUM); }
+  get rateSq(): number { return this.fl(RATE_SQ); }
+  get gcs(): number { return this.fl(GCS); }
+  get memlimit(): number { return this.fl(MEMLIMIT); }
+  get allocRate(): number { return allocRateOf(this.allocBytes, this.allocMs); }
+  get rateVariance(): number { return rateVarianceOf(this.rateN, this.rateSum, this.rateSq); }
+}
+
+/**
+ * The ring as a read-only array of views: `length`, `list[i]`, iteration, and Array.prototype's
+ * generic methods (slice, filter, some, …) all work. Nothing is stored per bucket; a view is made
+ * per element read.
+ */
+export function bucketList(ring: BucketRing): readonly BucketView[] {
+  const isIndex = (key: string): boolean => {
+    const c = key.charCodeAt(0);
+    return c >= 48 && c <= 57;
+  };
+  const handler: ProxyHandler<object> = {
+    get(_target, key) {
+      if (typeof key === 'string') {
+        if (isIndex(key)) {
+          const i = Number(key);
+          return i < ring.length ? ring.view(i) : undefined;
+        }
+        if (key === 'length') return ring.length;
+      } else if (key === Symbol.iterator) {
+        return function* iterate(): Generator<BucketView> {
+          for (let i = 0; i < ring.length; i++) yield ring.view(i);
+        };
+      }
+      return (Array.prototype as unknown as Record<string | symbol, unknown>)[key];
+    },
+    has(_target, key) {
+      if (typeof key === 'string' && isIndex(key)) return Number(key) < ring.length;
+      return key === 'length' || key in Array.prototype;
+    },
+  };
+  return new Proxy({}, handler) as readonly BucketView[];
+}
