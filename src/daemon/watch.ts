@@ -75,7 +75,7 @@ export class ServiceWatch {
     this.detector = new Detector(svc);
     const t = this.now();
     this.plan = new ScrapePlan({ heapTextEveryMs: cronPeriodMs(svc.heapTextSchedule) });
-    for (const s of deps.store.samples(svc.name, { from: t - lookback(svc) })) {
+    for (const s of deps.store.eachSample(svc.name, { from: t - lookback(svc) })) {
       this.detector.observe(s);
       this.plan.remember(s);
     }

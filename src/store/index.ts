@@ -94,6 +94,12 @@ export class Store {
     return id === undefined ? [] : this.samplesT.range(id, q);
   }
 
+  /** Samples in [from, to], oldest first, streamed row by row in one query (a detector's window at start-up). */
+  *eachSample(service: string, q: Omit<SampleQuery, 'limit'> = {}): Generator<Sample> {
+    const id = this.serviceId(service);
+    if (id !== undefined) yield* this.samplesT.each(id, q);
+  }
+
   latestSample(service: string): Sample | undefined {
     const id = this.serviceId(service);
     return id === undefined ? undefined : this.samplesT.latest(id);

@@ -58,6 +58,7 @@ export interface SampleQuery {
 export class SampleTable {
   private readonly insertStmt: Statement;
   private readonly rangeStmt: Statement;
+  private readonly windowStmt: Statement;
   private readonly latestStmt: Statement;
   private readonly latestMemStatsStmt: Statement;
   private readonly countStmt: Statement;
@@ -71,6 +72,10 @@ export class SampleTable {
     this.rangeStmt = db.prepare(
       `SELECT * FROM (SELECT id, ${SELECT_LIST} FROM samples WHERE service_id = ? AND t >= ? AND t <= ?
          ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t ASC, id ASC`,
+    );
+    // Ascending straight off the (service_id, t) index: no sort, rows streamed one at a time.
+    this.windowStmt = db.prepare(
+      `SELECT ${SELECT_LIST} FROM samples WHERE service_id = ? AND t >= ? AND t <= ? ORDER BY t ASC, id ASC`,
     );
     this.latestStmt = db.prepare(
       `SELECT ${SELECT_LIST} FROM samples WHERE service_id = ? ORDER BY t DESC, id DESC LIMIT 1`,
@@ -92,6 +97,15 @@ export class SampleTable {
     const limit = q.limit === undefined ? -1 : Math.max(0, Math.floor(q.limit));
     const rows = this.rangeStmt.all(serviceId, q.from ?? T_MIN, q.to ?? T_MAX, limit) as SampleRow[];
     return rows.map(rowToSample);
+  }
+
+  /**
+   * Samples in [from, to], oldest first, read one row at a time (one query): a daemon loading a
+   * week of samples per service at start-up holds one row, not the week. The connection is busy
+   * until the iteration ends.
+   */
+  *each(serviceId: number, q: Omit<SampleQuery, 'limit'> = {}): Generator<Sample> {
+    for (const row of this.windowStmt.iterate(serviceId, q.from ?? T_MIN, q.to ?? T_MAX)) yield rowToSample(row as SampleRow);
   }
 
   latest(serviceId: number): Sample | undefined {

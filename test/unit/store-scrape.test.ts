@@ -50,6 +50,14 @@ describe('Store samples', () => {
     expect(store.latestSample('checkout')).toEqual(s);
   });
 
+  it('streams a window oldest first, the same samples a range read returns (ties in t by insertion)', () => {
+    for (const dt of [3, 1, 1, 2, 9]) scrape(T0 + dt, { sample: { t: T0 + dt, heapAlloc: 100 + dt, goroutines: dt } });
+    const window = [...store.eachSample('checkout', { from: T0 + 1, to: T0 + 3 })];
+    expect(window).toEqual(store.samples('checkout', { from: T0 + 1, to: T0 + 3 }));
+    expect(window.map((s) => s.t - T0)).toEqual([1, 1, 2, 3]);
+    expect([...store.eachSample('nobody')]).toEqual([]);
+  });
+
   it('omits unobserved fields instead of returning null', () => {
     scrape(T0, { sample: { t: T0, heapAlloc: 5, goroutines: 3 } });
     scrape(T0 + 1, { sample: { t: T0 + 1, rss: 7, restart: true } });
