@@ -8,7 +8,7 @@
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, bucketList, type BucketFields, type BucketView } from './bucket-ring.js';
+import { BucketRing, type BucketFields, type BucketView } from './bucket-ring.js';
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -43,7 +43,7 @@ export class History {
   readonly fineRing: BucketRing;
   /** Hourly buckets (merged fine ones), oldest first, covering the longest long window. */
   readonly hourRing: BucketRing;
-  /** The same buckets as read-only lists of views (`h.fine[i].b`, `for (const b of h.fine)`). */
+  /** The same buckets as lists of views (`h.fine[i].b`, `for (const b of h.fine)`). */
   readonly fine: readonly BucketView[];
   readonly hourly: readonly BucketView[];
   /** Bumped whenever a fine bucket completes: verdicts only change then. */
@@ -64,8 +64,8 @@ export class History {
     // Old buckets are dropped 64 at a time (below), so the ring holds up to 64 more than it keeps.
     this.fineRing = new BucketRing(this.width, Math.ceil(this.fineKeep / this.width) + 66);
     this.hourRing = new BucketRing(HOUR, Math.ceil(opts.longest / HOUR) + 3);
-    this.fine = bucketList(this.fineRing);
-    this.hourly = bucketList(this.hourRing);
+    this.fine = this.fineRing.views;
+    this.hourly = this.hourRing.views;
     this.hourFolder = new HourMerger((b) => {
       const ring = this.hourRing;
       ring.push(b);
@@ -139,7 +139,7 @@ export class History {
     if (!e) {
       const ring = this.fineRing;
       const own: BucketView[] = [];
-      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(ring.view(i));
+      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(this.fine[i]);
       const ratio = estimateGoalRatio(own);
       e = { ratio, pinned: goalPinned(own, ratio) };
       this.ratioCache.set(life, e);
@@ -171,7 +171,7 @@ export class History {
     const out: Series = { origin, t: [], v: [], u: [], b: [] };
     for (let i = from; i < to; i++) {
       if ((ring ? ring.lifeAt(i) : list[i].life) !== life) continue;
-      const b = ring ? ring.view(i) : list[i];
+      const b = list[i];
       if (b.t - b.lifeStart < minUptime) continue;
       const v = this.value(b, metric, ratio);
       if (Number.isNaN(v)) continue;
