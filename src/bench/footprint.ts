@@ -2,9 +2,18 @@
  * Footprint bench: the real daemon (`node dist/cli/main.js run`) watching 200 replay targets on a
  * one-second schedule for N minutes (FOOTPRINT_MINUTES, default 3; FOOTPRINT_TARGETS, default 200).
  * Samples the daemon's /proc every second and prints CPU % of one core, peak RSS, the RSS slope
- * (a watchdog must not leak itself), scrape lag p50/p99 and missed scrapes as the targets saw them.
+ * (a watchdog must not leak itself), scrape lag p50/p99 and missed scrapes as the targets saw them,
+ * and the share of scheduled samples stored.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/footprint.js
+ *
+ * At production scale (footprint-fleet.ts): FOOTPRINT_PERIOD_SECONDS (default 1),
+ * FOOTPRINT_PROFILE_EVERY_MINUTES (one round of captures lands in the run), FOOTPRINT_PREFILL_HOURS
+ * (history stored before the daemon starts: full windows), FOOTPRINT_GO_PROCESSES (real Go targets,
+ * the services shared among them, instead of replay targets), FOOTPRINT_SETTLE_SECONDS. E.g.
+ *
+ *   FOOTPRINT_TARGETS=1000 FOOTPRINT_PERIOD_SECONDS=15 FOOTPRINT_PROFILE_EVERY_MINUTES=5 \
+ *   FOOTPRINT_WINDOW_SECONDS=21600 FOOTPRINT_PREFILL_HOURS=6 FOOTPRINT_SETTLE_SECONDS=60 node dist/bench/footprint.js
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,11 +25,22 @@ import { spreadOffset } from '../daemon/scheduler.js';
 import {
   floorSlope, leastSquaresSlope, parseProcStat, parseProcStatus, percentile, scrapeTiming, sumMetric,
 } from './footprint-stats.js';
-import { startReplayTargets, type ReplayTarget } from './replay-targets.js';
+import { startReplayTargets } from './replay-targets.js';
+import { cronEvery, prefill, profileCron, readTemplate, startGoTargets, storedSamples } from './footprint-fleet.js';
+
+interface Target {
+  name: string;
+  pprof: string;
+  expvar: string;
+}
 
 const minutes = Number(process.env.FOOTPRINT_MINUTES ?? '3');
 const count = Number(process.env.FOOTPRINT_TARGETS ?? '200');
-const profileSchedule = process.env.FOOTPRINT_PROFILE_SCHEDULE ?? '0 * * * * *';
+const periodSeconds = Number(process.env.FOOTPRINT_PERIOD_SECONDS ?? '1');
+const profileEvery = Number(process.env.FOOTPRINT_PROFILE_EVERY_MINUTES ?? '0');
+const profileSchedule = process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery) : '0 * * * * *');
+const prefillHours = Number(process.env.FOOTPRINT_PREFILL_HOURS ?? '0');
+const goProcesses = Number(process.env.FOOTPRINT_GO_PROCESSES ?? '0');
 /** The trend window: the daemon's per-service memory grows until it is full, so it is kept short. */
 const windowSeconds = Number(process.env.FOOTPRINT_WINDOW_SECONDS ?? '60');
 const cli = process.env.FOOTPRINT_CLI ?? resolve(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
@@ -28,8 +48,8 @@ const cli = process.env.FOOTPRINT_CLI ?? resolve(dirname(fileURLToPath(import.me
  * Start-up (loading, first connections) and the first trend window (in-memory windows filling)
  * are not steady state: leave them out of CPU, lag and the RSS slope.
  */
-const SETTLE_MS = 15_000 + windowSeconds * 1_000;
-const PERIOD_MS = 1_000;
+const SETTLE_MS = Number(process.env.FOOTPRINT_SETTLE_SECONDS ?? 15 + windowSeconds) * 1_000;
+const PERIOD_MS = periodSeconds * 1_000;
 
 interface ProcSample {
   t: number;
@@ -54,7 +74,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function configYaml(dir: string, port: number, targets: ReplayTarget[]): string {
+function configYaml(dir: string, port: number, targets: Target[]): string {
   const services = targets
     .map((t) => `  - name: ${t.name}\n    pprof: ${t.pprof}\n    expvar: ${t.expvar}`)
     .join('\n');
@@ -64,7 +84,7 @@ http:
 log:
   level: warn
 defaults:
-  schedule: "* * * * * *"
+  schedule: "${cronEvery(periodSeconds)}"
   profileSchedule: "${profileSchedule}"
   timeout: 2s
   window: ${windowSeconds}s
@@ -102,10 +122,29 @@ const mb = (b: number) => (b / 1e6).toFixed(1);
 
 async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'leakwatch-footprint-'));
-  const replay = await startReplayTargets({ count });
+  const replay = await startReplayTargets({ count: goProcesses > 0 ? 0 : count });
+  const go = goProcesses > 0 ? await startGoTargets(goProcesses) : undefined;
+  const targets: Target[] = go
+    ? Array.from({ length: count }, (_, i) => {
+      const base = go.bases[i % go.bases.length];
+      return { name: `go-${i}`, pprof: `${base}/debug/pprof`, expvar: `${base}/debug/vars` };
+    })
+    : replay.targets;
+  const dbPath = join(dir, 'leakwatch.db');
+  if (prefillHours > 0) {
+    const t0 = Date.now();
+    const rows = await readTemplate(targets[0].expvar)
+      .then((m) => prefill(dbPath, targets.map((t) => t.name), prefillHours, PERIOD_MS, m))
+      .catch(async (err: Error) => {
+        await replay.close();
+        await go?.stop();
+        throw new Error(`prefill: ${err.message}`);
+      });
+    console.log(`prefill:        ${rows} samples (${prefillHours} h per service) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
   const port = await freePort();
   const configPath = join(dir, 'leakwatch.yaml');
-  writeFileSync(configPath, configYaml(dir, port, replay.targets));
+  writeFileSync(configPath, configYaml(dir, port, targets));
   const url = `http://127.0.0.1:${port}`;
 
   // As installed: the executable itself, so its #! line's Node and malloc settings apply.
@@ -131,8 +170,9 @@ async function main(): Promise<number> {
   let heapTicker: NodeJS.Timeout | undefined;
   try {
     const startedAt = Date.now();
-    await waitHealthy(url, () => exitCode !== null, 30_000);
-    console.log(`footprint: ${count} targets, 1 s schedule, ${windowSeconds} s window, ${minutes} min, daemon pid ${daemon.pid} (healthy after ${Date.now() - startedAt} ms)`);
+    await waitHealthy(url, () => exitCode !== null, prefillHours > 0 ? 300_000 : 30_000);
+    const kind = go ? `${count} services on ${goProcesses} real Go processes` : `${count} replay targets`;
+    console.log(`footprint: ${kind}, ${periodSeconds} s schedule, profiles "${profileSchedule}", ${windowSeconds} s window, ${minutes} min, daemon pid ${daemon.pid} (healthy after ${Date.now() - startedAt} ms)`);
     ticker = setInterval(() => {
       const s = sampleProc(daemon.pid!);
       if (s) samples.push(s);
@@ -165,13 +205,22 @@ async function main(): Promise<number> {
     const timing = scrapeTiming(
       replay.targets.map((t) => ({
         phaseMs: spreadOffset(`${t.name}/scrape`, PERIOD_MS),
-        arrivals: t.hits.filter((h) => h.path === '/debug/pprof/heap?debug=1').map((h) => h.at),
+        // With expvar configured, the scrape plan reads MemStats from /debug/vars on every tick.
+        arrivals: t.hits.filter((h) => h.path === '/debug/vars').map((h) => h.at),
       })),
       { from, to: endAt - PERIOD_MS },
       PERIOD_MS,
     );
+    const stored = storedSamples(dbPath, targets.map((t) => t.name), { from, to: endAt - PERIOD_MS }, PERIOD_MS);
+    const onTime = timing.lagsMs.filter((l) => l < 1_000).length;
     const result = {
       targets: count,
+      goProcesses,
+      periodSeconds,
+      prefillHours,
+      samplesExpected: stored.expected,
+      samplesStored: stored.stored,
+      scrapesOnTime: onTime,
       minutes,
       windowSeconds,
       cpuPercentOfOneCore: Number(cpuPct.toFixed(1)),
@@ -201,7 +250,12 @@ async function main(): Promise<number> {
     console.log(`at the end:     v8 heap ${mb(sumMetric(metrics, 'process_heap_bytes'))} MB used of ${mb(sumMetric(metrics, 'nodejs_heap_size_total_bytes'))} MB (${spaces}), external ${mb(sumMetric(metrics, 'nodejs_external_memory_bytes'))} MB`);
     console.log(`v8 heap:        floor slope ${result.heapFloorSlopeMBPerHour} MB/h (minimum per 30 s of process_heap_bytes)`);
     console.log(`scrape lag:     p50 ${result.scrapeLagP50Ms} ms, p99 ${result.scrapeLagP99Ms} ms (arrival at the target vs due time)`);
-    console.log(`missed scrapes: ${result.scrapesMissed} of ${result.scrapesExpected} (${((100 * result.scrapesMissed) / Math.max(1, result.scrapesExpected)).toFixed(2)}%)`);
+    const pct = (a: number, b: number) => ((100 * a) / Math.max(1, b)).toFixed(2);
+    if (!go) {
+      console.log(`missed scrapes: ${result.scrapesMissed} of ${result.scrapesExpected} (${pct(result.scrapesMissed, result.scrapesExpected)}%)`);
+      console.log(`on time:        ${onTime} of ${result.scrapesExpected} scrapes arrived less than 1 s after they were due (${pct(onTime, result.scrapesExpected)}%)`);
+    }
+    console.log(`samples stored: ${stored.stored} of ${stored.expected} scheduled in the steady state (${pct(stored.stored, stored.expected)}%)`);
     console.log(`daemon says:    ${result.daemonScrapesTotal} scrapes, ${result.daemonScrapeFailuresTotal} failures; database ${mb(result.databaseBytes)} MB; ${logLines} log lines`);
     console.log(`result ${JSON.stringify(result)}`);
     return 0;
@@ -219,6 +273,7 @@ async function main(): Promise<number> {
       clearTimeout(killer);
     }
     await replay.close();
+    await go?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
