@@ -38,7 +38,9 @@ const minutes = Number(process.env.FOOTPRINT_MINUTES ?? '3');
 const count = Number(process.env.FOOTPRINT_TARGETS ?? '200');
 const periodSeconds = Number(process.env.FOOTPRINT_PERIOD_SECONDS ?? '1');
 const profileEvery = Number(process.env.FOOTPRINT_PROFILE_EVERY_MINUTES ?? '0');
-const profileSchedule = process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery) : '0 * * * * *');
+/** Decided when the config is written (after any prefill), so the capture round lands in the run. */
+const profileScheduleNow = (): string => process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery) : '0 * * * * *');
+let profileSchedule = '';
 const prefillHours = Number(process.env.FOOTPRINT_PREFILL_HOURS ?? '0');
 const goProcesses = Number(process.env.FOOTPRINT_GO_PROCESSES ?? '0');
 /** The trend window: the daemon's per-service memory grows until it is full, so it is kept short. */
@@ -75,6 +77,7 @@ async function freePort(): Promise<number> {
 }
 
 function configYaml(dir: string, port: number, targets: Target[]): string {
+  profileSchedule = profileScheduleNow();
   const services = targets
     .map((t) => `  - name: ${t.name}\n    pprof: ${t.pprof}\n    expvar: ${t.expvar}`)
     .join('\n');
@@ -171,6 +174,8 @@ async function main(): Promise<number> {
   try {
     const startedAt = Date.now();
     await waitHealthy(url, () => exitCode !== null, prefillHours > 0 ? 300_000 : 30_000);
+    // Start-up (loading a prefilled database) can take minutes: the steady state counts from healthy.
+    const healthyAt = Date.now();
     const kind = go ? `${count} services on ${goProcesses} real Go processes` : `${count} replay targets`;
     console.log(`footprint: ${kind}, ${periodSeconds} s schedule, profiles "${profileSchedule}", ${windowSeconds} s window, ${minutes} min, daemon pid ${daemon.pid} (healthy after ${Date.now() - startedAt} ms)`);
     ticker = setInterval(() => {
@@ -191,7 +196,7 @@ async function main(): Promise<number> {
     clearInterval(heapTicker);
     const metrics = await (await fetch(`${url}/metrics`)).text();
 
-    const from = startedAt + SETTLE_MS;
+    const from = healthyAt + SETTLE_MS;
     const steady = samples.filter((s) => s.t >= from);
     const first = steady[0];
     const last = steady[steady.length - 1];
