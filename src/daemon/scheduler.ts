@@ -68,12 +68,17 @@ interface Job {
  */
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
-  private readonly groups = new Map<string, { task: ScheduledTask; jobs: Job[] }>();
+  /** Jobs by expression; `task` is null until start(). */
+  private readonly groups = new Map<string, { task: ScheduledTask | null; jobs: Job[] }>();
+  private started = false;
   private stopped = false;
 
   constructor(private readonly onError: (name: string, err: unknown) => void) {}
 
-  /** Adds a job; `run` receives the time it was due (ms) and what happened to its tick. */
+  /**
+   * Adds a job; `run` receives the time it was due (ms) and what happened to its tick. Nothing
+   * runs before start(); a job added to a started scheduler ticks at once.
+   */
   add(name: string, expression: string, run: (dueAt: number, tick: Tick) => Promise<void>): void {
     if (this.jobs.has(name)) throw new Error(`scheduler: duplicate job ${name}`);
     const offset = spreadOffset(name, cronPeriodMs(expression));
@@ -83,28 +88,54 @@ export class Scheduler {
     };
     let group = this.groups.get(expression);
     if (!group) {
-      const jobs: Job[] = [];
-      const task = cron.schedule(
-        expression,
-        (ctx) => {
-          // The slot the tick belongs to, not when node-cron got round to it: a late tick's lag counts.
-          const slot = ctx.date.getTime();
-          for (const j of jobs) this.fire(j, slot);
-        },
-        { name: expression, suppressMissedWarning: true },
-      );
-      task.on('execution:missed', () => {
-        if (this.stopped) return;
-        for (const j of jobs) {
-          j.stats.skippedLate++;
-          j.skippedSinceRun++;
-        }
-      });
-      group = { task, jobs };
+      group = { task: null, jobs: [] };
       this.groups.set(expression, group);
+      if (this.started) group.task = this.schedule(expression, group.jobs);
     }
     group.jobs.push(job);
     this.jobs.set(name, job);
+  }
+
+  /**
+   * Adds the job, or replaces the one of that name when it differs: same schedule, the new `run`
+   * takes over (its stats and any run in flight stay); another schedule, it is removed and added.
+   */
+  set(name: string, expression: string, run: (dueAt: number, tick: Tick) => Promise<void>): void {
+    const job = this.jobs.get(name);
+    if (job && job.expression === expression) {
+      job.run = run;
+      return;
+    }
+    this.remove(name);
+    this.add(name, expression, run);
+  }
+
+  /** Starts the cron ticks of every job added so far (and of those added later). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stopped = false;
+    for (const [expression, group] of this.groups) group.task ??= this.schedule(expression, group.jobs);
+  }
+
+  private schedule(expression: string, jobs: Job[]): ScheduledTask {
+    const task = cron.schedule(
+      expression,
+      (ctx) => {
+        // The slot the tick belongs to, not when node-cron got round to it: a late tick's lag counts.
+        const slot = ctx.date.getTime();
+        for (const j of jobs) this.fire(j, slot);
+      },
+      { name: expression, suppressMissedWarning: true },
+    );
+    task.on('execution:missed', () => {
+      if (this.stopped) return;
+      for (const j of jobs) {
+        j.stats.skippedLate++;
+        j.skippedSinceRun++;
+      }
+    });
+    return task;
   }
 
   /** Removes a job (a service that went away); a run in flight finishes on its own. */
@@ -118,7 +149,7 @@ export class Scheduler {
     if (!group) return;
     group.jobs.splice(group.jobs.indexOf(job), 1);
     if (group.jobs.length === 0) {
-      void group.task.destroy();
+      void group.task?.destroy();
       this.groups.delete(job.expression);
     }
   }
@@ -127,10 +158,11 @@ export class Scheduler {
     return this.jobs.get(name)?.stats;
   }
 
-  /** Stops every schedule and waits for runs in flight to finish. */
+  /** Stops every schedule and waits for runs in flight to finish; the jobs are forgotten. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const { task } of this.groups.values()) await task.destroy();
+    this.started = false;
+    for (const { task } of this.groups.values()) await task?.destroy();
     this.groups.clear();
     const inflight: Promise<void>[] = [];
     for (const job of this.jobs.values()) {

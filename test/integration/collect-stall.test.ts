@@ -44,6 +44,7 @@ describe('our own stalled loop', () => {
     const scheduler = new Scheduler(() => undefined);
     try {
       scheduler.add('svc/scrape', '* * * * * *', async (_due, tick) => void ticks.push(tick));
+      scheduler.start();
       while (ticks.length < 1) await new Promise((r) => setTimeout(r, 50));
       stall(3_500);
       const after = ticks.length;

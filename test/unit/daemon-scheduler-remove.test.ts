@@ -1,40 +1,53 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import cron from 'node-cron';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Scheduler } from '../../src/daemon/scheduler.js';
 
 describe('Scheduler.remove (a service that left the fleet)', () => {
-  let scheduler: Scheduler | undefined;
+  let scheduler: Scheduler;
+  let before: Set<string>;
+  const patterns = () => [...cron.getTasks().values()].filter((t) => !before.has(t.id)).map((t) => t.getPattern());
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    before = new Set(cron.getTasks().keys());
+    scheduler = new Scheduler(() => undefined);
+    scheduler.start();
+  });
   afterEach(async () => {
-    await scheduler?.stop();
+    await scheduler.stop();
+    vi.useRealTimers();
   });
 
   it('a removed job never runs again; the others on its schedule keep running; its name can be added again', async () => {
-    scheduler = new Scheduler(() => undefined);
     const runs = { stay: 0, leave: 0, back: 0 };
     scheduler.add('stay', '* * * * * *', async () => void runs.stay++);
     scheduler.add('leave', '* * * * * *', async () => void runs.leave++);
+    await vi.advanceTimersByTimeAsync(2_000);
+    const left = runs.leave;
+    expect(left).toBeGreaterThanOrEqual(1);
     scheduler.remove('leave');
     scheduler.remove('never-added');
-    await new Promise<void>((ok) => {
-      const check = setInterval(() => runs.stay >= 2 && (clearInterval(check), ok()), 50);
-    });
-    expect(runs.leave).toBe(0);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(runs.stay).toBeGreaterThanOrEqual(4);
+    expect(runs.leave).toBe(left);
     scheduler.add('leave', '* * * * * *', async () => void runs.back++);
-    await new Promise<void>((ok) => {
-      const check = setInterval(() => runs.back >= 1 && (clearInterval(check), ok()), 50);
-    });
-    expect(runs.leave).toBe(0);
-  }, 20_000);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(runs.back).toBeGreaterThanOrEqual(1);
+    expect(runs.leave).toBe(left);
+  });
 
   it('removing the last job of an expression stops its tick; a later job on it starts a new one', async () => {
-    scheduler = new Scheduler(() => undefined);
     let n = 0;
     scheduler.add('only', '*/2 * * * * *', async () => void n++);
+    expect(patterns()).toEqual(['*/2 * * * * *']);
     scheduler.remove('only');
+    expect(patterns()).toEqual([]);
     scheduler.add('again', '*/2 * * * * *', async () => void n++);
-    await new Promise<void>((ok) => {
-      const check = setInterval(() => n >= 1 && (clearInterval(check), ok()), 50);
-    });
+    expect(patterns()).toEqual(['*/2 * * * * *']);
+    // Ticks at 2 s and 4 s; the job's offset is under 1.8 s.
+    await vi.advanceTimersByTimeAsync(5_900);
+    expect(n).toBe(2);
     expect(scheduler.stats('again')!.runs).toBe(n);
     expect(scheduler.stats('only')).toBeUndefined();
-  }, 20_000);
+  });
 });

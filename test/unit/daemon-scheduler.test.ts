@@ -1,6 +1,10 @@
+/**
+ * The scheduler on vitest's fake clock: node-cron's heartbeat, the per-job offset timers and the
+ * jobs' own sleeps all run on fake timers, so every count below is exact and no test waits.
+ */
 import cron from 'node-cron';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Scheduler, cronPeriodMs, spreadOffset } from '../../src/daemon/scheduler.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Scheduler, cronPeriodMs, spreadOffset, type Tick } from '../../src/daemon/scheduler.js';
 
 describe('spreadOffset', () => {
   it('is stable per name, inside the interval, and spreads names apart', () => {
@@ -27,101 +31,162 @@ describe('spreadOffset', () => {
   });
 });
 
+/** 2026-01-01T00:00:00.000Z: a whole minute, so the first every-second tick is 1 s away. */
+const T0 = Date.UTC(2026, 0, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('Scheduler', () => {
   let scheduler: Scheduler | undefined;
+  let before: Set<string>;
+  /** node-cron tasks this test created (its registry is global). */
+  const tasks = () => [...cron.getTasks().values()].filter((t) => !before.has(t.id));
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+    before = new Set(cron.getTasks().keys());
+  });
   afterEach(async () => {
-    await scheduler?.stop();
+    const stopping = scheduler?.stop();
+    await vi.runOnlyPendingTimersAsync();
+    await stopping;
+    scheduler = undefined;
+    vi.useRealTimers();
   });
 
-  it('never runs one job twice at once, and a slow job does not hold up another', async () => {
-    const errors: unknown[] = [];
-    scheduler = new Scheduler((_name, err) => errors.push(err));
+  it('runs nothing and schedules no cron task until start(); then each job once per tick after its offset', async () => {
+    scheduler = new Scheduler(() => undefined);
+    const dues: number[] = [];
+    scheduler.add('svc/scrape', '* * * * * *', async (dueAt) => void dues.push(dueAt));
+    expect(tasks()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(dues).toEqual([]);
+
+    scheduler.start();
+    expect(tasks().map((t) => t.getPattern())).toEqual(['* * * * * *']);
+    const started = Date.now();
+    await vi.advanceTimersByTimeAsync(3_000);
+    const offset = spreadOffset('svc/scrape', 1_000);
+    expect(dues).toEqual([1, 2, 3].map((k) => started + k * 1_000 + offset).filter((d) => d <= started + 3_000));
+    expect(scheduler.stats('svc/scrape')).toMatchObject({ runs: dues.length, skippedBusy: 0, skippedLate: 0, lastLagMs: 0 });
+  });
+
+  it('never runs one job twice at once, and a slow or failing job does not hold up another', async () => {
+    const errors: string[] = [];
+    scheduler = new Scheduler((name) => errors.push(name));
     let running = 0;
     let maxRunning = 0;
-    let slowRuns = 0;
-    let fastRuns = 0;
+    const runs = { slow: 0, fast: 0 };
     scheduler.add('slow', '* * * * * *', async () => {
       running++;
       maxRunning = Math.max(maxRunning, running);
-      slowRuns++;
-      await new Promise((r) => setTimeout(r, 2_500));
+      runs.slow++;
+      await sleep(2_500);
       running--;
     });
-    scheduler.add('fast', '* * * * * *', async () => {
-      fastRuns++;
-    });
+    scheduler.add('fast', '* * * * * *', async () => void runs.fast++);
     scheduler.add('broken', '* * * * * *', async () => {
       throw new Error('boom');
     });
-    await new Promise((r) => setTimeout(r, 4_600));
+    scheduler.start();
+    // Ticks at 1..6 s. slow runs at 1 s (busy until 3.5 s), skips 2 and 3 s, runs at 4 s, skips 5 and 6 s.
+    await vi.advanceTimersByTimeAsync(6_999 - spreadOffset('slow', 1_000));
     expect(maxRunning).toBe(1);
-    expect(slowRuns).toBeLessThanOrEqual(2);
-    expect(scheduler.stats('slow')!.skippedBusy).toBeGreaterThanOrEqual(1);
-    expect(fastRuns).toBeGreaterThanOrEqual(3);
-    expect(errors.length).toBeGreaterThanOrEqual(3);
-  }, 15_000);
+    expect(runs.slow).toBe(2);
+    expect(scheduler.stats('slow')).toMatchObject({ runs: 2, skippedBusy: 4 });
+    expect(runs.fast).toBe(scheduler.stats('fast')!.runs);
+    expect(runs.fast).toBeGreaterThanOrEqual(5);
+    expect(errors.length).toBe(scheduler.stats('broken')!.runs);
+    expect(new Set(errors)).toEqual(new Set(['broken']));
+  });
 
-  it('shares one node-cron task per expression; each job still runs once per tick after its own offset', async () => {
-    const errors: unknown[] = [];
-    scheduler = new Scheduler((_name, err) => errors.push(err));
-    const before = new Set(cron.getTasks().keys());
-    const added = () => [...cron.getTasks().values()].filter((t) => !before.has(t.id));
+  it('shares one node-cron task per expression; jobs added later join it', async () => {
+    scheduler = new Scheduler(() => undefined);
     const dues = new Map<string, number[]>();
     const track = (name: string, expression: string) => {
       dues.set(name, []);
-      scheduler!.add(name, expression, async (dueAt) => {
-        dues.get(name)!.push(dueAt);
-      });
+      scheduler!.add(name, expression, async (dueAt) => void dues.get(name)!.push(dueAt));
     };
     const names = Array.from({ length: 100 }, (_, i) => `svc-${i}/scrape`);
     for (const name of names) track(name, '* * * * * *');
     track('retention/prune', '*/2 * * * * *');
-    expect(added().map((t) => t.getPattern()).sort()).toEqual(['* * * * * *', '*/2 * * * * *']);
     expect(() => scheduler!.add('svc-0/scrape', '* * * * * *', async () => undefined)).toThrow(/duplicate/);
+    scheduler.start();
+    expect(tasks().map((t) => t.getPattern()).sort()).toEqual(['* * * * * *', '*/2 * * * * *']);
 
-    await new Promise((r) => setTimeout(r, 1_200));
-    track('late/scrape', '* * * * * *'); // joins the running task
-    expect(added()).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await vi.advanceTimersByTimeAsync(1_200);
+    track('late/scrape', '* * * * * *');
+    expect(tasks()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2_800); // to T0 + 4 s
 
-    // dueAt - offset is the shared task's fire time: one tick for all jobs, each at most once.
-    const offsets = new Map([...dues.keys()].map((n) => [n, spreadOffset(n, 1_000)]));
-    expect(new Set(offsets.values()).size).toBeGreaterThan(50);
-    const ticksOf = (name: string) => dues.get(name)!.map((d) => d - offsets.get(name)!);
-    const allTicks = new Set(names.flatMap(ticksOf));
-    expect(allTicks.size).toBeGreaterThanOrEqual(2);
-    expect(allTicks.size).toBeLessThanOrEqual(4);
-    for (const name of [...names, 'late/scrape']) {
-      const ticks = ticksOf(name);
-      expect(ticks.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(ticks).size).toBe(ticks.length);
-      for (const t of ticks) expect(allTicks.has(t)).toBe(true);
-      const stats = scheduler.stats(name)!;
-      expect(stats.runs).toBe(ticks.length);
-      expect(stats.skippedBusy).toBe(0);
-      expect(stats.lastLagMs).toBeLessThan(500);
+    // dueAt - offset is the shared task's tick: the same whole seconds for every job.
+    const ticksOf = (name: string) => dues.get(name)!.map((d) => d - spreadOffset(name, cronPeriodMs('* * * * * *')));
+    for (const name of names) {
+      const expected = [1, 2, 3, 4].map((k) => T0 + k * 1_000).filter((t) => t + spreadOffset(name, 1_000) <= T0 + 4_000);
+      expect(ticksOf(name)).toEqual(expected);
+      expect(scheduler.stats(name)).toMatchObject({ runs: expected.length, skippedBusy: 0, lastLagMs: 0 });
     }
-    // Every job that was there from the start ran on the first tick.
-    const first = Math.min(...allTicks);
-    for (const name of names) expect(ticksOf(name)[0]).toBe(first);
-    expect(dues.get('retention/prune')!.length).toBeGreaterThanOrEqual(1);
-    expect(errors).toEqual([]);
+    expect(ticksOf('late/scrape')[0]).toBe(T0 + 2_000);
+    expect(dues.get('retention/prune')!.map((d) => d - spreadOffset('retention/prune', 2_000))).toEqual([T0 + 2_000, T0 + 4_000].filter((t) => t + spreadOffset('retention/prune', 2_000) <= T0 + 4_000));
 
     await scheduler.stop();
-    expect(added()).toEqual([]);
-  }, 15_000);
+    expect(tasks()).toEqual([]);
+  });
 
-  it('stop() waits for runs in flight', async () => {
+  it('counts ticks node-cron dropped while the loop was blocked, and tells the next run', async () => {
     scheduler = new Scheduler(() => undefined);
-    let finished = false;
+    const ticks: Tick[] = [];
+    scheduler.add('svc/scrape', '* * * * * *', async (_due, tick) => void ticks.push(tick));
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(ticks).toHaveLength(1);
+    // A blocked event loop: the clock jumps 3.5 s and no timer fired meanwhile.
+    vi.setSystemTime(Date.now() + 3_500);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const stats = scheduler.stats('svc/scrape')!;
+    expect(stats.skippedLate).toBeGreaterThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(ticks.reduce((n, t) => n + t.skipped, 0)).toBe(stats.skippedLate + stats.skippedBusy);
+  });
+
+  it('set() keeps a job whose schedule is unchanged (new run, same stats) and moves one whose schedule changed', async () => {
+    scheduler = new Scheduler(() => undefined);
+    const seen: string[] = [];
+    scheduler.add('a', '* * * * * *', async () => void seen.push('a1'));
+    scheduler.add('b', '* * * * * *', async () => void seen.push('b1'));
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    const runsA = scheduler.stats('a')!.runs;
+    scheduler.set('a', '* * * * * *', async () => void seen.push('a2'));
+    scheduler.set('b', '*/5 * * * * *', async () => void seen.push('b2'));
+    expect(scheduler.stats('a')!.runs).toBe(runsA);
+    expect(scheduler.stats('b')!.runs).toBe(0);
+    seen.length = 0;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(seen.filter((s) => s === 'a1' || s === 'b1')).toEqual([]);
+    expect(seen.filter((s) => s === 'a2').length).toBeGreaterThanOrEqual(4);
+    expect(seen.filter((s) => s === 'b2')).toHaveLength(1);
+  });
+
+  it('stop() waits for runs in flight and leaves no cron task', async () => {
+    scheduler = new Scheduler(() => undefined);
     let started = false;
+    let finished = false;
     scheduler.add('job', '* * * * * *', async () => {
       started = true;
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       finished = true;
     });
-    while (!started) await new Promise((r) => setTimeout(r, 50));
-    await scheduler.stop();
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(started).toBe(true);
+    expect(finished).toBe(false);
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(800);
+    await stopping;
     expect(finished).toBe(true);
-  }, 10_000);
+    expect(tasks()).toEqual([]);
+  });
 });
