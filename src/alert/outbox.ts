@@ -17,40 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { OutboxStore, type OutboxEventKind, type OutboxRow } from '../store/outbox.js';
+import { DEFAULT_BACKOFF, afterFailure, type BackoffPolicy } from './backoff.js';
 import { DeliveryError, type AlertEvent, type AlertLog, type AlertPayload, type Channel, type ProfileAttachment } from './types.js';
 import { redactAlertText } from './redact.js';
-
-export interface BackoffPolicy {
-  /** First retry delay; doubles per attempt. */
-  baseMs: number;
-  /** Longest delay between two attempts. */
-  capMs: number;
-  /** Attempts (the first send included) before a delivery is marked failed. */
-  maxAttempts: number;
-  /** Age after which a delivery is marked failed: a day-old leak alert is noise. */
-  maxAgeMs: number;
-  /** Upper bound on a receiver's Retry-After. */
-  maxRetryAfterMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffPolicy = {
-  baseMs: 30_000,
-  capMs: 30 * 60_000,
-  maxAttempts: 12,
-  maxAgeMs: 24 * 3_600_000,
-  maxRetryAfterMs: 3_600_000,
-};
-
-/**
- * Delay before attempt `attempts + 1`: exponential with "equal jitter" (half fixed, half
- * random), so many deliveries failing together do not retry in lockstep, yet none retries
- * sooner than half its step. A receiver's Retry-After wins when given.
- */
-export function retryDelay(attempts: number, policy: BackoffPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
-  if (retryAfterMs !== undefined) return Math.max(1, Math.min(retryAfterMs, policy.maxRetryAfterMs));
-  const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.max(1, Math.round(step / 2 + random() * (step / 2)));
-}
 
 export interface DeliveryStatus {
   channel: string;
@@ -76,6 +45,8 @@ export interface OutboxOptions {
   batchSize?: number;
   random?: () => number;
 }
+
+export { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 
 const HOST = hostname();
 
@@ -127,9 +98,9 @@ export class Outbox {
     this.random = opts.random ?? Math.random;
   }
 
-  /** After a config reload; rows for a channel that disappeared are marked failed when due. */
-  setChannels(channels: Map<string, Channel>): void {
-    this.channels = channels;
+  /** A config reload swaps the channels; rows for a channel that disappeared are marked failed when due. */
+  applyConfig(config: { channels: Map<string, Channel> }): void {
+    this.channels = config.channels;
   }
 
   /**
@@ -271,21 +242,15 @@ export class Outbox {
       err instanceof DeliveryError
         ? err
         : new DeliveryError(redactAlertText(`${row.channel}: ${String((err as Error)?.message ?? err)}`), 'unknown', true);
-    const now = this.now();
-    if (!d.retryable) {
-      this.store.markFailed(row.id, this.owner, d.message);
-      this.log.error('alert delivery failed permanently; not retried', { ...where, error: d.message });
+    const next = afterFailure(row, d, this.now(), this.policy, this.random);
+    if (next.kind === 'retry') {
+      this.store.reschedule(row.id, this.owner, next.at, d.message);
+      this.log.warn('alert delivery failed; will retry', { ...where, error: d.message, retryInMs: next.delayMs });
       return;
     }
-    const delay = retryDelay(row.attempts, this.policy, this.random, d.retryAfterMs);
-    if (row.attempts >= this.policy.maxAttempts || now + delay - row.createdAt > this.policy.maxAgeMs) {
-      const why = row.attempts >= this.policy.maxAttempts ? `${row.attempts} attempts` : `${Math.round((now - row.createdAt) / 60_000)} min`;
-      this.store.markFailed(row.id, this.owner, `gave up after ${why}: ${d.message}`);
-      this.log.error('alert delivery gave up', { ...where, error: d.message });
-      return;
-    }
-    this.store.reschedule(row.id, this.owner, now + delay, d.message);
-    this.log.warn('alert delivery failed; will retry', { ...where, error: d.message, retryInMs: delay });
+    this.store.markFailed(row.id, this.owner, next.error);
+    if (next.kind === 'permanent') this.log.error('alert delivery failed permanently; not retried', { ...where, error: d.message });
+    else this.log.error('alert delivery gave up', { ...where, error: d.message });
   }
 
   private profilesFor(event: AlertEvent): AlertPayload['profiles'] {

@@ -212,7 +212,7 @@ describe('Outbox', () => {
   it('marks deliveries for a channel removed by a reload as failed', async () => {
     const { outbox } = setup([new Fake('a')]);
     outbox.enqueue(open(1), ['a']);
-    outbox.setChannels(new Map());
+    outbox.applyConfig({ channels: new Map() });
     await outbox.deliverDue();
     expect(outbox.deliveries(1)[0]).toMatchObject({ status: 'failed', lastError: 'channel "a" is no longer configured' });
   });
