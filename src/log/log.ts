@@ -40,22 +40,34 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** sd-daemon(3) priorities. */
 const PRIORITY: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
 
-export function createLogger(opts: LoggerOptions): Logger {
+/** The logger a process creates; its children follow a change of level or format (SIGHUP). */
+export interface RootLogger extends Logger {
+  applyConfig(next: { level: LogLevel; format: 'text' | 'json' }): void;
+}
+
+export function createLogger(opts: LoggerOptions): RootLogger {
   const stream = opts.stream ?? process.stderr;
   const journal = opts.journal ?? (opts.stream === undefined && isJournalStream(2));
   const now = opts.now ?? Date.now;
-  const min = RANK[opts.level];
+  let min = RANK[opts.level];
+  let format = opts.format;
   const write = (level: LogLevel, msg: string, fields: LogFields): void => {
     if (RANK[level] < min) return;
     const line =
-      opts.format === 'json'
+      format === 'json'
         ? formatJson(now(), level, msg, fields)
         : journal
           ? `<${PRIORITY[level]}>${formatText(null, level, msg, fields)}`
           : formatText(now(), level, msg, fields);
     stream.write((opts.secrets ? maskSecrets(line, opts.secrets) : line) + '\n');
   };
-  return bind(write, {});
+  return {
+    ...bind(write, {}),
+    applyConfig: (next) => {
+      min = RANK[next.level];
+      format = next.format;
+    },
+  };
 }
 
 type WriteFn = (level: LogLevel, msg: string, fields: LogFields) => void;

@@ -35,6 +35,21 @@ describe('logger: text format', () => {
     expect(lines().map((l) => /level=(\w+)/.exec(l)![1])).toEqual(['warn', 'error']);
   });
 
+  it('applyConfig changes level and format for the root and every child made before it', () => {
+    const { log, lines } = capture({ level: 'info' });
+    const child = log.child({ component: 'http' });
+    child.debug('hidden');
+    log.applyConfig({ level: 'debug', format: 'json' });
+    child.debug('shown', { n: 1 });
+    log.applyConfig({ level: 'error', format: 'text' });
+    child.warn('hidden too');
+    log.error('plain');
+    expect(lines()).toEqual([
+      '{"time":"2026-01-02T03:04:05.000Z","level":"debug","msg":"shown","component":"http","n":1}',
+      'time=2026-01-02T03:04:05.000Z level=error msg=plain',
+    ]);
+  });
+
   it('uses sd-daemon priority prefixes and no timestamp under the journal', () => {
     const { log, lines } = capture({ journal: true });
     log.debug('a');
