@@ -4,8 +4,10 @@
  * jobs without touching the others; a changed service (relabelled, a rule edited) is rebuilt
  * keeping its window. A vanished service keeps its history; after `goneAfter` its open incidents
  * resolve as `gone`. Services fed by a Prometheus share one batch of queries per source and step.
+ * It lives as long as the daemon: a reload (applyConfig) is one more list to apply, so only the
+ * services whose configuration changed get new watches and jobs.
  */
-import type { ServiceConfig } from '../config/schema.js';
+import type { Config, ServiceConfig } from '../config/schema.js';
 import type { ServiceOrigin } from '../config/fleet.js';
 import { PrometheusApi } from '../collect/prometheus-api.js';
 import { PrometheusSamples, targetKey } from '../collect/prometheus-source.js';
@@ -20,7 +22,6 @@ export interface FleetDeps {
   /** The daemon's map of live watches, kept up to date here. */
   watches: Map<string, ServiceWatch>;
   log: Logger;
-  goneAfter: number;
   /** Records discovered services' origin and departure for `status` (the store). */
   registry?: { seen(name: string, labels: Record<string, string>, source: string): void; gone(name: string, at: number): void };
   now?: () => number;
@@ -28,22 +29,24 @@ export interface FleetDeps {
 
 export class FleetJobs {
   /** The last list discovery applied (kept across a config reload). */
-  discovered: ServiceConfig[] = [];
-  private gone = new Map<string, { since: number; watch: ServiceWatch }>();
+  private discovered: ServiceConfig[] = [];
+  /** The config's own services. */
+  private own: readonly ServiceConfig[] = [];
+  private goneAfter = 0;
+  private readonly gone = new Map<string, { since: number; watch: ServiceWatch }>();
   private readonly batches = new Map<string, PrometheusSamples>();
-  private apis = new Map<string, PrometheusApi>();
+  private readonly apis = new Map<string, PrometheusApi>();
   private readonly now: () => number;
 
-  constructor(
-    private readonly deps: FleetDeps,
-    previous?: FleetJobs | null,
-  ) {
+  constructor(private readonly deps: FleetDeps) {
     this.now = deps.now ?? Date.now;
-    if (previous) {
-      this.discovered = previous.discovered;
-      this.gone = previous.gone;
-      this.apis = previous.apis;
-    }
+  }
+
+  /** A (re)loaded config: its own services and `fleet.goneAfter`; discovered services stay as last applied. */
+  applyConfig(config: Pick<Config, 'services' | 'fleet'>): void {
+    this.own = config.services;
+    this.goneAfter = config.fleet?.goneAfter ?? 0;
+    this.apply(this.discovered);
   }
 
   /** Requests sent to each Prometheus for samples (its load, for /metrics and the bench). */
@@ -51,27 +54,30 @@ export class FleetJobs {
     return Object.fromEntries([...this.apis].map(([url, api]) => [url, api.requests]));
   }
 
-  /** Watches exactly `own` (which wins a name clash) plus `discovered`; `previous` holds watches of a replaced scheduler. */
-  apply(own: readonly ServiceConfig[], discovered: readonly ServiceConfig[], previous?: Map<string, ServiceWatch>): void {
+  /** Watches exactly the config's own services (which win a name clash) plus `discovered`. */
+  apply(discovered: readonly ServiceConfig[]): void {
     const now = this.now();
     this.discovered = [...discovered];
     const wanted = new Map<string, ServiceConfig>();
     for (const s of discovered) wanted.set(s.name, s);
-    for (const s of own) wanted.set(s.name, s);
+    for (const s of this.own) wanted.set(s.name, s);
     const { watches, log } = this.deps;
     for (const [name, w] of [...watches]) {
       if (wanted.has(name)) continue;
       this.remove(name);
+      // A service taken out of the config file is simply no longer watched; a discovered one that
+      // vanished may come back, and its incidents resolve as `gone` after goneAfter.
+      if (!w.svc.origin) continue;
       this.gone.set(name, { since: now, watch: w });
-      if (w.svc.origin) this.deps.registry?.gone(name, now);
-      log.info('service gone', { service: name, source: w.svc.origin?.source });
+      this.deps.registry?.gone(name, now);
+      log.info('service gone', { service: name, source: w.svc.origin.source });
     }
     for (const svc of wanted.values()) {
       const current = watches.get(svc.name);
       if (current && JSON.stringify(current.svc) === JSON.stringify(svc)) continue;
-      const before = current ?? previous?.get(svc.name) ?? this.gone.get(svc.name)?.watch;
+      const before = current ?? this.gone.get(svc.name)?.watch;
       if (current) this.remove(svc.name);
-      if (svc.origin && !previous) {
+      if (svc.origin) {
         log.info(current ? 'service changed' : 'service discovered', { service: svc.name, source: svc.origin.source, back: this.gone.has(svc.name) || undefined });
       }
       this.gone.delete(svc.name);
@@ -84,6 +90,7 @@ export class FleetJobs {
   private add(svc: ServiceConfig, before: ServiceWatch | undefined): void {
     const { scheduler, watches } = this.deps;
     const w = this.deps.createWatch(svc, before);
+    w.start();
     watches.set(svc.name, w);
     const from = svc.origin?.samplesFrom;
     const key = svc.origin && targetKey(svc.origin.labels);
@@ -126,10 +133,12 @@ export class FleetJobs {
 
   private expireGone(now: number): void {
     for (const [name, g] of this.gone) {
-      if (now - g.since < this.deps.goneAfter) continue;
-      const n = g.watch.resolveAll('gone', now);
-      if (n) this.deps.log.info('incidents of a gone service resolved', { service: name, incidents: n });
+      if (now - g.since < this.goneAfter) continue;
       this.gone.delete(name);
+      g.watch.resolveAll('gone', now).then(
+        (n) => n && this.deps.log.info('incidents of a gone service resolved', { service: name, incidents: n }),
+        (err) => this.deps.log.error('resolving incidents of a gone service failed', { service: name, error: (err as Error).message }),
+      );
     }
   }
 }

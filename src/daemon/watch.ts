@@ -5,6 +5,8 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { rateLimited, resetRateLimit, type Logger } from '../log/log.js';
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
+
+export type { AlertSink } from './watch-actions.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore, Attribution } from '../store/incidents.js';
@@ -17,14 +19,10 @@ import { isRestart } from '../model/restart.js';
 import { Detector, LONG_WINDOWS, type Verdict } from '../analyze/detector.js';
 import { DAY } from '../analyze/history.js';
 import { decodeProfile } from '../profile/decode.js';
+import { planActions, planResolveAll, type WatchAction } from './watch-plan.js';
+import { runActions, type ActionDeps, type AlertSink } from './watch-actions.js';
 import { goroutineGrowth, topGrowth } from '../profile/attribution.js';
 import type { Profile } from '../profile/model.js';
-
-/** What the watch needs to tell the alert stage; the outbox implements it. */
-export interface AlertSink {
-  /** Alert rows were written (with the incident change): deliver soon. */
-  wake(): void;
-}
 
 export interface WatchDeps {
   store: Store;
@@ -67,17 +65,25 @@ export class ServiceWatch {
     skipped: 0, lastLagMs: null as number | null,
   };
 
+  /** Set when adoptWindow took over a previous watch's detector / scrape plan: start() need not rebuild it. */
+  private adopted = { detector: false, plan: false };
+
   constructor(
     readonly svc: ServiceConfig,
     private readonly deps: WatchDeps,
   ) {
     this.now = deps.now ?? Date.now;
     this.detector = new Detector(svc);
-    const t = this.now();
     this.plan = new ScrapePlan({ heapTextEveryMs: cronPeriodMs(svc.heapTextSchedule) });
-    for (const s of deps.store.eachSample(svc.name, { from: t - lookback(svc) })) {
-      this.detector.observe(s);
-      this.plan.remember(s);
+  }
+
+  /** Reads the service's recent past from the store into whatever adoptWindow did not carry over. */
+  start(): void {
+    const { detector, plan } = this.adopted;
+    if (detector && plan) return;
+    for (const s of this.deps.store.eachSample(this.svc.name, { from: this.now() - lookback(this.svc) })) {
+      if (!detector) this.detector.observe(s);
+      if (!plan) this.plan.remember(s);
     }
   }
 
@@ -97,9 +103,13 @@ export class ServiceWatch {
     if (a.window === b.window && a.gogc === b.gogc) {
       this.detector = from.detector.withService(b);
       this.lastGasp = from.lastGasp;
+      this.adopted.detector = true;
     }
     // What the sources gave and when heap?debug=1 was last read carry over while its cadence is the same.
-    if (from.svc.heapTextSchedule === this.svc.heapTextSchedule) this.plan = from.plan;
+    if (from.svc.heapTextSchedule === this.svc.heapTextSchedule) {
+      this.plan = from.plan;
+      this.adopted.plan = true;
+    }
   }
 
   /** One scheduled MemStats scrape, then detection. `tick`: how late it started, what was skipped before it. */
@@ -159,10 +169,9 @@ export class ServiceWatch {
   }
 
   /** Closes every open incident without the detector (the service left the fleet), alerting each. */
-  resolveAll(reason: ResolveReason, at = this.now()): number {
+  async resolveAll(reason: ResolveReason, at = this.now()): Promise<number> {
     const open = this.deps.incidents.listOpen(this.svc.name);
-    for (const inc of open) this.deps.events.resolve(inc.id, at, reason, this.alertRows());
-    if (open.length) this.deps.alerts.wake();
+    await this.run(planResolveAll(open, reason), at);
     return open.length;
   }
 
@@ -185,68 +194,23 @@ export class ServiceWatch {
   }
 
   private async analyze(now: number): Promise<void> {
-    const { incidents, events, alerts, log } = this.deps;
-    const recent = incidents.listRecent(this.svc.name, now - this.svc.cooldown);
+    const recent = this.deps.incidents.listRecent(this.svc.name, now - this.svc.cooldown);
     this.verdict = this.detector.evaluate(now, recent);
-    for (const ev of this.verdict.events) {
-      switch (ev.type) {
-        case 'open': {
-          // The open alert is queued with the incident, held until attribution ends (or attributionWait).
-          const holdUntil = this.svc.pprof ? now + this.svc.attributionWait : now;
-          const inc = events.open(this.svc.name, ev.metric, ev.trend, now, ev.note, this.alertRows(), holdUntil);
-          log.warn('incident opened', { service: this.svc.name, metric: ev.metric, id: inc.id, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          const a = await this.attributeIncident(ev.metric).catch((err) => {
-            log.error('attribution failed', { service: this.svc.name, id: inc.id, error: (err as Error).message });
-            return undefined;
-          });
-          events.attributed(inc.id, a, this.now(), this.alertRows());
-          if (a) log.info('incident attributed', { service: this.svc.name, id: inc.id, functions: a.topGrowth.length + a.topGoroutines.length });
-          alerts.wake();
-          break;
-        }
-        case 'reopen':
-          // Growth resumed within the cooldown: the same incident, not a new one; on-call hears it is growing again.
-          events.reopen(ev.incidentId, ev.trend, now, this.alertRows());
-          log.warn('incident reopened', { service: this.svc.name, id: ev.incidentId, slopePerHour: Math.round(ev.trend.lowerPerHour) });
-          alerts.wake();
-          break;
-        case 'update':
-          incidents.update(ev.incidentId, ev.trend, now);
-          break;
-        case 'remind':
-          events.remind(ev.incidentId, ev.trend, now, this.alertRows());
-          alerts.wake();
-          break;
-        case 'resolve':
-          events.resolve(ev.incidentId, now, ev.reason, this.alertRows());
-          log.info('incident resolved', { service: this.svc.name, id: ev.incidentId, reason: ev.reason });
-          alerts.wake();
-          break;
-      }
-    }
-    await this.lastGaspCapture();
+    const lifetimeStart = this.detector.history.lifetime?.start ?? 0;
+    await this.run(planActions({ now, verdict: this.verdict, service: this.svc, lifetimeStart, lastGaspTaken: this.lastGasp }), now);
   }
 
-  /**
-   * When a metric will reach its limit (configured, or GOMEMLIMIT) within `lastGasp`, take heap and
-   * goroutine profiles at once and pin them: the evidence outlives the OOM kill. Once per metric
-   * per process lifetime.
-   */
-  private async lastGaspCapture(): Promise<void> {
-    const horizonH = (this.svc.lastGasp ?? 0) / 3_600_000;
-    if (!(horizonH > 0) || !this.svc.pprof) return;
-    const life = this.detector.history.lifetime?.start ?? 0;
-    for (const [metric, t] of Object.entries(this.verdict?.trends ?? {})) {
-      if (!t || t.timeToLimitHours === null || t.timeToLimitHours > horizonH || !(t.slopePerHour > 0)) continue;
-      const key = `${life}:${metric}`;
-      if (this.lastGasp.has(key)) continue;
-      this.lastGasp.add(key);
-      const taken = await this.captureProfiles(['heap', 'goroutine']).catch(() => new Map());
-      for (const p of taken.values()) this.deps.store.pinProfile(p.id, 'last-gasp');
-      this.deps.log.warn('last-gasp profiles captured', {
-        service: this.svc.name, metric, timeToLimitMinutes: Math.round(t.timeToLimitHours * 60), profiles: [...taken.values()].map((p) => p.id).join(','),
-      });
-    }
+  private run(actions: WatchAction[], at: number): Promise<void> {
+    if (actions.length === 0) return Promise.resolve();
+    const { events, alerts, log, store } = this.deps;
+    const deps: ActionDeps = {
+      service: this.svc.name, events, alerts, log, alertRows: this.alertRows(), now: this.now,
+      attribute: (metric) => this.attributeIncident(metric),
+      capture: (kinds) => this.captureProfiles(kinds),
+      pinProfile: (id, why) => store.pinProfile(id, why),
+      lastGaspTaken: (key) => this.lastGasp.add(key),
+    };
+    return runActions(actions, at, deps);
   }
 
   /** This service's alert channels, and the message each incident event queues for them. */

@@ -3,7 +3,7 @@
  * JSON API and dashboard can be added as more routes. Loopback by default; any other address needs
  * a bearer token on every request, and the server refuses to start without one.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -64,12 +64,6 @@ export interface HttpServerOptions {
   routes?: Route[];
 }
 
-export interface RunningHttpServer {
-  /** e.g. http://127.0.0.1:9470 */
-  url: string;
-  close(): Promise<void>;
-}
-
 export function coreRoutes(source: HealthSource): Route[] {
   return [
     {
@@ -97,58 +91,119 @@ export function coreRoutes(source: HealthSource): Route[] {
   ];
 }
 
-export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
-  const addr = assertListenAllowed(opts.listen, opts.token);
-  const routes = [...coreRoutes(opts.source), ...(opts.routes ?? [])];
-  const log = opts.log.child({ component: 'http' });
+/** Where the listener binds and who may talk to it: what a reload may change. */
+export interface HttpBinding {
+  listen: string;
+  token?: string;
+}
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
-      log.error('request failed', { path: req.url, err });
-      if (!res.headersSent) send(res, req.method === 'HEAD', json(500, { error: 'internal error' }));
-      else res.destroy();
+/**
+ * The listener. The constructor does no I/O; start() binds; applyConfig() rebinds when `listen`
+ * changes and swaps the token at once (the old one is refused from the next request); stop()
+ * closes every connection.
+ */
+export class HttpServer {
+  private readonly routes: Route[];
+  private readonly log: Logger;
+  private binding: HttpBinding;
+  private server: Server | null = null;
+  private bound: string | undefined;
+
+  constructor(opts: HttpServerOptions) {
+    this.routes = [...coreRoutes(opts.source), ...(opts.routes ?? [])];
+    this.log = opts.log.child({ component: 'http' });
+    this.binding = { listen: opts.listen, token: opts.token };
+  }
+
+  /** e.g. http://127.0.0.1:9470; undefined until started. */
+  get url(): string | undefined {
+    return this.bound;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    await this.bind(this.binding);
+  }
+
+  async applyConfig(next: HttpBinding): Promise<void> {
+    assertListenAllowed(next.listen, next.token);
+    const prev = this.binding;
+    if (next.listen === prev.listen || !this.server) {
+      this.binding = next;
+      if (next.token !== prev.token) {
+        // Idle keep-alive sockets go too, so no client keeps a connection it opened with the old token.
+        this.server?.closeIdleConnections();
+        this.log.info('http token changed', { access: access(next) });
+      }
+      return;
+    }
+    await this.stop();
+    try {
+      await this.bind(next);
+    } catch (err) {
+      await this.bind(prev).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    this.bound = undefined;
+    await new Promise<void>((ok) => {
+      server.close(() => ok());
+      server.closeAllConnections();
     });
-  });
-  // A slow or idle client must not pin sockets: this is a watchdog, not a web server.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 15_000;
-  server.keepAliveTimeout = 5_000;
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async bind(binding: HttpBinding): Promise<void> {
+    const addr = assertListenAllowed(binding.listen, binding.token);
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        this.log.error('request failed', { path: req.url, err });
+        if (!res.headersSent) send(res, req.method === 'HEAD', json(500, { error: 'internal error' }));
+        else res.destroy();
+      });
+    });
+    // A slow or idle client must not pin sockets: this is a watchdog, not a web server.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 15_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((ok, fail) => {
+      server.once('error', (err) => fail(new Error(`http: cannot listen on ${binding.listen}: ${err.message}`)));
+      server.listen(addr.port, addr.host, () => ok());
+    });
+    const at = server.address() as AddressInfo;
+    const host = at.family === 'IPv6' ? `[${at.address}]` : at.address;
+    this.server = server;
+    this.binding = binding;
+    this.bound = `http://${host}:${at.port}`;
+    this.log.info('http listening', { url: this.bound, access: access(binding) });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
-    if (opts.token !== undefined && !bearerMatches(req.headers.authorization, opts.token)) {
+    const token = this.binding.token;
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
       send(res, head, { ...json(401, { error: 'missing or wrong bearer token' }), headers: { 'www-authenticate': 'Bearer' } });
       return;
     }
     const url = new URL(req.url ?? '/', 'http://leakwatch.local');
     const method = head ? 'GET' : (req.method ?? 'GET');
-    const found = matchRoute(routes, method, url.pathname);
+    const found = matchRoute(this.routes, method, url.pathname);
     if (found === 'not-found') return send(res, head, json(404, { error: `no route ${url.pathname}` }));
     if (found.kind === 'wrong-method') {
       return send(res, head, { ...json(405, { error: `method ${req.method} not allowed` }), headers: { allow: found.allow.join(', ') } });
     }
     const reply = await found.route.handle({ method, url, headers: req.headers, params: found.params });
     send(res, head, reply);
-    log.debug('request', { method: req.method, path: url.pathname, status: reply.status });
+    this.log.debug('request', { method: req.method, path: url.pathname, status: reply.status });
   }
+}
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', (err) => fail(new Error(`http: cannot listen on ${opts.listen}: ${err.message}`)));
-    server.listen(addr.port, addr.host, () => ok());
-  });
-  const bound = server.address() as AddressInfo;
-  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  const url = `http://${host}:${bound.port}`;
-  log.info('http listening', { url, access: opts.token !== undefined ? 'bearer token required' : 'open (loopback)' });
-
-  return {
-    url,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      }),
-  };
+function access(binding: HttpBinding): string {
+  return binding.token !== undefined ? 'bearer token required' : 'open (loopback)';
 }
 
 type Match =

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/log.js';
-import { startHttpServer, type HealthSource, type RunningHttpServer } from '../../src/web/server.js';
+import { listening } from '../helpers/http.js';
+import { type HealthSource, type HttpServer } from '../../src/web/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -84,9 +85,9 @@ describe('Dockerfile (static)', () => {
 describe('Dockerfile HEALTHCHECK command', () => {
   const hc = /^HEALTHCHECK .*CMD (\[.*\])$/m.exec(dockerfile.replace(/\\\n\s*/g, ''));
   const argv = JSON.parse(hc![1]) as string[];
-  let server: RunningHttpServer | undefined;
+  let server: HttpServer | undefined;
   afterEach(async () => {
-    await server?.close();
+    await server?.stop();
     server = undefined;
   });
   const src = (ok: boolean): HealthSource => ({
@@ -104,19 +105,19 @@ describe('Dockerfile HEALTHCHECK command', () => {
   }
 
   it('exits 0 when /healthz says ok and 1 when it says 503', async () => {
-    server = await startHttpServer({ listen: '127.0.0.1:0', source: src(true), log: silentLogger });
+    server = await listening({ listen: '127.0.0.1:0', source: src(true), log: silentLogger });
     expect(await probe({ LEAKWATCH_HEALTH_URL: `${server.url}/healthz` })).toBe(0);
-    await server.close();
-    server = await startHttpServer({ listen: '127.0.0.1:0', source: src(false), log: silentLogger });
+    await server.stop();
+    server = await listening({ listen: '127.0.0.1:0', source: src(false), log: silentLogger });
     expect(await probe({ LEAKWATCH_HEALTH_URL: `${server.url}/healthz` })).toBe(1);
   });
 
   it('sends the bearer token from LEAKWATCH_TOKEN, and fails when nothing listens', async () => {
-    server = await startHttpServer({ listen: '127.0.0.1:0', token: 'hc-tok', source: src(true), log: silentLogger });
+    server = await listening({ listen: '127.0.0.1:0', token: 'hc-tok', source: src(true), log: silentLogger });
     const url = `${server.url}/healthz`;
     expect(await probe({ LEAKWATCH_HEALTH_URL: url })).toBe(1);
     expect(await probe({ LEAKWATCH_HEALTH_URL: url, LEAKWATCH_TOKEN: 'hc-tok' })).toBe(0);
-    await server.close();
+    await server.stop();
     server = undefined;
     expect(await probe({ LEAKWATCH_HEALTH_URL: url, LEAKWATCH_TOKEN: 'hc-tok' })).toBe(1);
   });

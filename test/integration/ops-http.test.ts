@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/log/log.js';
-import { startHttpServer, type Health, type HealthSource, type RunningHttpServer } from '../../src/web/server.js';
+import { listening } from '../helpers/http.js';
+import { type Health, type HealthSource, type HttpServer } from '../../src/web/server.js';
 import type { MetricsSnapshot } from '../../src/web/metrics.js';
 
 function source(health: Partial<Health> | (() => Health) = {}): HealthSource {
@@ -20,15 +21,15 @@ function source(health: Partial<Health> | (() => Health) = {}): HealthSource {
   };
 }
 
-let running: RunningHttpServer | undefined;
+let running: HttpServer | undefined;
 afterEach(async () => {
-  await running?.close();
+  await running?.stop();
   running = undefined;
 });
 
 describe('http server: /healthz and /metrics', () => {
   it('serves 200 JSON health when ok', async () => {
-    running = await startHttpServer({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    running = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${running.url}/healthz`);
     expect(res.status).toBe(200);
@@ -39,13 +40,13 @@ describe('http server: /healthz and /metrics', () => {
   });
 
   it('serves 503 when unhealthy, and when the health check itself throws', async () => {
-    running = await startHttpServer({ listen: '127.0.0.1:0', source: source({ ok: false, db: false }), log: silentLogger });
+    running = await listening({ listen: '127.0.0.1:0', source: source({ ok: false, db: false }), log: silentLogger });
     const res = await fetch(`${running.url}/healthz`);
     expect(res.status).toBe(503);
     expect(((await res.json()) as Health).db).toBe(false);
-    await running.close();
+    await running.stop();
 
-    running = await startHttpServer({
+    running = await listening({
       listen: '127.0.0.1:0', log: silentLogger,
       source: source(() => { throw new Error('database is locked'); }),
     });
@@ -55,7 +56,7 @@ describe('http server: /healthz and /metrics', () => {
   });
 
   it('serves Prometheus text with leakwatch and process metrics', async () => {
-    running = await startHttpServer({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    running = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
     const res = await fetch(`${running.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -68,7 +69,7 @@ describe('http server: /healthz and /metrics', () => {
   });
 
   it('answers HEAD without a body, 404 for unknown paths and 405 for wrong methods', async () => {
-    running = await startHttpServer({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    running = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
     const head = await fetch(`${running.url}/healthz`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
@@ -79,7 +80,7 @@ describe('http server: /healthz and /metrics', () => {
   });
 
   it('serves extra routes from the route table with path parameters', async () => {
-    running = await startHttpServer({
+    running = await listening({
       listen: '127.0.0.1:0', source: source(), log: silentLogger,
       routes: [{ method: 'GET', path: '/api/services/:name', handle: (req) => ({ status: 200, body: `svc=${req.params.name}` }) }],
     });
@@ -89,7 +90,7 @@ describe('http server: /healthz and /metrics', () => {
 
 describe('http server: access control', () => {
   it('refuses to start on a non-loopback address without a token', async () => {
-    await expect(startHttpServer({ listen: '0.0.0.0:0', source: source(), log: silentLogger })).rejects.toThrow(
+    await expect(listening({ listen: '0.0.0.0:0', source: source(), log: silentLogger })).rejects.toThrow(
       /0\.0\.0\.0:0 is not a loopback address; set http\.token/,
     );
   });
@@ -99,7 +100,7 @@ describe('http server: access control', () => {
     let logged = '';
     stream.on('data', (d: Buffer) => (logged += d.toString()));
     const log = createLogger({ level: 'debug', format: 'text', stream, journal: false });
-    running = await startHttpServer({ listen: '127.0.0.1:0', token: 'tok-123', source: source(), log });
+    running = await listening({ listen: '127.0.0.1:0', token: 'tok-123', source: source(), log });
     for (const path of ['/healthz', '/metrics', '/nope']) {
       const none = await fetch(`${running.url}${path}`);
       expect(none.status).toBe(401);
@@ -114,10 +115,36 @@ describe('http server: access control', () => {
   });
 
   it('reports a port already in use with the stage in the message', async () => {
-    running = await startHttpServer({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
-    const port = new URL(running.url).port;
-    await expect(startHttpServer({ listen: `127.0.0.1:${port}`, source: source(), log: silentLogger })).rejects.toThrow(
+    running = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    const port = new URL(running.url!).port;
+    await expect(listening({ listen: `127.0.0.1:${port}`, source: source(), log: silentLogger })).rejects.toThrow(
       new RegExp(`http: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
     );
+  });
+
+  it('applyConfig: a new token is required from the next request, the old one refused', async () => {
+    running = await listening({ listen: '127.0.0.1:0', token: 'old-token', source: source(), log: silentLogger });
+    const url = running.url!;
+    const as = (token: string) => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await as('old-token')).toBe(200);
+    await running.applyConfig({ listen: '127.0.0.1:0', token: 'new-token' });
+    expect(running.url).toBe(url);
+    expect(await as('old-token')).toBe(401);
+    expect(await as('new-token')).toBe(200);
+  });
+
+  it('applyConfig: a new listen address rebinds (the old port is closed); a refused one keeps the old listener', async () => {
+    const probe = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    const free = new URL(probe.url!).port;
+    await probe.stop();
+    running = await listening({ listen: '127.0.0.1:0', source: source(), log: silentLogger });
+    const old = running.url!;
+    await running.applyConfig({ listen: `127.0.0.1:${free}` });
+    expect(running.url).toBe(`http://127.0.0.1:${free}`);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    await expect(fetch(`${old}/healthz`)).rejects.toThrow();
+
+    await expect(running.applyConfig({ listen: '0.0.0.0:0' })).rejects.toThrow(/not a loopback address/);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
   });
 });

@@ -12,7 +12,8 @@ import { silentLogger } from '../../src/log/log.js';
 import { Store } from '../../src/store/index.js';
 import { IncidentStore } from '../../src/store/incidents.js';
 import { OutboxStore } from '../../src/store/outbox.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/web/server.js';
+import { listening } from '../helpers/http.js';
+import { type HttpServer } from '../../src/web/server.js';
 import { webRoutes, type WebDeps } from '../../src/web/dashboard.js';
 import type { Sample } from '../../src/model/sample.js';
 import type { Trend } from '../../src/model/trend.js';
@@ -60,7 +61,7 @@ export interface WebFixture {
   store: Store;
   incidents: IncidentStore;
   outbox: OutboxStore;
-  server: RunningHttpServer;
+  server: HttpServer;
   url: string;
   heapIncidentId: number;
   evilIncidentId: number;
@@ -122,7 +123,7 @@ services:
   const evil = incidents.open(EVIL_SERVICE, 'heap', trend(60 * MB, 15 * MB), now - 5 * 60_000, `note with <b>markup</b> & "quotes"`);
   incidents.attach(evil.id, { topGrowth: [{ function: EVIL_FN, deltaBytes: 1 * MB, deltaObjects: 10, share: 1 }], topGoroutines: [] });
 
-  const server = await startHttpServer({
+  const server = await listening({
     listen: '127.0.0.1:0',
     token: opts.token,
     log: silentLogger,
@@ -130,9 +131,9 @@ services:
     routes: webRoutes({ store, incidents, outbox, config: () => config, live: opts.live }),
   });
   return {
-    dir, store, incidents, outbox, server, url: server.url, heapIncidentId: heap.id, evilIncidentId: evil.id,
+    dir, store, incidents, outbox, server, url: server.url!, heapIncidentId: heap.id, evilIncidentId: evil.id,
     async close() {
-      await server.close();
+      await server.stop();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -22,7 +22,14 @@ export default async function run(argv: string[]): Promise<number> {
   // One service's bad data must never take the daemon down: a stray rejection is logged, not fatal.
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String((reason as Error)?.stack ?? reason) }));
   const daemon = new Daemon(config, log);
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    // Whatever had started is stopped again: with no timer, socket or worker left, the process
+    // exits 1, and a supervisor (systemd Restart=on-failure) sees the failure.
+    log.error('leakwatch failed to start', { error: (err as Error).message });
+    return 1;
+  }
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
