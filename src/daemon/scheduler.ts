@@ -65,6 +65,7 @@ interface Job {
  * and each fire formats dates through Intl to find the next match; at hundreds of services (a scrape
  * and a profile job each) one task per job made node-cron a visible share of the daemon's memory and
  * CPU. Jobs keep their own offset timer, busy check and stats, so sharing the tick changes nothing else.
+ * Adding jobs does no I/O and starts no timer; start() does, and stop() undoes it.
  */
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
