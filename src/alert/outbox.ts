@@ -167,6 +167,8 @@ export class Outbox {
   }
 
   private async tick(): Promise<void> {
+    // A tick queued (setImmediate) just before stop() must not touch a store that may be closed by now.
+    if (!this.timer) return;
     // Never queue passes behind a slow one; but work that arrived during it gets one more pass.
     if (this.pass) {
       this.again = true;

@@ -46,7 +46,7 @@ afterEach(() => store.close());
 
 /** Stores a heap profile of checkout the way a capture does; returns its id. */
 function storedProfile(at: number, kind: ProfileKind = 'heap'): number {
-  return store.recordScrape('checkout', { at, ok: true, durationMs: 1, profiles: [{ kind, data: Buffer.from([1, 2, 3]), timeNanos: at * 1e6 }] }).profileIds[0]!;
+  return store.recordScrape('checkout', { at, ok: true, durationMs: 1, profiles: [{ kind, data: Buffer.from([1, 2, 3]), timeNanos: BigInt(at) * 1_000_000n }] }).profileIds[0]!;
 }
 const pins = (id: number) => store.db.prepare('SELECT reason FROM profile_pins WHERE profile_id = ?').pluck().all(id);
 const rows = (id: number) => events.outbox.forIncident(id).map((r) => [r.eventKind, r.status, r.nextAttemptAt]);
