@@ -13,7 +13,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/log.js';
 import { Store } from '../../src/store/index.js';
-import { CLI, tempDir, writeConfig } from '../helpers/daemon.js';
+import { CLI, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
+import { writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
 let dir: string;
@@ -143,5 +144,24 @@ describe('reload reaches every part', () => {
     expect(daemon.httpUrl).toBeUndefined();
     await expect(fetch(`http://127.0.0.1:${free}/healthz`)).rejects.toThrow();
     expect(daemon.running).toEqual(['log', 'store', 'decode workers', 'outbox', 'jobs', 'discovery', 'http']);
+  });
+
+  it('`leakwatch run` on SIGHUP: the rotated token replaces the old one, debug lines appear, and the new token is never logged', async () => {
+    const path = writeConfig(dir, yaml('http: { listen: "127.0.0.1:0", token: "first-token-aaaa" }'));
+    const run = startDaemon(path);
+    try {
+      const url = /url=(\S+)/.exec(await run.waitForLog(/msg="http listening" component=http url=\S+/))![1];
+      const status = (token: string) => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      expect(await status('first-token-aaaa')).toBe(200);
+      writeFileSync(path, yaml('http: { listen: "127.0.0.1:0", token: "second-token-bbbb" }', 'debug'));
+      run.proc.kill('SIGHUP');
+      await run.waitForLog(/configuration reloaded/);
+      expect(await status('first-token-aaaa')).toBe(401);
+      expect(await status('second-token-bbbb')).toBe(200);
+      await run.waitForLog(/level=debug msg=request component=http method=GET path=\/healthz status=200/);
+      expect(run.logs()).not.toContain('second-token-bbbb');
+    } finally {
+      expect(await run.stop()).toBe(0);
+    }
   });
 });
