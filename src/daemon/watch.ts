@@ -5,8 +5,6 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { rateLimited, resetRateLimit, type Logger } from '../log/log.js';
 import type { Incident, Metric, ResolveReason } from '../model/incident.js';
-
-export type { AlertSink } from './watch-actions.js';
 import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Store } from '../store/index.js';
 import type { IncidentStore, Attribution } from '../store/incidents.js';
@@ -23,6 +21,8 @@ import { planActions, planResolveAll, type WatchAction } from './watch-plan.js';
 import { runActions, type ActionDeps, type AlertSink } from './watch-actions.js';
 import { goroutineGrowth, topGrowth } from '../profile/attribution.js';
 import type { Profile } from '../profile/model.js';
+
+export type { AlertSink } from './watch-actions.js';
 
 export interface WatchDeps {
   store: Store;
@@ -57,6 +57,8 @@ export class ServiceWatch {
   /** Lifetime start and metrics whose last-gasp profiles were already taken. */
   private lastGasp = new Set<string>();
   private reachable = true;
+  /** Set when adoptWindow took over a previous watch's detector / scrape plan: start() need not rebuild it. */
+  private readonly adopted = { detector: false, plan: false };
   private readonly now: () => number;
   /** Counters for leakwatch's own /metrics. */
   readonly counters = {
@@ -64,9 +66,6 @@ export class ServiceWatch {
     /** Scheduled scrapes that could not run (busy or late) and how late the last one started. */
     skipped: 0, lastLagMs: null as number | null,
   };
-
-  /** Set when adoptWindow took over a previous watch's detector / scrape plan: start() need not rebuild it. */
-  private adopted = { detector: false, plan: false };
 
   constructor(
     readonly svc: ServiceConfig,
