@@ -1,7 +1,7 @@
 /**
  * The daemon's parts share one shape: built without I/O, start(), applyConfig() on SIGHUP, stop().
- * Parts start in order; when one fails, those already started stop in reverse order and start
- * rejects, so nothing is left half running. Stopping keeps going when one part fails to stop.
+ * Parts start in order; when one fails, it and those already started stop in reverse order and
+ * start rejects, so nothing is left half running. stop() must be safe on a part that never started. Stopping keeps going when one part fails to stop.
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/log.js';
@@ -28,12 +28,14 @@ export class Parts {
     for (const part of parts) {
       try {
         await part.start();
+        this.started.push(part);
       } catch (err) {
+        // The failed part is stopped too (stop() is safe on a part that got half-way), first.
+        this.started.push(part);
         this.log.error('start failed; stopping what had started', { part: part.name, error: (err as Error).message, stopping: [...this.running].reverse().join(',') });
         await this.stop();
         throw err;
       }
-      this.started.push(part);
     }
   }
 

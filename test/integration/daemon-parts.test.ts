@@ -75,7 +75,7 @@ describe('a start that fails half-way', () => {
     expect(ownCronTasks(cronBefore)).toEqual([]);
     expect(handles('Timeout')).toBeLessThanOrEqual(timersBefore);
     expect(handles('TCPServerWrap')).toBeLessThanOrEqual(serversBefore);
-    expect(logged).toMatch(/msg="start failed; stopping what had started" part=http error="[^"]*EADDRINUSE[^"]*" stopping="discovery,jobs,outbox,decode workers,store,log"/);
+    expect(logged).toMatch(/msg="start failed; stopping what had started" part=http error="[^"]*EADDRINUSE[^"]*" stopping="http,discovery,jobs,outbox,decode workers,store,log"/);
     expect(logged).not.toContain('leakwatch started');
     // The daemon's connection is closed (its health check cannot query); the file is whole and opens again.
     expect(d.health().db).toBe(false);
