@@ -41,6 +41,7 @@ export class Daemon {
   /** The services being watched; discovery applies its lists here. */
   private fleetJobs: FleetJobs | null = null;
   private readonly parts: Parts;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(
     private config: Config,
@@ -68,7 +69,14 @@ export class Daemon {
    * configuration did not change keep their watch, jobs and in-memory window. Rejects naming the
    * parts that could not apply it (e.g. a new http.listen already in use); the others did.
    */
-  async reload(next: Config): Promise<void> {
+  reload(next: Config): Promise<void> {
+    // Two SIGHUPs in a row apply one after the other, never interleaved (an HTTP rebind takes a while).
+    const run = this.reloading.catch(() => undefined).then(() => this.applyReload(next));
+    this.reloading = run;
+    return run;
+  }
+
+  private async applyReload(next: Config): Promise<void> {
     if (next.database !== this.config.database) {
       this.log.warn('database path changed: restart leakwatch to switch databases; keeping the old one', {});
       next = { ...next, database: this.config.database };
@@ -79,6 +87,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    // A reload in flight finishes first, so it cannot start a part again after the stop.
+    await this.reloading.catch(() => undefined);
     await this.parts.stop();
     this.log.info('leakwatch stopped', {});
   }
