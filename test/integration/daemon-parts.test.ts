@@ -11,7 +11,7 @@ import cron from 'node-cron';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { createLogger } from '../../src/daemon/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { Store } from '../../src/store/index.js';
 import { CLI, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
 import { writeFileSync } from 'node:fs';

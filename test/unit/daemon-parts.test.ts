@@ -1,7 +1,7 @@
 /** Parts: start in order, undo in reverse on failure, stop every part even when one fails to stop. */
 import { describe, expect, it } from 'vitest';
 import { Parts, type Part } from '../../src/daemon/parts.js';
-import { silentLogger } from '../../src/daemon/log.js';
+import { silentLogger } from '../../src/log/log.js';
 import type { Config } from '../../src/config/schema.js';
 
 function recorder() {

@@ -32,12 +32,6 @@ const STAGES: string[][] = [
 
 const MAX_LINES = 300;
 
-/**
- * Files being split on another branch, with the length they may not grow past meanwhile. Helper
- * `lifecycle` moves the outbox's retry policy to alert/backoff.ts (275 lines): drop the entry then.
- */
-const SPLIT_PENDING: Record<string, number> = { 'alert/outbox.ts': 310 };
-
 const rank = new Map(STAGES.flatMap((folders, i) => folders.map((f) => [f, i] as const)));
 
 function sourceFiles(dir: string): string[] {
@@ -93,7 +87,7 @@ describe('import graph of src/', () => {
   it(`has no file over ${MAX_LINES} lines`, () => {
     const long = files
       .map((f) => [relative(SRC, f), readFileSync(f, 'utf8').split('\n').length - 1] as const)
-      .filter(([f, n]) => n > (SPLIT_PENDING[f] ?? MAX_LINES))
+      .filter(([, n]) => n > MAX_LINES)
       .map(([f, n]) => `${f}: ${n} lines`);
     expect(long).toEqual([]);
   });
