@@ -23,8 +23,12 @@ export function cronPeriodMs(expression: string): number {
   return period;
 }
 
-/** A stable offset in [0, periodMs) for a job name, like Prometheus's per-target scrape offset. */
-export function spreadOffset(name: string, periodMs: number, maxMs = 10_000): number {
+/**
+ * A stable offset in [0, periodMs) for a job name, like Prometheus's per-target scrape offset:
+ * over 10 s, or a fifth of a longer period (1,000 services' 5-minute profile captures spread over a
+ * minute, not bunched into 10 s; a new service's first capture still comes within a fifth of it).
+ */
+export function spreadOffset(name: string, periodMs: number, maxMs = Math.max(10_000, periodMs / 5)): number {
   const h = createHash('sha256').update(name).digest().readUInt32BE(0);
   const span = Math.min(periodMs, maxMs);
   return Math.floor((h / 0x1_0000_0000) * span * 0.9);
