@@ -60,21 +60,39 @@ export function parseTrace(text: string): Sample[] {
   return out;
 }
 
-/** One sample as a trace record: `t` and `processStart` as ISO, the rest as stored. */
+/**
+ * A time as the trace writes it: ISO when it is a whole millisecond (every clock leakwatch reads),
+ * else Unix ms as a number (a Prometheus `process_start_time_seconds` × 1000 may carry a fraction
+ * an ISO time would drop). parseTrace reads both, so nothing is lost.
+ */
+function traceTime(ms: number): string | number {
+  return Number.isInteger(ms) ? new Date(ms).toISOString() : ms;
+}
+
+/**
+ * One sample as a trace record, losing nothing: every stored field (SAMPLE_FIELDS, with `pid`,
+ * `gogc`, `gomemlimit`) and the collector's `restart` flag, so `parseTrace` gives back the sample
+ * the daemon's detector read. The one codec of `export-trace`, the samples API and `replay`.
+ */
 export function traceRecord(s: Sample): Record<string, unknown> {
-  const rec: Record<string, unknown> = { t: new Date(s.t).toISOString() };
+  const rec: Record<string, unknown> = { t: traceTime(s.t) };
   for (const f of SAMPLE_FIELDS) {
     const v = s[f];
     if (v === undefined) continue;
-    rec[f] = f === 'processStart' ? new Date(v).toISOString() : v;
+    rec[f] = f === 'processStart' ? traceTime(v) : v;
   }
-  if (s.restart) rec.restart = true;
+  if (s.restart !== undefined) rec.restart = s.restart;
   return rec;
 }
 
-/** One JSON line per sample: `t` and `processStart` as ISO, the rest as stored. */
+/** One sample as one line of the trace format, without the newline. */
+export function traceLine(s: Sample): string {
+  return JSON.stringify(traceRecord(s));
+}
+
+/** One JSON line per sample (traceLine), each ending in a newline. */
 export function formatTrace(samples: readonly Sample[]): string {
   let out = '';
-  for (const s of samples) out += JSON.stringify(traceRecord(s)) + '\n';
+  for (const s of samples) out += traceLine(s) + '\n';
   return out;
 }
