@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMatrix, unwrap, withMetricName } from '../../src/collect/prometheus-api.js';
+import { parseMatrix, unwrap, withMetricName, type ActiveTarget } from '../../src/collect/prometheus-api.js';
 import { samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
 import { goTargets } from '../../src/discover/prometheus.js';
 
@@ -31,7 +31,7 @@ describe('Prometheus API responses', () => {
   });
 
   it('discovery keeps the active targets that have Go series, once each, with their labels', () => {
-    const active = [
+    const active: ActiveTarget[] = [
       { labels: { job: 'go', instance: 'a:1', env: 'prod' }, scrapeUrl: 'http://a:1/metrics', health: 'up' },
       { labels: { job: 'node', instance: 'n:1' }, scrapeUrl: 'http://n:1/metrics', health: 'up' },
       { labels: { job: 'go', instance: 'b:1' }, scrapeUrl: 'http://b:1/metrics', health: 'down' },
