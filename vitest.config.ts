@@ -1,11 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Most test files wait on real time (Go programs, daemons, Prometheus), so files run in parallel
+ * beyond the core count (vitest's default, cores − 1, made the suite serial on a 2-core CI
+ * machine: 766 s). Files whose assertions are about keeping up under load (the healthy services'
+ * sample share beside hostile targets; clean stops between SIGKILLs) run afterwards, one at a time.
+ */
+const ALONE = ['test/integration/daemon-hostile.test.ts', 'test/integration/outbox-crash.test.ts'];
+
+const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' } as const;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    reporters: ['default', './test/setup/slowest-files.ts'],
+    projects: [
+      { test: { ...shared, name: 'parallel', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -2,12 +2,13 @@
  * Real Go targets for tests. When `go` is missing the Go tests skip with a loud message,
  * unless LEAKWATCH_REQUIRE_GO=1 (set by .ci/run), which turns a missing Go into a failure.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TARGET_SRC = resolve(here, '../go/target');
@@ -90,12 +91,32 @@ export async function startTarget(args: string[], bin = buildTarget()): Promise<
   };
 }
 
-/** Runs `go tool pprof` with args; returns stdout. */
+let pprofBin: string | undefined;
+
+/**
+ * The pprof binary `go tool pprof` runs (GOTOOLDIR/pprof), called directly: the suite runs it
+ * hundreds of times and the `go` command in front costs a process start and an environment
+ * lookup each time.
+ */
+function pprofPath(): string {
+  pprofBin ??= join(execFileSync('go', ['env', 'GOTOOLDIR'], { encoding: 'utf8' }).trim(), 'pprof');
+  return pprofBin;
+}
+
+const PPROF_ENV = (): NodeJS.ProcessEnv => ({ ...process.env, PPROF_TMPDIR: join(tmpdir(), 'leakwatch-pprof') });
+
+/** Runs `go tool pprof` with args (the same binary, without the `go` command); returns stdout. */
 export function goPprof(args: string[]): string {
-  return execFileSync('go', ['tool', 'pprof', ...args], {
+  return execFileSync(pprofPath(), args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
     maxBuffer: 256 << 20,
-    env: { ...process.env, PPROF_TMPDIR: join(tmpdir(), 'leakwatch-pprof') },
+    env: PPROF_ENV(),
   });
+}
+
+/** goPprof without blocking: several runs of the tool can overlap. */
+export async function goPprofAsync(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(pprofPath(), args, { encoding: 'utf8', maxBuffer: 256 << 20, env: PPROF_ENV() });
+  return stdout;
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const PROMTARGET_SRC = resolve(here, '../go/promtarget');
 const GOPATH = '/usr/share/gocode';
-const CLIENT_GOLANG = join(GOPATH, 'src/github.com/prometheus/client_golang/prometheus/promhttp');
+export const CLIENT_GOLANG = join(GOPATH, 'src/github.com/prometheus/client_golang/prometheus/promhttp');
 
 let cached: boolean | undefined;
 

@@ -14,7 +14,7 @@ import { goroutineGrowth } from '../../src/profile/goroutines.js';
 import type { Profile } from '../../src/profile/model.js';
 import { heapProfile } from '../../src/bench/decode.js';
 import { formatTop, topReport, type TopOptions } from '../../src/profile/top.js';
-import { goAvailable, goPprof, startTarget, type RunningTarget } from '../helpers/go.js';
+import { goAvailable, goPprofAsync, startTarget, type RunningTarget } from '../helpers/go.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/pprof');
 const withoutTime = (s: string): string =>
@@ -24,7 +24,7 @@ const withoutTime = (s: string): string =>
     .join('\n');
 
 /** Our -top for NEXT (against BASE), and the real tool's on the same files. */
-function compare(nextFile: string, opts: { baseFile?: string; mode?: 'diff_base' | 'base'; sampleIndex?: string } = {}): void {
+async function compare(nextFile: string, opts: { baseFile?: string; mode?: 'diff_base' | 'base'; sampleIndex?: string } = {}): Promise<void> {
   const load = (f: string): Profile => decodeProfile(readFileSync(f));
   const top: TopOptions = { mode: opts.mode, sampleIndex: opts.sampleIndex };
   const args = ['-top'];
@@ -34,15 +34,31 @@ function compare(nextFile: string, opts: { baseFile?: string; mode?: 'diff_base'
     args.push(`-${opts.mode ?? 'diff_base'}`, opts.baseFile);
   }
   args.push(nextFile);
-  expect(formatTop(topReport(load(nextFile), top)), args.join(' ')).toBe(withoutTime(goPprof(args)));
+  const ours = formatTop(topReport(load(nextFile), top));
+  expect(ours, args.join(' ')).toBe(withoutTime(await goPprofAsync(args)));
 }
 
+let written = 0;
+
 /** `go tool pprof -top` of our written diff equals `-top -diff_base` of the pair. */
-function compareWrittenDiff(dir: string, baseFile: string, nextFile: string, sampleIndex?: string): void {
-  const out = join(dir, 'diff.pb.gz');
+async function compareWrittenDiff(dir: string, baseFile: string, nextFile: string, sampleIndex?: string): Promise<void> {
+  const out = join(dir, `diff-${++written}.pb.gz`);
   writeFileSync(out, encodeProfile(diffProfile(decodeProfile(readFileSync(baseFile)), decodeProfile(readFileSync(nextFile)))));
   const idx = sampleIndex ? [`-sample_index=${sampleIndex}`] : [];
-  expect(withoutTime(goPprof(['-top', ...idx, out]))).toBe(withoutTime(goPprof(['-top', ...idx, '-diff_base', baseFile, nextFile])));
+  const [ours, tools] = await Promise.all([goPprofAsync(['-top', ...idx, out]), goPprofAsync(['-top', ...idx, '-diff_base', baseFile, nextFile])]);
+  expect(withoutTime(ours)).toBe(withoutTime(tools));
+}
+
+/**
+ * Runs the checks four at a time: each waits mostly on a `go tool pprof` process, and the suite
+ * runs some hundred of them. Every check still runs and asserts.
+ */
+async function checkAll(checks: (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < checks.length) await checks[next++]!();
+  };
+  await Promise.all([lane(), lane(), lane(), lane()]);
 }
 
 const SAMPLE_INDEXES = [undefined, 'inuse_objects', 'alloc_space'];
@@ -106,47 +122,53 @@ describe.skipIf(!goAvailable())('profile diffs against the real go tool pprof', 
 
   for (const dir of ['out119', 'out123']) {
     const f = (name: string): string => join(FIXTURES, dir, name);
-    it(`${dir}: single profiles, diffs, reversed diffs, -base, allocs bases, delta profiles`, () => {
-      for (const sampleIndex of SAMPLE_INDEXES) {
-        compare(f('new.pb.gz'), { sampleIndex });
-        compare(f('new.pb.gz'), { baseFile: f('base.pb.gz'), sampleIndex });
-        compare(f('base.pb.gz'), { baseFile: f('new.pb.gz'), sampleIndex });
-        compare(f('new.pb.gz'), { baseFile: f('base.pb.gz'), mode: 'base', sampleIndex });
-        compare(f('base.pb.gz'), { baseFile: f('new.pb.gz'), mode: 'base', sampleIndex });
-        compare(f('new.pb.gz'), { baseFile: f('base_allocs.pb.gz'), sampleIndex });
-        compare(f('heap_delta.pb.gz'), { sampleIndex });
-      }
-      compare(f('new.pb.gz'), { baseFile: f('base_allocs.pb.gz') });
-      compare(f('goroutine.pb.gz'));
+    it(`${dir}: single profiles, diffs, reversed diffs, -base, allocs bases, delta profiles`, async () => {
+      await checkAll([
+        ...SAMPLE_INDEXES.flatMap((sampleIndex) => [
+          () => compare(f('new.pb.gz'), { sampleIndex }),
+          () => compare(f('new.pb.gz'), { baseFile: f('base.pb.gz'), sampleIndex }),
+          () => compare(f('base.pb.gz'), { baseFile: f('new.pb.gz'), sampleIndex }),
+          () => compare(f('new.pb.gz'), { baseFile: f('base.pb.gz'), mode: 'base', sampleIndex }),
+          () => compare(f('base.pb.gz'), { baseFile: f('new.pb.gz'), mode: 'base', sampleIndex }),
+          () => compare(f('new.pb.gz'), { baseFile: f('base_allocs.pb.gz'), sampleIndex }),
+          () => compare(f('heap_delta.pb.gz'), { sampleIndex }),
+        ]),
+        () => compare(f('new.pb.gz'), { baseFile: f('base_allocs.pb.gz') }),
+        () => compare(f('goroutine.pb.gz')),
+      ]);
     });
 
-    it(`${dir}: the written diff opens in go tool pprof with the -diff_base rows`, () => {
-      for (const sampleIndex of SAMPLE_INDEXES) {
-        compareWrittenDiff(tmp, f('base.pb.gz'), f('new.pb.gz'), sampleIndex);
-        compareWrittenDiff(tmp, f('new.pb.gz'), f('base.pb.gz'), sampleIndex);
-      }
+    it(`${dir}: the written diff opens in go tool pprof with the -diff_base rows`, async () => {
+      await checkAll(SAMPLE_INDEXES.flatMap((sampleIndex) => [
+        () => compareWrittenDiff(tmp, f('base.pb.gz'), f('new.pb.gz'), sampleIndex),
+        () => compareWrittenDiff(tmp, f('new.pb.gz'), f('base.pb.gz'), sampleIndex),
+      ]));
     });
   }
 
-  it('odd synthetic profiles: -diff_base, -base and the written diff agree with the tool', () => {
-    const a = join(tmp, 'odd_a.pb.gz');
-    const b = join(tmp, 'odd_b.pb.gz');
+  it('odd synthetic profiles: -diff_base, -base and the written diff agree with the tool', async () => {
+    const checks: (() => Promise<void>)[] = [];
     for (let seed = 1; seed <= 40; seed++) {
       const [base, next] = oddPair(seed);
+      const a = join(tmp, `odd_${seed}_a.pb.gz`);
+      const b = join(tmp, `odd_${seed}_b.pb.gz`);
       writeFileSync(a, encodeProfile(base));
       writeFileSync(b, encodeProfile(next));
       const sampleIndex = [undefined, 'inuse_space', 'alloc_objects'][seed % 3];
-      compare(b, { baseFile: a, sampleIndex });
-      compare(b, { baseFile: a, mode: 'base', sampleIndex });
-      compareWrittenDiff(tmp, a, b, sampleIndex);
+      checks.push(
+        () => compare(b, { baseFile: a, sampleIndex }),
+        () => compare(b, { baseFile: a, mode: 'base', sampleIndex }),
+        () => compareWrittenDiff(tmp, a, b, sampleIndex),
+      );
       // A lone profile with mixed-sign duplicates is merged first by Go 1.19 only (newer pprof and we do not).
-      if (!next.samples.some((x) => x.values.some((v) => v < 0))) compare(b, { sampleIndex });
+      if (!next.samples.some((x) => x.values.some((v) => v < 0))) checks.push(() => compare(b, { sampleIndex }));
     }
+    await checkAll(checks);
   });
 
-  it('across Go versions (1.19 base, 1.23 new)', () => {
-    compare(join(FIXTURES, 'out123/new.pb.gz'), { baseFile: join(FIXTURES, 'out119/base.pb.gz') });
-    compare(join(FIXTURES, 'out123/new.pb.gz'), { baseFile: join(FIXTURES, 'out119/base.pb.gz'), mode: 'base' });
+  it('across Go versions (1.19 base, 1.23 new)', async () => {
+    await compare(join(FIXTURES, 'out123/new.pb.gz'), { baseFile: join(FIXTURES, 'out119/base.pb.gz') });
+    await compare(join(FIXTURES, 'out123/new.pb.gz'), { baseFile: join(FIXTURES, 'out119/base.pb.gz'), mode: 'base' });
   });
 
   describe('live profiles from the Go target', () => {
@@ -175,16 +197,18 @@ describe.skipIf(!goAvailable())('profile diffs against the real go tool pprof', 
       await target.stop();
       target = undefined;
 
-      for (const sampleIndex of [...SAMPLE_INDEXES, 'alloc_objects']) {
-        compare(b, { sampleIndex });
-        compare(b, { baseFile: a, sampleIndex });
-        compare(a, { baseFile: b, sampleIndex });
-        compare(b, { baseFile: a, mode: 'base', sampleIndex });
-        compareWrittenDiff(tmp, a, b, sampleIndex);
-      }
-      compare(allocs, { baseFile: a });
-      compare(cpu);
-      compare(cpu, { sampleIndex: 'samples' });
+      await checkAll([
+        ...[...SAMPLE_INDEXES, 'alloc_objects'].flatMap((sampleIndex) => [
+          () => compare(b, { sampleIndex }),
+          () => compare(b, { baseFile: a, sampleIndex }),
+          () => compare(a, { baseFile: b, sampleIndex }),
+          () => compare(b, { baseFile: a, mode: 'base', sampleIndex }),
+          () => compareWrittenDiff(tmp, a, b, sampleIndex),
+        ]),
+        () => compare(allocs, { baseFile: a }),
+        () => compare(cpu),
+        () => compare(cpu, { sampleIndex: 'samples' }),
+      ]);
 
       const growth = topGrowth(decodeProfile(readFileSync(a)), decodeProfile(readFileSync(b)));
       expect(growth[0].function).toBe('main.(*sessionStore).remember');
@@ -204,11 +228,13 @@ describe.skipIf(!goAvailable())('profile diffs against the real go tool pprof', 
       await target.stop();
       target = undefined;
 
-      compare(b);
-      compare(b, { baseFile: a });
-      compare(a, { baseFile: b });
-      compare(b, { baseFile: a, mode: 'base' });
-      compareWrittenDiff(tmp, a, b);
+      await checkAll([
+        () => compare(b),
+        () => compare(b, { baseFile: a }),
+        () => compare(a, { baseFile: b }),
+        () => compare(b, { baseFile: a, mode: 'base' }),
+        () => compareWrittenDiff(tmp, a, b),
+      ]);
 
       const grown = goroutineGrowth(decodeProfile(readFileSync(a)), decodeProfile(readFileSync(b)));
       expect(grown[0].function).toBe('main.subscribe');
