@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Most test files wait on real time (Go programs, daemons, Prometheus), so files run in parallel
@@ -15,7 +15,7 @@ export default defineConfig({
     globalSetup: ['test/setup/global.ts'],
     reporters: ['default', './test/setup/slowest-files.ts'],
     projects: [
-      { test: { ...shared, name: 'parallel', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'parallel', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...ALONE], maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { test: { ...shared, name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
