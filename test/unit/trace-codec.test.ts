@@ -13,7 +13,7 @@ import type { ServiceConfig } from '../../src/config/schema.js';
 import { replay, type ReplayIncident } from '../../src/analyze/replay.js';
 import { parseTrace, traceRecord } from '../../src/analyze/trace.js';
 import { ServiceWatch } from '../../src/daemon/watch.js';
-import { silentLogger } from '../../src/daemon/log.js';
+import { silentLogger } from '../../src/log/log.js';
 import { apiRoutes } from '../../src/web/api.js';
 import { SAMPLE_FIELDS, type Sample } from '../../src/model/sample.js';
 import { Store } from '../../src/store/index.js';
