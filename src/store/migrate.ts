@@ -1,13 +1,21 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
 
 /**
- * The migrations folder ships next to src/ and dist/ (package.json "files"), so the same relative
- * path works from src/store under vitest and from dist/store when built.
+ * The migrations folder ships next to src/ and dist/ (package.json "files"): the nearest
+ * `migrations/` up from this module, found from src/store under vitest, dist/store when built and
+ * the benches' own build (.bench/src/store).
  */
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+export const MIGRATIONS_DIR = findMigrations(dirname(fileURLToPath(import.meta.url)));
+
+function findMigrations(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'migrations', '0001_init.sql'))) return join(dir, 'migrations');
+  }
+  return resolve(from, '../../migrations');
+}
 
 export interface Migration {
   version: number;

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
-import { benchService } from '../../src/bench/scenarios.js';
+import { benchService } from '../bench/scenarios.js';
 import type { Sample } from '../../src/model/sample.js';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
 

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { COMPRESSED, GO_PROGRAMS as ALL_PROGRAMS, startProgram, type RunningProgram } from '../../src/bench/go-programs.js';
+import { COMPRESSED, GO_PROGRAMS as ALL_PROGRAMS, startProgram, type RunningProgram } from '../bench/go-programs.js';
 import { buildTarget, goAvailable } from '../helpers/go.js';
 import { cliAsync, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { cliAsync, sleep, startDaemon, tempDir, writeConfig } from '../helpers/daemon.js';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
 import { Store } from '../../src/store/index.js';
-import { hostileRoutes } from '../../src/bench/hostile-targets.js';
+import { hostileRoutes } from '../bench/hostile-targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => readFileSync(join(here, '../fixtures/pprof/out123', f));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FIXTURE_DIR, startReplayTargets, type ReplayTargets } from '../../src/bench/replay-targets.js';
+import { DEFAULT_FIXTURE_DIR, startReplayTargets, type ReplayTargets } from '../bench/replay-targets.js';
 import { scrapeService } from '../../src/collect/index.js';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
 

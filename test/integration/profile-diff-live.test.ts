@@ -12,7 +12,7 @@ import { diffProfile } from '../../src/profile/diff.js';
 import { encodeProfile } from '../../src/profile/encode.js';
 import { goroutineGrowth } from '../../src/profile/goroutines.js';
 import type { Profile } from '../../src/profile/model.js';
-import { heapProfile } from '../../src/bench/decode.js';
+import { heapProfile } from '../bench/decode.js';
 import { formatTop, topReport, type TopOptions } from '../../src/profile/top.js';
 import { goAvailable, goPprofAsync, startTarget, type RunningTarget } from '../helpers/go.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detect } from '../../src/analyze/detector.js';
 import { replay } from '../../src/analyze/replay.js';
-import { SHAPES, Rng, T0, benchService, scenario } from '../../src/bench/scenarios.js';
+import { SHAPES, Rng, T0, benchService, scenario } from '../bench/scenarios.js';
 import type { Incident, Metric } from '../../src/model/incident.js';
 import type { Sample } from '../../src/model/sample.js';
 

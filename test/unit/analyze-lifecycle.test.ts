@@ -9,7 +9,7 @@ import { fineWidth } from '../../src/analyze/history.js';
 import { incidentEvents, type MetricAssessment } from '../../src/analyze/lifecycle.js';
 import { replay } from '../../src/analyze/replay.js';
 import type { Trend } from '../../src/model/trend.js';
-import { Rng, T0, benchService } from '../../src/bench/scenarios.js';
+import { Rng, T0, benchService } from '../bench/scenarios.js';
 import type { Incident, Metric } from '../../src/model/incident.js';
 import type { Sample } from '../../src/model/sample.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Detector } from '../../src/analyze/detector.js';
-import { benchService } from '../../src/bench/scenarios.js';
+import { benchService } from '../bench/scenarios.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
 import { parseTrace } from '../../src/analyze/trace.js';
-import type { TraceTruth } from '../../src/bench/go-programs.js';
+import type { TraceTruth } from '../bench/go-programs.js';
 import { parseConfig } from '../../src/config/load.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/traces');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
 import { firstLifetimeGuard } from '../../src/analyze/judge.js';
 import { formatTrace, parseTrace, TraceError } from '../../src/analyze/trace.js';
-import { SHAPES, scenario } from '../../src/bench/scenarios.js';
+import { SHAPES, scenario } from '../bench/scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leakwatch-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

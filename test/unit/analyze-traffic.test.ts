@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
 import { trafficExplainer, trafficFit } from '../../src/analyze/traffic.js';
 import type { FloorSeries, RateSeries } from '../../src/analyze/series.js';
-import { Rng, T0, benchService } from '../../src/bench/scenarios.js';
+import { Rng, T0, benchService } from '../bench/scenarios.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitTrend, hamedRaoFactor, mannKendall, normalCdf, timeToLimit } from '../../src/analyze/trend.js';
-import { Rng } from '../../src/bench/scenarios.js';
+import { Rng } from '../bench/scenarios.js';
 
 const hours = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
 

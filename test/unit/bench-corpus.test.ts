@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTrace } from '../../src/analyze/trace.js';
-import { CLASSES, CLASS_NAMES, PER_CLASS, corpusTrace, setOfSeed, setTraces, type CorpusTrace } from '../../src/bench/corpus.js';
-import { recordedNames, recordedTrace } from '../../src/bench/recorded.js';
+import { CLASSES, CLASS_NAMES, PER_CLASS, corpusTrace, setOfSeed, setTraces, type CorpusTrace } from '../bench/corpus.js';
+import { recordedNames, recordedTrace } from '../bench/recorded.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const HOUR = 3_600_000;

@@ -11,7 +11,7 @@ import { FairLimiter, QueueFull, WaitedTooLong } from '../../src/collect/fair-li
 import { DecodePool, resolveWorkerEntry } from '../../src/collect/decode-pool.js';
 import { ScrapeError } from '../../src/collect/errors.js';
 import { encodeProfile } from '../../src/profile/encode.js';
-import { syntheticHeapProfile } from '../../src/bench/decode.js';
+import { syntheticHeapProfile } from '../bench/decode.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HEAP_PROTO = readFileSync(join(here, '../fixtures/pprof/out123/new.pb.gz'));

@@ -27,7 +27,7 @@ const STAGES: string[][] = [
   ['views'], // read models for status, incidents, explain
   ['web'],
   ['daemon'], // the composition root
-  ['cli', 'demo', 'bench'],
+  ['cli', 'demo'],
 ];
 
 const MAX_LINES = 300;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   floorSlope, leastSquaresSlope, parseProcStat, parseProcStatus, percentile, scrapeTiming, sumMetric,
-} from '../../src/bench/footprint-stats.js';
+} from '../bench/footprint-stats.js';
 
 describe('footprint stats', () => {
   it('parses utime+stime from /proc/<pid>/stat even when the command name has spaces and parens', () => {

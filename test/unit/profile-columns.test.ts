@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { heapProfile } from '../../src/bench/decode.js';
+import { heapProfile } from '../bench/decode.js';
 import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile } from '../../src/profile/encode.js';
 import type { Location, Profile } from '../../src/profile/model.js';

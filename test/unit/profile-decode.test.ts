@@ -9,7 +9,7 @@ import { decodeProfile } from '../../src/profile/decode.js';
 import { encodeProfile, encodeProfileProto } from '../../src/profile/encode.js';
 import { GzipTooLarge, GzipWatch, MAX_RATIO, RATIO_SLACK, ungzipCapped } from '../../src/profile/gzip.js';
 import type { Profile } from '../../src/profile/model.js';
-import { heapProfile } from '../../src/bench/decode.js';
+import { heapProfile } from '../bench/decode.js';
 import { sampleTotals } from '../../src/profile/totals.js';
 import { goAvailable, goPprof } from '../helpers/go.js';
 import { absTotals, parseRaw, pprofTotals, viewOf } from '../helpers/pprof-raw.js';

@@ -8,9 +8,9 @@
  * released spans, stacks, runtime metadata, RSS with noise, goroutines that follow traffic with
  * Poisson-like jitter, and process restarts that reset every cumulative counter.
  */
-import type { ServiceConfig } from '../config/schema.js';
-import type { Metric } from '../model/incident.js';
-import type { Sample } from '../model/sample.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
+import type { Metric } from '../../src/model/incident.js';
+import type { Sample } from '../../src/model/sample.js';
 
 export const MB = 1e6;
 export const HOUR = 3_600_000;

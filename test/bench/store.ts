@@ -1,13 +1,13 @@
 /**
  * Storage benchmark: how fast scrapes land, how much disk a sample costs, how long reads and
- * retention take. Prints numbers; asserts nothing. `node dist/bench/store.js [services]`
+ * retention take. Prints numbers; asserts nothing. `node .bench/test/bench/store.js [services]` (after `npm run bench:build`)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../store/index.js';
-import type { Sample } from '../model/sample.js';
+import { Store } from '../../src/store/index.js';
+import type { Sample } from '../../src/model/sample.js';
 
 const services = Number(process.argv[2] ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'leakwatch-bench-store-'));

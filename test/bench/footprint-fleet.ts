@@ -3,10 +3,10 @@
  * starts with full windows, as after an upgrade, not empty ones), real Go targets shared by many
  * service names, and the share of scheduled samples the daemon stored.
  */
-import { Store } from '../store/index.js';
-import { SampleTable } from '../store/samples.js';
-import type { Sample } from '../model/sample.js';
-import { spreadOffset } from '../daemon/scheduler.js';
+import { Store } from '../../src/store/index.js';
+import { SampleTable } from '../../src/store/samples.js';
+import type { Sample } from '../../src/model/sample.js';
+import { spreadOffset } from '../../src/daemon/scheduler.js';
 import { startGoTarget, type GoTarget } from './go-target.js';
 
 /** The cron expression of a period in whole seconds (1–59 s, or whole minutes). */

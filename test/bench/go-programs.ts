@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Metric } from '../model/incident.js';
+import type { Metric } from '../../src/model/incident.js';
 
 /**
  * Time runs k = 30 times faster than in production: a 1 s scrape stands for 30 s, the 40 s window

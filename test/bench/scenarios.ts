@@ -3,9 +3,9 @@
  * one named case each (a steady heap, a daily cycle, a 5%/h leak...), on the runtime model of
  * simulate.ts. The randomized corpus `bench:detect` scores lives in corpus.ts.
  */
-import type { ServiceConfig } from '../config/schema.js';
-import type { Metric } from '../model/incident.js';
-import type { Sample } from '../model/sample.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
+import type { Metric } from '../../src/model/incident.js';
+import type { Sample } from '../../src/model/sample.js';
 import { MB, Rng, benchService, simulate, type Plan } from './simulate.js';
 
 export { Rng, T0, benchService, simulate, type Plan, type Truth } from './simulate.js';

@@ -12,15 +12,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fetchBody } from '../collect/http.js';
-import { ScrapePlan } from '../collect/plan.js';
-import { captureProfiles, scrapeService } from '../collect/scrape.js';
-import type { ScrapeTarget } from '../collect/target.js';
+import { join } from 'node:path';
+import { fetchBody } from '../../src/collect/http.js';
+import { ScrapePlan } from '../../src/collect/plan.js';
+import { captureProfiles, scrapeService } from '../../src/collect/scrape.js';
+import type { ScrapeTarget } from '../../src/collect/target.js';
 import { parseProcStat } from './footprint-stats.js';
+import { ROOT } from './paths.js';
 
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/go/heavy');
+const SRC = join(ROOT, 'test/go/heavy');
 const stacks = Number(process.env.OVERHEAD_STACKS ?? '20000');
 const goroutines = Number(process.env.OVERHEAD_GOROUTINES ?? '20000');
 /** USER_HZ: /proc/<pid>/stat times are in 10 ms ticks. */

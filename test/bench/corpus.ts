@@ -8,7 +8,7 @@
  * pools, steps, a heap pinned at GOMEMLIMIT); positives leak from a known onset; `bounded` fills
  * grow linearly for a few hours and stop, reported apart (neither a false alert nor a miss).
  */
-import type { ServiceConfig } from '../config/schema.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
 import { CLASSES, round, type CorpusTruth, type Kind } from './corpus-classes.js';
 import { service, settledHeap } from './corpus-parts.js';
 import type { Scenario } from './scenarios.js';

@@ -13,11 +13,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeProfile } from '../profile/decode.js';
-import { encodeProfile, encodeProfileProto } from '../profile/encode.js';
-import type { Location, Mapping, Profile, ProfileFunction, ProfileSample } from '../profile/model.js';
-import { formatTop, topReport } from '../profile/top.js';
+import { decodeProfile } from '../../src/profile/decode.js';
+import { encodeProfile, encodeProfileProto } from '../../src/profile/encode.js';
+import type { Location, Mapping, Profile, ProfileFunction, ProfileSample } from '../../src/profile/model.js';
+import { formatTop, topReport } from '../../src/profile/top.js';
 import { heapProfile } from './decode.js';
+import { PRODUCT_CLI } from './paths.js';
 
 const SAMPLES = 128_000;
 const RUNS = 3;
@@ -123,7 +124,7 @@ function timed(cmd: string, args: string[]): ColdRun {
 }
 
 /** `leakwatch diff a b` as installed: the executable itself, so its shebang's node flags apply. */
-const ourCli = (a: string, b: string): ColdRun => timed(fileURLToPath(new URL('../cli/main.js', import.meta.url)), ['diff', a, b]);
+const ourCli = (a: string, b: string): ColdRun => timed(PRODUCT_CLI, ['diff', a, b]);
 const goTool = (a: string, b: string): ColdRun => timed('go', ['tool', 'pprof', '-top', '-diff_base', a, b]);
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];

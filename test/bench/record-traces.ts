@@ -5,7 +5,7 @@
  * <name>.jsonl plus <name>.truth.json (what a watchdog should say, with the compressed-time
  * settings to replay it with).
  *
- *   npm run build && node dist/bench/record-traces.js [--seconds 150] [--out test/fixtures/traces]
+ *   npm run bench:build && node .bench/test/bench/record-traces.js [--seconds 150] [--out test/fixtures/traces]
  *     [--only leak,idle] [--bin PATH-TO-BUILT-TARGET]
  *
  * Needs Go (it builds test/go/target unless --bin is given).
@@ -13,16 +13,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatTrace } from '../analyze/trace.js';
-import { scrapeService } from '../collect/scrape.js';
-import type { Sample } from '../model/sample.js';
+import { formatTrace } from '../../src/analyze/trace.js';
+import { scrapeService } from '../../src/collect/scrape.js';
+import type { Sample } from '../../src/model/sample.js';
 import { COMPRESSED, GO_PROGRAMS, startProgram, type RunningProgram, type TraceTruth } from './go-programs.js';
+import { ROOT } from './paths.js';
 
-/** src/bench and dist/bench sit at the same depth, so one relative path serves both. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET_SRC = join(ROOT, 'test/go/target');
 const MAX_TRACE_BYTES = 300_000;
 

@@ -4,7 +4,7 @@
  * pinned at GOMEMLIMIT); positives leak from a known onset at a drawn rate; bounded fills grow
  * linearly for a few hours and stop.
  */
-import type { Metric } from '../model/incident.js';
+import type { Metric } from '../../src/model/incident.js';
 import { MB, type Plan, type Rng } from './simulate.js';
 import {
   addBatches, addCycle, addGoroutines, addHeap, addNonGo, addWarmup, addWorkerPool, leakProgress, restartTimes,

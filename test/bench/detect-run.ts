@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { replay } from '../analyze/replay.js';
-import type { Metric } from '../model/incident.js';
+import { replay } from '../../src/analyze/replay.js';
+import type { Metric } from '../../src/model/incident.js';
 import { corpusTrace, type CorpusTrace, type CorpusTruth, type Kind } from './corpus.js';
 import { PEERS } from './peers.js';
 import { recordedTrace } from './recorded.js';

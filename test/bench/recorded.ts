@@ -19,18 +19,17 @@
  *   }                                   // a key left out keeps the built-in default
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseTrace } from '../analyze/trace.js';
-import type { ServiceConfig } from '../config/schema.js';
-import { BUILTIN_DEFAULTS } from '../config/schema.js';
-import { parseDuration, parseRate } from '../format/units.js';
-import { METRICS, type Metric } from '../model/incident.js';
+import { basename, join } from 'node:path';
+import { parseTrace } from '../../src/analyze/trace.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
+import { BUILTIN_DEFAULTS } from '../../src/config/schema.js';
+import { parseDuration, parseRate } from '../../src/format/units.js';
+import { METRICS, type Metric } from '../../src/model/incident.js';
 import type { CorpusTrace } from './corpus.js';
 import { benchService } from './simulate.js';
+import { ROOT } from './paths.js';
 
-/** src/bench and dist/bench sit at the same depth, so one relative path serves both. */
-export const RECORDED_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/traces');
+export const RECORDED_DIR = join(ROOT, 'test/fixtures/traces');
 
 const THRESHOLD_KEYS = ['heapGrowth', 'sysGrowth', 'rssGrowth', 'goroutineGrowth'] as const;
 const DEFAULT_ALLOWED: Record<Metric, Metric[]> = {

@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.js';
 
-/** src/bench and dist/bench sit at the same depth, so one relative path serves both. */
-export const DEFAULT_FIXTURE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/pprof/out123');
+export const DEFAULT_FIXTURE_DIR = join(ROOT, 'test/fixtures/pprof/out123');
 
 export interface Hit {
   /** Unix ms when the request arrived. */
@@ -168,7 +168,7 @@ async function closeAll(servers: Server[]): Promise<void> {
   );
 }
 
-/** Runs targets standalone: `node dist/bench/replay-targets.js 5` prints their URLs, Ctrl-C stops. */
+/** Runs targets standalone: `node .bench/test/bench/replay-targets.js 5` prints their URLs, Ctrl-C stops. */
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const n = Number(process.argv[2] ?? '1');
   const running = await startReplayTargets({ count: n, record: false });

@@ -6,15 +6,15 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runDecodeBench } from './decode.js';
 import { runScrapeBench } from './scrape.js';
-import { scrapeService, captureProfiles } from '../collect/scrape.js';
-import { Store } from '../store/index.js';
-import type { ServiceConfig } from '../config/schema.js';
+import { scrapeService, captureProfiles } from '../../src/collect/scrape.js';
+import { Store } from '../../src/store/index.js';
+import type { ServiceConfig } from '../../src/config/schema.js';
+import { ROOT } from './paths.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = ROOT;
 
 async function startTargetProcess(): Promise<{ base: string; stop(): void }> {
   const script = `import(${JSON.stringify(join(root, 'dist/demo/target.js'))}).then((m) => m.startReplayTarget(${JSON.stringify(

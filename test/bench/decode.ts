@@ -1,19 +1,19 @@
 /**
  * Decode throughput, in MB/s of decompressed profile.proto, for the recorded Go profiles and for
  * a synthetic heap profile of 100,000+ samples (the size of a big, long-running service).
- * Run: npx tsc -p tsconfig.json && node dist/bench/decode.js
+ * Run: npm run bench:build && node .bench/test/bench/decode.js
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeProfile } from '../profile/decode.js';
-import { encodeProfile } from '../profile/encode.js';
-import { ungzipCapped } from '../profile/gzip.js';
-import type { Location, Mapping, Profile, ProfileFunction } from '../profile/model.js';
+import { decodeProfile } from '../../src/profile/decode.js';
+import { encodeProfile } from '../../src/profile/encode.js';
+import { ungzipCapped } from '../../src/profile/gzip.js';
+import type { Location, Mapping, Profile, ProfileFunction } from '../../src/profile/model.js';
+import { ROOT } from './paths.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const FIXTURES = resolve(here, '../../test/fixtures/pprof');
+const FIXTURES = join(ROOT, 'test/fixtures/pprof');
 
 /** Go's /debug/pprof/heap sample types, in the order the runtime writes them. */
 const HEAP_SAMPLE_TYPES = ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes'];

@@ -14,15 +14,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseProcStat, parseProcStatus, sumMetric } from './footprint-stats.js';
+import { PRODUCT_CLI } from './paths.js';
 
 const minutes = Number(process.env.FOOTPRINT_MINUTES ?? '3');
 const count = Number(process.env.FOOTPRINT_TARGETS ?? '1000');
 const schedule = process.env.FOOTPRINT_SCHEDULE ?? '*/15 * * * * *';
 const windowSeconds = Number(process.env.FOOTPRINT_WINDOW_SECONDS ?? '1800');
-const cli = process.env.FOOTPRINT_CLI ?? resolve(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+const cli = process.env.FOOTPRINT_CLI ?? PRODUCT_CLI;
 
 const instance = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8080`;
 

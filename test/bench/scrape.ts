@@ -1,20 +1,21 @@
 /**
  * Collector bench: parser throughput on recorded Go responses, and scrape latency of
  * scrapeService against a local server replaying them (one service, then 200 at once).
- * Run: npx tsc -p tsconfig.json; node dist/bench/scrape.js
+ * Run: npm run bench:build && node .bench/test/bench/scrape.js
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseExpvar } from '../collect/expvar.js';
-import { parseGoroutineCount } from '../collect/goroutine-text.js';
-import { parseHeapText } from '../collect/heap-text.js';
-import { parsePrometheus } from '../collect/prometheus.js';
-import { scrapeService } from '../collect/scrape.js';
+import { parseExpvar } from '../../src/collect/expvar.js';
+import { parseGoroutineCount } from '../../src/collect/goroutine-text.js';
+import { parseHeapText } from '../../src/collect/heap-text.js';
+import { parsePrometheus } from '../../src/collect/prometheus.js';
+import { scrapeService } from '../../src/collect/scrape.js';
+import { ROOT } from './paths.js';
 
-const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures');
+const fixtures = join(ROOT, 'test/fixtures');
 
 function perOp(fn: () => unknown, minMs = 300): number {
   for (let i = 0; i < 50; i++) fn();

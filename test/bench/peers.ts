@@ -10,8 +10,8 @@
  *
  * A rule "opens" an incident each time it starts firing and "resolves" it when it stops.
  */
-import type { Metric } from '../model/incident.js';
-import type { Sample } from '../model/sample.js';
+import type { Metric } from '../../src/model/incident.js';
+import type { Sample } from '../../src/model/sample.js';
 import type { Scenario } from './scenarios.js';
 
 export interface PeerOpen {

@@ -5,7 +5,7 @@
  * (a watchdog must not leak itself), scrape lag p50/p99 and missed scrapes as the targets saw them,
  * and the share of scheduled samples stored.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/footprint.js
+ *   npm run build && npm run bench:footprint
  *
  * At production scale (footprint-fleet.ts): FOOTPRINT_PERIOD_SECONDS (default 1),
  * FOOTPRINT_PROFILE_EVERY_MINUTES (one round of captures lands in the run), FOOTPRINT_PREFILL_HOURS
@@ -13,20 +13,20 @@
  * the services shared among them, instead of replay targets), FOOTPRINT_SETTLE_SECONDS. E.g.
  *
  *   FOOTPRINT_TARGETS=1000 FOOTPRINT_PERIOD_SECONDS=15 FOOTPRINT_PROFILE_EVERY_MINUTES=5 \
- *   FOOTPRINT_WINDOW_SECONDS=21600 FOOTPRINT_PREFILL_HOURS=6 FOOTPRINT_SETTLE_SECONDS=60 node dist/bench/footprint.js
+ *   FOOTPRINT_WINDOW_SECONDS=21600 FOOTPRINT_PREFILL_HOURS=6 FOOTPRINT_SETTLE_SECONDS=60 npm run bench:footprint
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spreadOffset } from '../daemon/scheduler.js';
+import { join } from 'node:path';
+import { spreadOffset } from '../../src/daemon/scheduler.js';
 import {
   floorSlope, leastSquaresSlope, parseProcStat, parseProcStatus, percentile, scrapeTiming, sumMetric,
 } from './footprint-stats.js';
 import { startReplayTargets } from './replay-targets.js';
 import { cronEvery, prefill, profileCron, readTemplate, startGoTargets, storedSamples } from './footprint-fleet.js';
+import { PRODUCT_CLI } from './paths.js';
 
 interface Target {
   name: string;
@@ -45,7 +45,7 @@ const prefillHours = Number(process.env.FOOTPRINT_PREFILL_HOURS ?? '0');
 const goProcesses = Number(process.env.FOOTPRINT_GO_PROCESSES ?? '0');
 /** The trend window: the daemon's per-service memory grows until it is full, so it is kept short. */
 const windowSeconds = Number(process.env.FOOTPRINT_WINDOW_SECONDS ?? '60');
-const cli = process.env.FOOTPRINT_CLI ?? resolve(dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
+const cli = process.env.FOOTPRINT_CLI ?? PRODUCT_CLI;
 /**
  * Start-up (loading, first connections) and the first trend window (in-memory windows filling)
  * are not steady state: leave them out of CPU, lag and the RSS slope.

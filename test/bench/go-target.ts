@@ -5,10 +5,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
 
-const TARGET_SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/go/target');
+const TARGET_SRC = join(ROOT, 'test/go/target');
 
 export interface GoTarget {
   base: string;
