@@ -4,9 +4,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * Most test files wait on real time (Go programs, daemons, Prometheus), so files run in parallel
  * beyond the core count (vitest's default, cores − 1, made the suite serial on a 2-core CI
  * machine: 766 s). Files whose assertions are about keeping up under load (the healthy services'
- * sample share beside hostile targets; clean stops between SIGKILLs) run afterwards, one at a time.
+ * sample share beside hostile targets; clean stops between SIGKILLs; no incident on steady programs) run afterwards, one at a time.
  */
-const ALONE = ['test/integration/daemon-hostile.test.ts', 'test/integration/outbox-crash.test.ts'];
+const ALONE = [
+  'test/integration/daemon-hostile.test.ts',
+  'test/integration/outbox-crash.test.ts',
+  // Compressed-time detection on real Go programs: under a loaded CPU a steady program once showed a short-lived heap incident.
+  'test/integration/daemon-detect-live.test.ts',
+];
 
 const shared = { testTimeout: 60_000, hookTimeout: 120_000, pool: 'forks' } as const;
 
