@@ -3,7 +3,7 @@
  * batched across services: each tick sends one query_range per metric name for every service of
  * the source (the source's `match` as the label matcher) and splits the series by target, so the
  * load on Prometheus stays ~15 queries per tick whether it serves 10 services or 1,000. A service
- * joining is backfilled with its whole window in one batch. The mapping is pure; the batcher is
+ * joining is backfilled with its whole window, in slices oldest first. The mapping is pure; the batcher is
  * the shell.
  */
 import { emptySample, type Sample } from '../model/sample.js';
@@ -36,6 +36,16 @@ export const SAMPLE_METRICS: readonly (readonly [string, NumericKey, number])[] 
 const NO_MEMLIMIT = 2 ** 62;
 /** A backfill asks for at most this many points per series (the step grows with the window). */
 export const MAX_BACKFILL_POINTS = 720;
+
+/** A backfill reads its window in slices of this many points per series, oldest first: the memory it takes is one slice's. */
+export const BACKFILL_SLICE_POINTS = 60;
+
+/** [start, end] of each slice of a backfill from `startSec` to `endSec` (both included, as query_range's are), oldest first. */
+export function backfillSlices(startSec: number, endSec: number, stepSec: number, points = BACKFILL_SLICE_POINTS): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = startSec; s <= endSec; s += stepSec * points) out.push([s, Math.min(endSec, s + stepSec * (points - 1))]);
+  return out;
+}
 
 /** Which target a series belongs to: its job and instance, as Prometheus labels every scraped series. */
 export function targetKey(labels: Labels): string | undefined {
@@ -111,7 +121,11 @@ export class PrometheusSamples {
       const window = Math.max(...fresh.map(([, m]) => m.sink.svc.window));
       const backfillStep = Math.max(stepSec, Math.ceil(window / 1000 / MAX_BACKFILL_POINTS));
       const end = Math.floor(now / (backfillStep * 1000)) * backfillStep;
-      await this.fetchInto(fresh, end - window / 1000, end, backfillStep, now);
+      const slices = backfillSlices(end - window / 1000, end, backfillStep);
+      for (const [i, [from, to]] of slices.entries()) {
+        // A target younger than the window has no points in the early slices: only the last one says so.
+        if (!(await this.fetchInto(fresh, from, to, backfillStep, now, i === slices.length - 1))) break;
+      }
       for (const [, m] of fresh) m.backfilled = true;
     }
     // Evaluation times on one grid (multiples of the step), so consecutive ticks never repeat or
@@ -125,7 +139,8 @@ export class PrometheusSamples {
     this.lastEnd = end;
   }
 
-  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number): Promise<void> {
+  /** Queries one range for `members` and feeds each its samples; false when Prometheus failed (recorded as each one's failed scrape). */
+  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number, reportMissing = true): Promise<boolean> {
     const started = performance.now();
     let byTarget: Map<string, Sample[]>;
     try {
@@ -139,13 +154,14 @@ export class PrometheusSamples {
       const e = toScrapeError(err);
       const failed: ScrapeResult = { at: now, ok: false, failures: [{ source: 'prometheus', code: e.code, reason: e.message }], durationMs: performance.now() - started, fetched: [] };
       await Promise.all(members.map(([, m]) => m.sink.ingest([failed])));
-      return;
+      return false;
     }
     const durationMs = performance.now() - started;
     await Promise.all(members.map(([key, m]) => {
       const after = m.sink.lastSampleAt() ?? -Infinity;
       const samples = (byTarget.get(key) ?? []).filter((s) => s.t > after && s.heapAlloc !== undefined);
       if (samples.length === 0) {
+        if (!reportMissing) return undefined;
         const [job, instance] = key.split('\u0000');
         return m.sink.ingest([{
           at: now, ok: false, durationMs, fetched: [],
@@ -154,5 +170,6 @@ export class PrometheusSamples {
       }
       return m.sink.ingest(samples.map((sample) => ({ at: sample.t, ok: true, sample, failures: [], durationMs, fetched: [] })));
     }));
+    return true;
   }
 }

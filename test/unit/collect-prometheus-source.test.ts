@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMatrix, unwrap, withMetricName, type ActiveTarget } from '../../src/collect/prometheus-api.js';
-import { samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
+import { backfillSlices, samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
 import { goTargets } from '../../src/discover/prometheus.js';
 
 describe('Prometheus API responses', () => {
@@ -43,5 +43,16 @@ describe('Prometheus API responses', () => {
       { labels: { job: 'go', instance: 'b:1' }, source: 'prometheus:http://p:9090', samplesFrom: { url: 'http://p:9090', timeout: 1000, match: '{job="go"}' } },
     ]);
     expect(goTargets(active, series, { ...src, samples: 'scrape' })[0]).toEqual({ labels: { job: 'go', instance: 'a:1', env: 'prod' }, source: 'prometheus:http://p:9090' });
+  });
+});
+
+describe('backfill slices', () => {
+  it('cover the window once, oldest first, at most the slice size each, both ends included', () => {
+    const slices = backfillSlices(1000, 1000 + 15 * 719, 15, 60);
+    expect(slices).toHaveLength(12);
+    expect(slices[0]).toEqual([1000, 1000 + 15 * 59]);
+    const points = slices.flatMap(([a, b]) => Array.from({ length: (b - a) / 15 + 1 }, (_, i) => a + 15 * i));
+    expect(points).toEqual(Array.from({ length: 720 }, (_, i) => 1000 + 15 * i));
+    expect(backfillSlices(0, 30, 15, 60)).toEqual([[0, 30]]);
   });
 });
