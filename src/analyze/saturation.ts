@@ -126,11 +126,20 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
   // The curve alone, bent within the data (τ at most 2/3 of its span): when the linear term adds
   // nothing significant to it, the growth is a curve that levels off whatever the linear term says.
+  // Three shapes of warm-up, in uptime: exponential, hyperbolic (u/(u+τ)) and logarithmic
+  // (log(1+u/τ)), the last two slower to settle than any exponential.
   let plain = Infinity;
   for (const f of PLAIN_TAU_FRACTIONS) {
     const tau = span * f;
-    const fit0 = ols([one, Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau))], y);
-    if (fit0 && fit0.beta[1] < 0) plain = Math.min(plain, fit0.sse);
+    const shapes: [Float64Array, number][] = [
+      [Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau)), -1],
+      [Float64Array.from(u, (x) => x / (x + tau)), 1],
+      [Float64Array.from(u, (x) => Math.log1p(x / tau)), 1],
+    ];
+    for (const [col0, rising] of shapes) {
+      const fit0 = ols([one, col0], y);
+      if (fit0 && fit0.beta[1] * rising > 0) plain = Math.min(plain, fit0.sse);
+    }
   }
   const linearAdds = s2 > 0 ? ((plain - fit.sse) / s2) * deflate : Infinity;
   return {

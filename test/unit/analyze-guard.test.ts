@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spanGrows } from '../../src/analyze/assess.js';
+import { levelsOff, spanGrows } from '../../src/analyze/assess.js';
 import { settledStart, steadyPace } from '../../src/analyze/judge.js';
 
 /** A floor every 2.5 min from uptime `from` to `to` hours, value f(uptime) plus deterministic jitter. */
@@ -59,5 +59,22 @@ describe('steps in a floor', () => {
   it('a level shift carrying the rise is', () => {
     const x = floor(0, 6, (u) => 100 * MB + (u > 3 ? 12 * MB : 0) + u * 0.2 * MB);
     expect(span(x)).toBeUndefined();
+  });
+});
+
+describe('curves that level off, of three shapes', () => {
+  const uptime = Array.from({ length: 160 }, (_, i) => 0.25 + (i * 2.5) / 60);
+  // Floor noise of about half a percent of the heap.
+  const floorOf = (f: (u: number) => number) => ({ t: uptime, u: uptime, v: uptime.map((u, i) => f(u) + 0.6 * MB * Math.sin(i * 2.399963)) });
+
+  it('exponential, hyperbolic and logarithmic warm-ups level off, though the last two still grow above the threshold', () => {
+    expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 1.2))), uptime[0], threshold)).toBe(true);
+    expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (u / (u + 1.5))), uptime[0], threshold)).toBe(true);
+    expect(levelsOff(floorOf((u) => 100 * MB + 20 * MB * Math.log1p(u / 0.8)), uptime[0], threshold)).toBe(true);
+  });
+
+  it('a warm-up with a leak on top does not, nor does a leak alone', () => {
+    expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 0.8)) + 6 * MB * u), uptime[0], threshold)).toBe(false);
+    expect(levelsOff(floorOf((u) => 100 * MB + 6 * MB * u), uptime[0], threshold)).toBe(false);
   });
 });
