@@ -85,7 +85,7 @@ export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, b
   const u0 = uptimeAt(floor, spanStartT);
   const fit = saturationFit(floor.u, floor.v, u0);
   // Decelerating, and what grows beyond the curve is not clearly above the bar.
-  return fit !== undefined && fit.decelerating && (fit.curveAlone || fit.rate - 1.645 * fit.rateSe < bar);
+  return fit !== undefined && fit.decelerating && (fit.rate - 1.645 * fit.rateSe < bar || fit.curveAlone());
 }
 
 function uptimeAt(floor: Points & { u: number[] }, t: number): number {
@@ -136,8 +136,14 @@ function largestJump(x: Points, from: number): number {
   const n = x.v.length;
   const k = n - from >= 4 * JUMP_SIDE ? JUMP_SIDE : 1;
   let max = 0;
-  for (let i = from + k; i + k <= n; i++) max = Math.max(max, Math.min(...x.v.slice(i, i + k)) - Math.min(...x.v.slice(i - k, i)));
+  for (let i = from + k; i + k <= n; i++) max = Math.max(max, leastOf(x.v, i, i + k) - leastOf(x.v, i - k, i));
   return max;
+}
+
+function leastOf(v: readonly number[], from: number, to: number): number {
+  let m = Infinity;
+  for (let i = from; i < to; i++) m = Math.min(m, v[i]);
+  return m;
 }
 
 /** Sum of the largest quarter (at least 2) of the rises between consecutive points of x[from..]. */

@@ -137,8 +137,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // GC's there as much as the heap's), not Sys or RSS (they follow the heap's warm-up with a lag,
   // so a flat start there says nothing).
   const shaped = metric === 'goroutines' || (metric === 'heap' && !underLimit(h, ctx.life.index));
-  const settledUntil = guarded && shaped ? settledStart(x, threshold, winH * MIN_SPAN, service.warmup / HOUR) ?? steadyPace(x, threshold * Math.sqrt(1 / MIN_SPAN), winH * MIN_SPAN) : undefined;
-  if (guarded && settledUntil === undefined) {
+  const spanFrom = guarded && shaped ? settledStart(x, threshold, winH * MIN_SPAN, service.warmup / HOUR) ?? steadyPace(x, threshold * Math.sqrt(1 / MIN_SPAN), winH * MIN_SPAN) : undefined;
+  if (guarded && spanFrom === undefined) {
     // GC work rising is no verdict yet either: a warm-up filling toward the limit raises it too.
     return judged;
   }
@@ -161,7 +161,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
     if (!f) continue;
     const spanStart = x.t[from];
-    if (settledUntil !== undefined && spanStart < settledUntil - 1e-9) continue;
+    if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) continue;
     if (!newHigh((day ??= floorSeries(ctx, metric, DAY)), x, spanStart, floorNoiseOf())) continue;
     if (slowingDown()) continue;
     if (levelsOff(x, spanStart, bar)) continue;

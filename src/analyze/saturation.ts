@@ -17,8 +17,8 @@
 export interface SaturationFit {
   /** The saturating model fits significantly better and its curve is concave (decelerating). */
   decelerating: boolean;
-  /** The saturating curve alone, bent within the data, fits as well: nothing grows beyond it. */
-  curveAlone: boolean;
+  /** Decelerating, and the saturating curve alone, bent within the data, fits as well: nothing grows beyond it. */
+  curveAlone(): boolean;
   /** Linear growth per hour within the span once the curve is accounted for. */
   rate: number;
   /** Its standard error (autocorrelation-inflated). */
@@ -124,30 +124,38 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const deflate = (1 - rho) / (1 + rho);
   const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
-  // The curve alone, bent within the data (τ at most 2/3 of its span): when the linear term adds
-  // nothing significant to it, the growth is a curve that levels off whatever the linear term says.
-  // Three shapes of warm-up, in uptime: exponential, hyperbolic (u/(u+τ)) and logarithmic
-  // (log(1+u/τ)), the last two slower to settle than any exponential.
-  let plain = Infinity;
-  for (const f of PLAIN_TAU_FRACTIONS) {
-    const tau = span * f;
-    const shapes: [Float64Array, number][] = [
-      [Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau)), -1],
-      [Float64Array.from(u, (x) => x / (x + tau)), 1],
-      [Float64Array.from(u, (x) => Math.log1p(x / tau)), 1],
-    ];
-    for (const [col0, rising] of shapes) {
-      const fit0 = ols([one, col0], y);
-      if (fit0 && fit0.beta[1] * rising > 0) plain = Math.min(plain, fit0.sse);
-    }
-  }
-  const linearAdds = s2 > 0 ? ((plain - fit.sse) / s2) * deflate : Infinity;
+  const decelerating = F > F_CRIT && c < 0;
   return {
-    decelerating: F > F_CRIT && c < 0,
-    curveAlone: F > F_CRIT && c < 0 && linearAdds < F_LINEAR,
+    decelerating,
+    // Only asked when the linear term's bound alone does not settle it: 27 more fits.
+    curveAlone: () => decelerating && s2 > 0 && ((plainSse(u, y, span) - fit.sse) / s2) * deflate < F_LINEAR,
     rate: r,
     rateSe,
     tau,
     f: mean + a + r * hinge[n - 1],
   };
+}
+
+/**
+ * Three shapes of warm-up in uptime x with time constant τ, and the sign of a rising one's
+ * coefficient: exponential, hyperbolic (x/(x+τ)) and logarithmic (log(1+x/τ)), the last two
+ * slower to settle than any exponential.
+ */
+const WARMUP_SHAPES: readonly [(x: number, u1: number, tau: number) => number, number][] = [
+  [(x, u1, tau) => Math.exp(-(x - u1) / tau), -1],
+  [(x, _u1, tau) => x / (x + tau), 1],
+  [(x, _u1, tau) => Math.log1p(x / tau), 1],
+];
+
+/** Least squared error of a rising warm-up curve alone (no linear term), bent within the data: τ at most 2/3 of its span. */
+function plainSse(u: readonly number[], y: Float64Array, span: number): number {
+  const one = new Float64Array(u.length).fill(1);
+  let best = Infinity;
+  for (const f of PLAIN_TAU_FRACTIONS) {
+    for (const [shape, rising] of WARMUP_SHAPES) {
+      const fit = ols([one, Float64Array.from(u, (x) => shape(x, u[0], span * f))], y);
+      if (fit && fit.beta[1] * rising > 0) best = Math.min(best, fit.sse);
+    }
+  }
+  return best;
 }

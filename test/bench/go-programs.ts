@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metric } from '../../src/model/incident.js';
+import { waitListening } from './go-target.js';
 
 /**
  * Time runs k = 30 times faster than in production: a 1 s scrape stands for 30 s, the 40 s window
@@ -107,7 +108,7 @@ export async function startProgram(bin: string, program: GoProgram, dir: string)
     const proc = spawn(bin, [...program.args, '-addr', addr], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...program.env } });
     current = proc;
     writeFileSync(pidFile, `${proc.pid}\n`);
-    const listening = await waitListening(proc);
+    const listening = await waitListening(proc, START_TIMEOUT_MS, program.name);
     // Stopped while this restart was starting: it must not outlive the supervisor.
     if (stopped) proc.kill('SIGKILL');
     lifetimes++;
@@ -150,24 +151,3 @@ export async function startProgram(bin: string, program: GoProgram, dir: string)
   };
 }
 
-function waitListening(proc: ChildProcess): Promise<string> {
-  return new Promise((ok, fail) => {
-    let buf = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      fail(new Error(`did not start in ${START_TIMEOUT_MS} ms`));
-    }, START_TIMEOUT_MS);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /LISTENING (\S+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`exited with ${code} before listening`));
-    });
-  });
-}

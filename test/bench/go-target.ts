@@ -1,6 +1,7 @@
 /**
  * The real Go test target (test/go/target) for benches: built once per run with the local `go`,
- * started with flags, stopped with SIGKILL. (The tests have their own copy in test/helpers/go.ts.)
+ * started with flags, stopped with SIGKILL. Its build stays apart from test/helpers/go.ts (paths from
+ * the repo root, for the compiled benches); waiting for a program to listen is shared.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -30,11 +31,17 @@ export function buildGoTarget(): string {
   return bin;
 }
 
-export async function startGoTarget(args: string[]): Promise<GoTarget> {
-  const proc: ChildProcess = spawn(buildGoTarget(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((ok, fail) => {
+/**
+ * The address a Go program prints as `LISTENING <addr>` once it serves; rejects (and kills it) when
+ * it exits first or says nothing within `timeoutMs`.
+ */
+export function waitListening(proc: ChildProcess, timeoutMs: number, what: string): Promise<string> {
+  return new Promise((ok, fail) => {
     let buf = '';
-    const timer = setTimeout(() => fail(new Error('Go target did not start in 10 s')), 10_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error(`${what} did not start in ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /LISTENING (\S+)/.exec(buf);
@@ -43,8 +50,16 @@ export async function startGoTarget(args: string[]): Promise<GoTarget> {
         ok(m[1]!);
       }
     });
-    proc.once('exit', (code) => fail(new Error(`Go target exited with ${code}`)));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${what} exited with ${code} before listening`));
+    });
   });
+}
+
+export async function startGoTarget(args: string[]): Promise<GoTarget> {
+  const proc: ChildProcess = spawn(buildGoTarget(), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const addr = await waitListening(proc, 10_000, 'Go target');
   return {
     base: `http://${addr}`,
     pid: proc.pid!,

@@ -19,6 +19,7 @@ import { captureProfiles, scrapeService } from '../../src/collect/scrape.js';
 import type { ScrapeTarget } from '../../src/collect/target.js';
 import { parseProcStat } from './footprint-stats.js';
 import { ROOT } from './paths.js';
+import { waitListening } from './go-target.js';
 
 const SRC = join(ROOT, 'test/go/heavy');
 const stacks = Number(process.env.OVERHEAD_STACKS ?? '20000');
@@ -51,19 +52,7 @@ function build(): string {
 
 async function start(bin: string): Promise<{ base: string; pid: number; proc: ChildProcess }> {
   const proc = spawn(bin, ['-stacks', String(stacks), '-goroutines', String(goroutines)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((ok, fail) => {
-    let buf = '';
-    const timer = setTimeout(() => fail(new Error('heavy target did not start in 60 s')), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /LISTENING (\S+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        ok(`http://${m[1]}`);
-      }
-    });
-    proc.on('exit', (code) => fail(new Error(`heavy target exited with ${code}`)));
-  });
+  const base = `http://${await waitListening(proc, 60_000, 'heavy target')}`;
   return { base, pid: proc.pid!, proc };
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { waitListening } from '../bench/go-target.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const TARGET_SRC = resolve(here, '../go/target');
@@ -65,19 +66,7 @@ export interface RunningTarget {
 /** Starts the target (or another built program `bin`) with the given flags (e.g. ['-mode','leak','-rate','2000000']). */
 export async function startTarget(args: string[], bin = buildTarget()): Promise<RunningTarget> {
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const addr = await new Promise<string>((ok, fail) => {
-    let buf = '';
-    const timer = setTimeout(() => fail(new Error('target did not start in 10s')), 10_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /LISTENING (\S+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    proc.on('exit', (code) => fail(new Error(`target exited with ${code}`)));
-  });
+  const addr = await waitListening(proc, 10_000, 'target');
   return {
     base: `http://${addr}`,
     pid: proc.pid!,
