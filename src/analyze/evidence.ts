@@ -10,6 +10,8 @@ import type { RateSeries } from './series.js';
 import { fitTrend } from './trend.js';
 
 const HOUR = 3_600_000;
+/** Points an earlier lifetime needs past the uptime in question to vote on it. */
+const MIN_AFTER = 4;
 
 /**
  * x(t) − x(t − 1 day), same lifetime, where the day-ago bucket exists: a daily cycle cancels, a
@@ -64,14 +66,15 @@ export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: n
     l.u.push((b.t - b.lifeStart) / HOUR);
     l.v.push(v);
   }
-  const tol = (h.width / HOUR) * 2;
   // Each earlier lifetime votes: one odd lifetime (a noisy tail at shutdown) does not veto the rest.
+  // It need not have been watched at this very uptime (a daemon started late sees a lifetime from
+  // its middle on); it must have been watched past it, for a while.
   let levelled = 0;
   let growing = 0;
   for (const l of lives.values()) {
     const end = l.u[l.u.length - 1];
     if (end < uptimeH + follow) continue;
-    if (!l.v.some((_, i) => Math.abs(l.u[i] - uptimeH) <= tol)) continue;
+    if (l.u.filter((u) => u > uptimeH).length < MIN_AFTER) continue;
     // Its last `follow` hours: still growing at the threshold's pace means it never levelled off.
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { levelsOff, spanGrows } from '../../src/analyze/assess.js';
 import { settledStart, steadyPace } from '../../src/analyze/judge.js';
+import { replay } from '../../src/analyze/replay.js';
+import { recordedTrace } from '../bench/recorded.js';
 
 /** A floor every 2.5 min from uptime `from` to `to` hours, value f(uptime) plus deterministic jitter. */
 function floor(from: number, to: number, f: (u: number) => number, jitter = 0): { t: number[]; v: number[]; u: number[] } {
@@ -76,5 +78,17 @@ describe('curves that level off, of three shapes', () => {
   it('a warm-up with a leak on top does not, nor does a leak alone', () => {
     expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 0.8)) + 6 * MB * u), uptime[0], threshold)).toBe(false);
     expect(levelsOff(floorOf((u) => 100 * MB + 6 * MB * u), uptime[0], threshold)).toBe(false);
+  });
+});
+
+describe('earlier lifetimes watched from their middle', () => {
+  it('a daemon that started 15–30 s into the first lifetime still reads the next lifetimes\' cache fill as the usual warm-up', () => {
+    // The real program restarted every minute, filling a 30 MB cache each lifetime (recorded, compressed time).
+    const tr = recordedTrace('restarts');
+    const first = tr.samples[0].processStart!;
+    for (const lateBy of [15, 30]) {
+      const seen = tr.samples.filter((s) => s.processStart !== first || s.t - first >= lateBy * 1000);
+      expect(replay(seen, tr.service).incidents, `daemon ${lateBy} s late`).toEqual([]);
+    }
   });
 });
