@@ -14,8 +14,6 @@
  *  - the level is new: no earlier point of the lifetime in the past day was as high (a cycle
  *    returning to where it was is not growth) — or, with a day of history in this lifetime, the
  *    same hour yesterday is the reference (like with like, so a daily cycle cancels);
- *  - on a span shorter than the window, the rise is new: no earlier stretch of the same length in
- *    the past day rose as much (evidence.ts newRise; a wander or a cycle's last upswing);
  *  - earlier lifetimes that grew the same way at this uptime did not level off below it.
  */
 import type { Rate, ServiceConfig } from '../config/schema.js';

@@ -48,37 +48,6 @@ export function newHigh(day: Points, latest: Points, spanStart: number, noise: n
   return level > max + 2 * noise;
 }
 
-/**
- * Is the span's rise new for this lifetime? Its rise (median of its last third − median of its
- * first third) must exceed that of every earlier stretch of the same length in `day` that ends by
- * `spanStart`: traffic that wandered up this much before, or a cycle that rose this much last
- * time round, is the service's own rhythm. True when no earlier stretch of that length exists.
- */
-export function newRise(day: Points, latest: Points, spanStart: number, hours: number): boolean {
-  const now = rise(latest, spanStart, spanStart + hours);
-  if (now === undefined) return true;
-  const t0 = day.t[0];
-  if (t0 === undefined || spanStart - t0 < hours) return true;
-  const step = hours / 8;
-  for (let a = spanStart - hours; a >= t0 - 1e-9; a -= step) {
-    const before = rise(day, a, a + hours);
-    if (before !== undefined && before >= now) return false;
-  }
-  return true;
-}
-
-function rise(x: Points, from: number, to: number): number | undefined {
-  const third = (to - from) / 3;
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < x.t.length && x.t[i] <= to + 1e-9; i++) {
-    if (x.t[i] < from - 1e-9) continue;
-    if (x.t[i] < from + third) a.push(x.v[i]);
-    else if (x.t[i] >= to - third) b.push(x.v[i]);
-  }
-  return a.length >= 2 && b.length >= 2 ? medianOf(b) - medianOf(a) : undefined;
-}
-
 interface Lifetime {
   u: number[];
   v: number[];

@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, newRise, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { trafficExplainer } from './traffic.js';
 import type { Trend } from '../model/trend.js';
@@ -163,7 +163,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const spanStart = x.t[from];
     if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) continue;
     if (!newHigh((day ??= floorSeries(ctx, metric, DAY)), x, spanStart, floorNoiseOf())) continue;
-    if (metric !== 'goroutines' && hours < spanH && !newRise(day, x, spanStart, hours)) continue;
     if (slowingDown()) continue;
     if (levelsOff(x, spanStart, bar)) continue;
     // With a day of this lifetime behind, like with like: the same span must also grow against the

@@ -2,7 +2,8 @@
  * The corpus `bench:detect` scores: traces of 12–48 h at 15 s generated from randomized
  * parameters (corpus-parts.ts) on the runtime model (simulate.ts), so a detector cannot be fitted
  * to a handful of shapes. A trace is a pure function of its class and seed. Two sets from
- * disjoint seed spaces: tune on `tuning`, report `validation`.
+ * disjoint seed spaces: tune on `tuning`, report `validation`; `holdout`, a third, is for a report
+ * after the validation set has been looked at for a decision (it then counts as tuning data).
  *
  * Kinds: negatives are clearly not leaks (saturating warm-ups, cycles, restarts, noise, batches,
  * pools, steps, a heap pinned at GOMEMLIMIT); positives leak from a known onset; `bounded` fills
@@ -15,7 +16,7 @@ import type { Scenario } from './scenarios.js';
 import { MB, Rng, benchService, simulate } from './simulate.js';
 
 export { CLASSES, type CorpusTruth, type Kind } from './corpus-classes.js';
-export type CorpusSet = 'tuning' | 'validation';
+export type CorpusSet = 'tuning' | 'validation' | 'holdout';
 
 export interface CorpusTrace extends Scenario {
   kind: Kind;
@@ -42,13 +43,14 @@ export const CLASS_NAMES: readonly string[] = CLASSES.map((c) => c.name);
 
 /** Traces per class in a full set (20 classes: 500 traces per set). */
 export const PER_CLASS = 25;
-/** Each set owns a seed space of this size: tuning [1, 1e6), validation [1e6+1, 2e6). */
+/** Each set owns a seed space of this size: tuning [1, 1e6), validation [1e6+1, 2e6], holdout [2e6+1, 3e6]. */
 export const SEED_SPACE = 1_000_000;
-const FIRST_SEED: Record<CorpusSet, number> = { tuning: 1, validation: SEED_SPACE + 1 };
+const FIRST_SEED: Record<CorpusSet, number> = { tuning: 1, validation: SEED_SPACE + 1, holdout: 2 * SEED_SPACE + 1 };
 
 export function setOfSeed(seed: number): CorpusSet | undefined {
   if (seed >= 1 && seed < SEED_SPACE) return 'tuning';
   if (seed > SEED_SPACE && seed <= 2 * SEED_SPACE) return 'validation';
+  if (seed > 2 * SEED_SPACE && seed <= 3 * SEED_SPACE) return 'holdout';
   return undefined;
 }
 

@@ -4,7 +4,8 @@
  * false alerts per service-day, recall and latency, flapping; heap leaks by rate band; bounded
  * fills apart; the issue-11 goals as PASS/FAIL lines; replay speed and a 7-day replay.
  *
- *   --set tuning|validation   which seed space (default validation: tune on the other one)
+ *   --set tuning|validation|holdout  which seed space (default validation: tune on tuning; holdout
+ *                             once validation has informed a decision)
  *   --n N                     traces per set, balanced over classes (default: the full set)
  *   --class NAME              one class only
  *   --verbose                 one line per trace, incident times relative to the onset
@@ -44,7 +45,7 @@ function options(): Options {
     return at >= 0 ? a[at + i] : undefined;
   };
   const set = get('--set') ?? 'validation';
-  if (set !== 'tuning' && set !== 'validation') throw new Error(`--set: expected tuning or validation, got ${set}`);
+  if (set !== 'tuning' && set !== 'validation' && set !== 'holdout') throw new Error(`--set: expected tuning, validation or holdout, got ${set}`);
   const dumpId = get('--dump'), dumpFile = get('--dump', 2);
   if (dumpId !== undefined && dumpFile === undefined) throw new Error('--dump CLASS:SEED FILE.jsonl');
   const count = (k: string, fallback?: number): number | undefined => {

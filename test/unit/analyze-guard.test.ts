@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { levelsOff, spanGrows } from '../../src/analyze/assess.js';
-import { newRise } from '../../src/analyze/evidence.js';
 import { settledStart, steadyPace } from '../../src/analyze/judge.js';
 import { replay } from '../../src/analyze/replay.js';
 import { recordedTrace } from '../bench/recorded.js';
@@ -91,22 +90,5 @@ describe('earlier lifetimes watched from their middle', () => {
       const seen = tr.samples.filter((s) => s.processStart !== first || s.t - first >= lateBy * 1000);
       expect(replay(seen, tr.service).incidents, `daemon ${lateBy} s late`).toEqual([]);
     }
-  });
-});
-
-describe('a rise the lifetime has seen before is its rhythm', () => {
-  // A floor that wanders up 4 MB over an hour and back, every 5 h; then either the same wander again or a leak.
-  const bump = (u: number): number => 4 * MB * Math.max(0, 1 - Math.abs(((u % 5) - 2.5) / 1));
-  const wander = floor(0.25, 8, (u) => 100 * MB + bump(u), 0.1 * MB);
-
-  it('the same hour-long rise again is not new', () => {
-    expect(newRise(wander, wander, 6.5, 1)).toBe(false);
-  });
-
-  it('a steeper rise than any before is new, and so is any rise with no earlier stretch to compare', () => {
-    const leak = floor(0.25, 8, (u) => 100 * MB + bump(u) + Math.max(0, u - 6.5) * 8 * MB, 0.1 * MB);
-    expect(newRise(leak, leak, 7, 1)).toBe(true);
-    const young = floor(0.25, 1.5, (u) => 100 * MB + u * 8 * MB, 0.1 * MB);
-    expect(newRise(young, young, 0.5, 1)).toBe(true);
   });
 });
