@@ -4,7 +4,7 @@
  * allocation rate (traffic) and the GC's effort under a memory limit. Pure.
  */
 import type { Metric } from '../model/incident.js';
-import { levelsOff, medianOf, type Points } from './assess.js';
+import { medianOf, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
 import type { RateSeries } from './series.js';
 import { fitTrend } from './trend.js';
@@ -48,27 +48,15 @@ export function newHigh(day: Points, latest: Points, spanStart: number, noise: n
   return level > max + 2 * noise;
 }
 
-interface Lifetime {
-  u: number[];
-  v: number[];
-}
-
-/** The span under test: its length (hours), conservative slope and the bar that slope cleared. */
-export interface SpanGrowth {
-  hours: number;
-  lower: number;
-  bar: number;
-}
-
 /**
  * Earlier lifetimes that were at this uptime and went on for a while: if the ones that grew here
- * too levelled off, and the current level is not above where they levelled off (or the span grows
- * no faster than they did at this uptime, beyond its bar), this is the service's usual warm-up, not a leak.
+ * too levelled off, and the current level is not above where they levelled off, this is the
+ * service's usual warm-up, not a leak.
  */
-export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: number, level: number, threshold: number, noise: number, minUptime: number, span?: SpanGrowth): boolean {
+export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: number, level: number, threshold: number, noise: number, minUptime: number): boolean {
   const follow = h.opts.window / HOUR / 6;
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
-  const lives = new Map<number, Lifetime>();
+  const lives = new Map<number, { u: number[]; v: number[] }>();
   for (const b of h.fine) {
     if (b.life >= life || b.t - b.lifeStart < minUptime) continue;
     const v = h.value(b, metric, ratio);
@@ -90,31 +78,14 @@ export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: n
     // Its last `follow` hours: still growing at the threshold's pace means it never levelled off.
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
-    // Unless its whole life was a curve levelling off (a hyperbolic warm-up still creeps up hours later).
-    let levelling: boolean | undefined;
-    const curve = (): boolean => (levelling ??= levelsOff({ t: l.u, u: l.u, v: l.v }, l.u[0], threshold));
-    if (tail.n >= 4 && tail.slope >= threshold && !curve()) {
+    if (tail.n >= 4 && tail.slope >= threshold) {
       growing++;
       continue;
     }
     const plateau = Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH));
-    if (level <= plateau + Math.max(3 * noise, 0.02 * plateau) || (span && sameShape(l, uptimeH, span, curve))) levelled++;
+    if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) levelled++;
   }
   return levelled > 0 && levelled >= growing;
-}
-
-/**
- * Did an earlier lifetime that levelled off as a whole grow nearly as fast over the same stretch of
- * uptime: what the span grows beyond it (on its conservative slope) does not clear the span's bar?
- * Then this growth is its warm-up again, even at a somewhat different level (traffic differs from
- * one lifetime to the next); a leak on top of the same warm-up still clears it.
- */
-function sameShape(l: Lifetime, uptimeH: number, span: SpanGrowth, curve: () => boolean): boolean {
-  const from = l.u.findIndex((u) => u >= uptimeH - span.hours);
-  const to = l.u.findIndex((u) => u > uptimeH);
-  if (from < 0 || to - from < 4) return false;
-  const then = fitTrend(l.u.slice(from, to), l.v.slice(from, to));
-  return span.lower - then.slope <= span.bar && curve();
 }
 
 /** Did an earlier lifetime in the history run past uptime `uptimeMs`? Then it can tell a warm-up from a leak. */
