@@ -55,8 +55,13 @@ export function parseMatrix(data: unknown): RangeSeries[] {
   if (d?.resultType !== 'matrix' || !Array.isArray(d.result)) throw new ScrapeError('bad_format', 'query_range: expected a matrix result');
   return d.result.map((r: { metric?: Labels; values?: [number, string][] }) => ({
     labels: r.metric ?? {},
-    points: (r.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number]),
+    points: (r.values ?? []).map(([t, v]) => [t, promFloat(v)] as [number, number]),
   }));
+}
+
+/** A sample value as the API writes it: Go's float text, with "+Inf", "-Inf" and "NaN" spelled out. */
+function promFloat(v: string): number {
+  return v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v);
 }
 
 /** `metric{…}` from a `{…}` selector (the source's `match`), or the bare metric name. */

@@ -11,6 +11,7 @@ import type { NumericKey } from './memstats-fields.js';
 import { withMetricName, type Labels, type PrometheusApi, type RangeSeries } from './prometheus-api.js';
 import { toScrapeError } from './errors.js';
 import type { ScrapeResult } from './scrape.js';
+import { admit, describeInvalid, type InvalidValue } from './validate.js';
 
 /** Metric → Sample field and the factor from the metric's unit to the Sample's. */
 export const SAMPLE_METRICS: readonly (readonly [string, NumericKey, number])[] = [
@@ -62,18 +63,35 @@ export function samplesByTarget(results: readonly { field: NumericKey; factor: n
       let byT = byTarget.get(key);
       if (!byT) byTarget.set(key, (byT = new Map()));
       for (const [sec, v] of s.points) {
-        if (!Number.isFinite(v) || (field === 'gomemlimit' && v >= NO_MEMLIMIT)) continue;
+        // Impossible values (NaN, ±Inf, negative…) stay in, for admitSample to drop and name.
+        if (field === 'gomemlimit' && v >= NO_MEMLIMIT) continue;
         const t = Math.round(sec * 1000);
         let sample = byT.get(t);
         if (!sample) byT.set(t, (sample = emptySample(t)));
         // Several series per target (extra labels) would be a misconfigured match: the first wins.
-        if (sample[field] === undefined) sample[field] = v * factor;
+        if (sample[field] === undefined) sample[field] = factor === 1 ? v : Math.round(v * factor);
       }
     }
   }
   const out = new Map<string, Sample[]>();
   for (const [key, byT] of byTarget) out.set(key, [...byT.values()].sort((a, b) => a.t - b.t));
   return out;
+}
+
+const METRIC_OF = new Map(SAMPLE_METRICS.map(([metric, field, factor]) => [field, { metric, factor }]));
+
+/**
+ * A sample read from Prometheus through the validation table every scraped sample goes through
+ * (collect/validate.ts): values no Go runtime can produce are dropped and named, never stored.
+ */
+export function admitSample(sample: Sample, now?: number): { sample: Sample; invalid: InvalidValue[] } {
+  const readings = [];
+  for (const [field, m] of METRIC_OF) {
+    const value = sample[field];
+    if (value !== undefined) readings.push({ field, name: m.metric, raw: String(m.factor === 1 ? value : value / m.factor), value });
+  }
+  const { values, invalid } = admit(readings, { now });
+  return { sample: { ...values, t: sample.t }, invalid };
 }
 
 /** What the batcher feeds: the daemon's ServiceWatch. */
@@ -159,16 +177,20 @@ export class PrometheusSamples {
     const durationMs = performance.now() - started;
     await Promise.all(members.map(([key, m]) => {
       const after = m.sink.lastSampleAt() ?? -Infinity;
-      const samples = (byTarget.get(key) ?? []).filter((s) => s.t > after && s.heapAlloc !== undefined);
+      const checked = (byTarget.get(key) ?? []).filter((s) => s.t > after).map((s) => admitSample(s, now));
+      const invalidOf = (invalid: InvalidValue[]) => invalid.length ? [{ source: 'prometheus' as const, code: 'invalid_value' as const, reason: describeInvalid('prometheus', invalid) }] : [];
+      const samples = checked.filter((c) => c.sample.heapAlloc !== undefined);
       if (samples.length === 0) {
-        if (!reportMissing) return undefined;
+        if (!reportMissing && checked.length === 0) return undefined;
         const [job, instance] = key.split('\u0000');
+        // Points whose heap value was impossible are reported as such, not as missing.
+        const lastInvalid = checked.findLast((c) => c.invalid.length)?.invalid;
         return m.sink.ingest([{
           at: now, ok: false, durationMs, fetched: [],
-          failures: [{ source: 'prometheus', code: 'no_go_metrics', reason: `prometheus ${this.api.baseUrl} has no go_memstats samples for job="${job}",instance="${instance}" in this interval (target down or not scraped?)` }],
+          failures: lastInvalid ? invalidOf(lastInvalid) : [{ source: 'prometheus', code: 'no_go_metrics', reason: `prometheus ${this.api.baseUrl} has no go_memstats samples for job="${job}",instance="${instance}" in this interval (target down or not scraped?)` }],
         }]);
       }
-      return m.sink.ingest(samples.map((sample) => ({ at: sample.t, ok: true, sample, failures: [], durationMs, fetched: [] })));
+      return m.sink.ingest(samples.map(({ sample, invalid }) => ({ at: sample.t, ok: true, sample, failures: invalidOf(invalid), durationMs, fetched: [] })));
     }));
     return true;
   }

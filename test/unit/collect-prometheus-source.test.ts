@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseMatrix, unwrap, withMetricName, type ActiveTarget } from '../../src/collect/prometheus-api.js';
-import { backfillSlices, samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
+import { admitSample, backfillSlices, samplesByTarget, targetKey } from '../../src/collect/prometheus-source.js';
 import { goTargets } from '../../src/discover/prometheus.js';
+import { describeInvalid } from '../../src/collect/validate.js';
 
 describe('Prometheus API responses', () => {
   it('a range query becomes each target\'s samples, one per evaluation time, fields in the Sample\'s units', () => {
@@ -43,6 +44,42 @@ describe('Prometheus API responses', () => {
       { labels: { job: 'go', instance: 'b:1' }, source: 'prometheus:http://p:9090', samplesFrom: { url: 'http://p:9090', timeout: 1000, match: '{job="go"}' } },
     ]);
     expect(goTargets(active, series, { ...src, samples: 'scrape' })[0]).toEqual({ labels: { job: 'go', instance: 'a:1', env: 'prod' }, source: 'prometheus:http://p:9090' });
+  });
+});
+
+describe('samples from Prometheus go through the validation table', () => {
+  const matrix = (metric: string, value: string) =>
+    parseMatrix({ resultType: 'matrix', result: [{ metric: { __name__: metric, job: 'go', instance: 'a:1' }, values: [[100, value]] }] });
+  const one = (rows: [string, Parameters<typeof samplesByTarget>[0][number]['field'], number, string][]) =>
+    samplesByTarget(rows.map(([metric, field, factor, v]) => ({ field, factor, series: matrix(metric, v) }))).get(targetKey({ job: 'go', instance: 'a:1' })!)![0]!;
+
+  it.each<[string, string, string]>([
+    ['2^70', String(2n ** 70n), 'go_memstats_heap_alloc_bytes = 1.1805916207174113e+21 (at or above 2^63)'],
+    ['a 400-digit number', '9'.repeat(400), 'go_memstats_heap_alloc_bytes = Infinity (infinite or too large)'],
+    ['+Inf, as the API spells it', '+Inf', 'go_memstats_heap_alloc_bytes = Infinity (infinite or too large)'],
+    ['NaN', 'NaN', 'go_memstats_heap_alloc_bytes = NaN (not a number)'],
+    ['1e999', '1e999', 'go_memstats_heap_alloc_bytes = Infinity (infinite or too large)'],
+    ['-5', '-5', 'go_memstats_heap_alloc_bytes = -5 (negative)'],
+  ])('HeapAlloc = %s is dropped and named, the rest kept', (_name, heap, reason) => {
+    const { sample, invalid } = admitSample(one([
+      ['go_memstats_heap_alloc_bytes', 'heapAlloc', 1, heap],
+      ['go_memstats_sys_bytes', 'sys', 1, '5e8'],
+      ['go_goroutines', 'goroutines', 1, '12'],
+    ]), 1_800_000_000_000);
+    expect(sample).toEqual({ t: 100_000, sys: 5e8, goroutines: 12 });
+    expect(describeInvalid('prometheus', invalid)).toBe(`prometheus: dropped 1 invalid value: ${reason}`);
+  });
+
+  it('drops both sides of HeapAlloc > Sys, goroutines = 0 and a fractional byte count; keeps a real start time in ms', () => {
+    const { sample, invalid } = admitSample(one([
+      ['go_memstats_heap_alloc_bytes', 'heapAlloc', 1, '200'],
+      ['go_memstats_sys_bytes', 'sys', 1, '100'],
+      ['go_goroutines', 'goroutines', 1, '0'],
+      ['go_memstats_heap_inuse_bytes', 'heapInuse', 1, '12.5'],
+      ['process_start_time_seconds', 'processStart', 1000, '1795687742.861759'],
+    ]), 1_800_000_000_000);
+    expect(sample).toEqual({ t: 100_000, processStart: 1_795_687_742_862 });
+    expect(describeInvalid('prometheus', invalid)).toBe('prometheus: dropped 4 invalid values: go_memstats_heap_inuse_bytes = 12.5 (not a whole number), go_goroutines = 0 (below 1), go_memstats_heap_alloc_bytes (200) is more than go_memstats_sys_bytes (100)');
   });
 });
 
