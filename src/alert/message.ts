@@ -170,7 +170,7 @@ function summaryOf(ev: AlertEvent): string {
       return i.resolveReason === 'restart'
         ? `${i.service} on ${ev.host} restarted; the ${METRIC_SHORT[i.metric]} growth ended with the old process. Watch whether it comes back.`
         : isGone(i)
-        ? `${i.service} is no longer discovered; the incident is closed. Its history is kept if it comes back under the same name.`
+        ? `${i.service} is no longer watched (it left the discovered fleet or the configuration); the incident is closed. Its history is kept if it comes back under the same name.`
         : `${METRIC_LABEL[i.metric]} of ${i.service} on ${ev.host} stopped growing (now ${level}).`;
     case 'test':
       return `This is a test message from leakwatch on ${ev.host}. No action needed: this channel is configured correctly.`;
@@ -238,7 +238,7 @@ export function profileFileName(service: string, role: 'baseline' | 'current', i
   return `${service.replace(/[^\w.-]+/g, '_')}-${role}-${id}.pb.gz`;
 }
 
-/** A service that left the discovered fleet (design §8); see ResolveReason. */
+/** A service that left the discovered fleet (design §8) or the config file; see ResolveReason. */
 function isGone(i: Incident): boolean {
   return (i.resolveReason as ResolveReason | undefined) === 'gone';
 }

@@ -2,8 +2,9 @@
  * The set of watched services while the daemon runs: the config's own services plus the
  * discovered ones (design §8). Applying a new list adds and removes ServiceWatches and their
  * jobs without touching the others; a changed service (relabelled, a rule edited) is rebuilt
- * keeping its window. A vanished service keeps its history; after `goneAfter` its open incidents
- * resolve as `gone`. Services fed by a Prometheus share one batch of queries per source and step.
+ * keeping its window. A vanished service (or one taken out of the config file) keeps its history;
+ * after `goneAfter` (at once without `discovery`) its open incidents resolve as `gone`. Services
+ * fed by a Prometheus share one batch of queries per source and step.
  * It lives as long as the daemon: a reload (applyConfig) is one more list to apply, so only the
  * services whose configuration changed get new watches and jobs.
  */
@@ -65,12 +66,12 @@ export class FleetJobs {
     for (const [name, w] of [...watches]) {
       if (wanted.has(name)) continue;
       this.remove(name);
-      // A service taken out of the config file is simply no longer watched; a discovered one that
-      // vanished may come back, and its incidents resolve as `gone` after goneAfter.
-      if (!w.svc.origin) continue;
+      // A discovered service that vanished, or one taken out of the config file (SIGHUP), may
+      // come back under the same name within goneAfter and keeps its window; after it, its
+      // incidents resolve as `gone` (nothing would ever judge them again).
       this.gone.set(name, { since: now, watch: w });
-      this.deps.registry?.gone(name, now);
-      log.info('service gone', { service: name, source: w.svc.origin.source });
+      if (w.svc.origin) this.deps.registry?.gone(name, now);
+      log.info('service gone', { service: name, source: w.svc.origin?.source ?? 'config' });
     }
     for (const svc of wanted.values()) {
       const current = watches.get(svc.name);
@@ -79,6 +80,8 @@ export class FleetJobs {
       if (current) this.remove(svc.name);
       if (svc.origin) {
         log.info(current ? 'service changed' : 'service discovered', { service: svc.name, source: svc.origin.source, back: this.gone.has(svc.name) || undefined });
+      } else if (!current && this.gone.has(svc.name)) {
+        log.info('service back', { service: svc.name, source: 'config' });
       }
       this.gone.delete(svc.name);
       if (svc.origin) this.deps.registry?.seen(svc.name, svc.origin.labels, svc.origin.source);

@@ -27,7 +27,7 @@ export interface GrowingStack {
 }
 
 /**
- * Why an incident closed. `gone` (the service left the discovered fleet) is set by the daemon,
+ * Why an incident closed. `gone` (the service left the discovered fleet or the config file) is set by the daemon,
  * never by the detector.
  */
 export type ResolveReason = NonNullable<Incident['resolveReason']>;

@@ -15,7 +15,7 @@ import { memoryCharts } from './memory-charts.js';
 const RESOLVED_BECAUSE: Record<ResolveReason, string> = {
   'growth-stopped': 'growth stopped',
   restart: 'process restarted',
-  gone: 'service no longer discovered',
+  gone: 'service no longer watched',
 };
 
 const METRIC_LABEL: Record<Metric, string> = {

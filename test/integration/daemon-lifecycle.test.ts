@@ -52,6 +52,44 @@ describe('daemon lifecycle', () => {
     }
   }, 60_000);
 
+  it('a service taken out of the config file on SIGHUP: logged as gone, its open incident resolved as gone with a resolve alert', async () => {
+    const dir = tempDir();
+    const own = await startSlackReceiver();
+    const head = `database: ${join(dir, 'lw.db')}
+defaults:
+  schedule: "* * * * * *"
+  window: 40s
+  warmup: 5s
+  thresholds: { heapGrowth: 100MB/h }
+  alert: [ops]
+channels:
+  ops: { type: slack, webhookUrl: "${own.url}" }
+services:
+`;
+    const path = writeConfig(dir, head + service('removed') + '\n  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n');
+    const daemon = startDaemon(path);
+    try {
+      await daemon.waitForLog(/incident opened[^\n]*service=removed/, 60_000);
+      await own.waitFor(1, 30_000);
+      writeFileSync(path, head + '  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n');
+      daemon.proc.kill('SIGHUP');
+      await daemon.waitForLog(/msg="service gone"[^\n]*service=removed source=config/);
+      await daemon.waitForLog(/incidents of a gone service resolved[^\n]*service=removed/);
+      const { incidents } = JSON.parse(cli(['incidents', '--json', '--config', path]).stdout) as { incidents: { service: string; resolvedAt: string | null; resolveReason?: string }[] };
+      expect(incidents.length).toBeGreaterThan(0);
+      expect(incidents.map((i) => [i.service, i.resolveReason])).toEqual(incidents.map(() => ['removed', 'gone']));
+      // Each open incident's alert, then its resolve.
+      await own.waitFor(2 * incidents.length, 30_000);
+      const sent = own.received.map((r) => JSON.stringify(r.body));
+      const resolves = sent.filter((b) => b.includes('leak closed (service gone)'));
+      expect(resolves.length, sent.join('\n')).toBe(incidents.length);
+      expect(resolves[0]).toContain('removed is no longer watched (it left the discovered fleet or the configuration)');
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+      await own.close();
+    }
+  }, 120_000);
+
   it('delivers an alert written before a SIGKILL exactly once after restart, without re-opening', async () => {
     const dir = tempDir();
     const path = writeConfig(
