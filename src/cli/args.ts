@@ -3,6 +3,8 @@ import { loadConfig, defaultConfigPath } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { UsageError, UserError } from './argv.js';
+import { Store } from '../store/index.js';
+import { watchedServices } from '../views/discovered.js';
 
 export * from './argv.js';
 
@@ -16,9 +18,23 @@ export function configFrom(values: Record<string, unknown>): Config {
   }
 }
 
+/** A configured service, or one the daemon discovered (recorded in the database, gone or not), by name. */
 export function serviceOf(config: Config, name: string | undefined) {
   if (!name) throw new UsageError('a SERVICE name is required');
-  const svc = config.services.find((s) => s.name === name);
-  if (!svc) throw new UserError(`unknown service "${name}" (configured: ${config.services.map((s) => s.name).join(', ') || 'none'})`);
+  const svc = config.services.find((s) => s.name === name) ?? discoveredService(config, name);
+  if (!svc) {
+    const discovered = config.fleet ? '; discovered ones are listed by `leakwatch status`' : '';
+    throw new UserError(`unknown service "${name}" (configured: ${config.services.map((s) => s.name).join(', ') || 'none'}${discovered})`);
+  }
   return svc;
+}
+
+function discoveredService(config: Config, name: string) {
+  if (!config.fleet) return undefined;
+  const store = Store.open(config.database);
+  try {
+    return watchedServices(config, store, { includeGone: true }).find((s) => s.name === name);
+  } finally {
+    store.close();
+  }
 }

@@ -20,6 +20,8 @@ interface IncidentJson {
   metric: string;
   resolvedAt: string | null;
   resolveReason?: string;
+  baselineProfileId?: number;
+  currentProfileId?: number;
 }
 
 describe.skipIf(!goAvailable())('fleet: file_sd edited while the daemon runs', () => {
@@ -138,6 +140,28 @@ discovery:
     expect(cliStatus.services.map((x) => x.name)).toEqual([`api/${addr(steady)}`]);
     expect(daemon.proc.exitCode).toBeNull();
   }, 120_000);
+
+  it('the commands an alert points to work on a discovered service, also after it left', () => {
+    const leakName = `api/${addr(leaky)}`;
+    const mine = incidents().filter((i) => i.service === leakName);
+    const byCli = JSON.parse(cli(['incidents', '--json', '--service', leakName, '--config', configPath]).stdout) as { incidents: IncidentJson[] };
+    expect(byCli.incidents.map((i) => i.id)).toEqual(mine.map((i) => i.id));
+    // The alert's next step: `leakwatch diff SERVICE --from BASE --to CURRENT`.
+    const withProfiles = mine.find((i) => i.baselineProfileId !== undefined && i.currentProfileId !== undefined);
+    expect(withProfiles, JSON.stringify(mine)).toBeDefined();
+    const d = cli(['diff', leakName, '--from', String(withProfiles!.baselineProfileId), '--to', String(withProfiles!.currentProfileId), '--json', '--config', configPath]);
+    expect(d.code, d.stderr).toBe(0);
+    expect((JSON.parse(d.stdout) as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+    const e = cli(['explain', leakName, '--json', '--config', configPath]);
+    expect(e.code, e.stderr).toBe(0);
+    const t = cli(['export-trace', leakName, '--config', configPath]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout.trimEnd().split('\n').length).toBeGreaterThanOrEqual(samplesBeforeLeaving);
+    // A name nobody discovered is still refused, pointing at status.
+    const u = cli(['explain', 'api/nowhere:1', '--config', configPath]);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toContain('unknown service "api/nowhere:1" (configured: none; discovered ones are listed by `leakwatch status`)');
+  });
 
   it('the same name back continues the same history', async () => {
     const leakName = `api/${addr(leaky)}`;
