@@ -10,7 +10,6 @@
  *
  * Needs Go (it builds test/go/target unless --bin is given).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,15 +19,9 @@ import { scrapeService } from '../../src/collect/scrape.js';
 import type { Sample } from '../../src/model/sample.js';
 import { COMPRESSED, GO_PROGRAMS, startProgram, type RunningProgram, type TraceTruth } from './go-programs.js';
 import { ROOT } from './paths.js';
+import { buildTarget } from '../helpers/go.js';
 
-const TARGET_SRC = join(ROOT, 'test/go/target');
 const MAX_TRACE_BYTES = 300_000;
-
-function buildTarget(dir: string): string {
-  const bin = join(dir, 'target');
-  execFileSync('go', ['build', '-trimpath', '-o', bin, '.'], { cwd: TARGET_SRC, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } });
-  return bin;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,7 +46,7 @@ async function main(): Promise<void> {
   const programs = GO_PROGRAMS.filter((p) => !only || only.includes(p.name));
   const work = mkdtempSync(join(tmpdir(), 'leakwatch-record-'));
   mkdirSync(values.out!, { recursive: true });
-  const bin = values.bin ?? buildTarget(work);
+  const bin = values.bin ?? buildTarget();
   const running = await Promise.all(programs.map((p) => startProgram(bin, p, work)));
   console.log(`recording ${running.length} programs for ${seconds} s`);
   try {

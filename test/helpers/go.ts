@@ -6,13 +6,12 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { waitListening } from '../bench/go-target.js';
+import { ROOT } from '../bench/paths.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const TARGET_SRC = resolve(here, '../go/target');
+/** From the repository root, so the compiled benches (.bench/test/…) build the same program. */
+export const TARGET_SRC = join(ROOT, 'test/go/target');
 
 let cachedGo: boolean | undefined;
 
@@ -36,7 +35,7 @@ export function goAvailable(): boolean {
 }
 let warned = false;
 
-/** Builds test/go/target once per source hash; returns the binary path. */
+/** Builds test/go/target once per source hash (tests and benches share the build); returns the binary path. */
 export function buildTarget(): string {
   const h = createHash('sha256');
   for (const f of readdirSync(TARGET_SRC).sort()) h.update(f).update(readFileSync(join(TARGET_SRC, f)));
@@ -53,6 +52,32 @@ export function buildTarget(): string {
     execFileSync('mv', [tmp, bin]);
   }
   return bin;
+}
+
+/**
+ * The address a Go program prints as `LISTENING <addr>` once it serves; rejects (and kills it) when
+ * it exits first or says nothing within `timeoutMs`.
+ */
+export function waitListening(proc: ChildProcess, timeoutMs: number, what: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    let buf = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error(`${what} did not start in ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /LISTENING (\S+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]!);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${what} exited with ${code} before listening`));
+    });
+  });
 }
 
 export interface RunningTarget {
