@@ -69,7 +69,9 @@ export function samplesByTarget(results: readonly { field: NumericKey; factor: n
         let sample = byT.get(t);
         if (!sample) byT.set(t, (sample = emptySample(t)));
         // Several series per target (extra labels) would be a misconfigured match: the first wins.
-        if (sample[field] === undefined) sample[field] = factor === 1 ? v : Math.round(v * factor);
+        // Every field read here is a whole number in the Sample; a fraction is Prometheus' own doing
+        // (a downsampled average in Thanos or Mimir), not the target's, so it is rounded, not refused.
+        if (sample[field] === undefined) sample[field] = Math.round(v * factor);
       }
     }
   }

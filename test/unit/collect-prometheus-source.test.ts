@@ -70,16 +70,16 @@ describe('samples from Prometheus go through the validation table', () => {
     expect(describeInvalid('prometheus', invalid)).toBe(`prometheus: dropped 1 invalid value: ${reason}`);
   });
 
-  it('drops both sides of HeapAlloc > Sys, goroutines = 0 and a fractional byte count; keeps a real start time in ms', () => {
+  it('drops both sides of HeapAlloc > Sys and goroutines = 0; rounds a fraction (a downsampled average) and a start time to whole ms', () => {
     const { sample, invalid } = admitSample(one([
       ['go_memstats_heap_alloc_bytes', 'heapAlloc', 1, '200'],
       ['go_memstats_sys_bytes', 'sys', 1, '100'],
       ['go_goroutines', 'goroutines', 1, '0'],
-      ['go_memstats_heap_inuse_bytes', 'heapInuse', 1, '12.5'],
+      ['go_memstats_heap_inuse_bytes', 'heapInuse', 1, '12.4'],
       ['process_start_time_seconds', 'processStart', 1000, '1795687742.861759'],
     ]), 1_800_000_000_000);
-    expect(sample).toEqual({ t: 100_000, processStart: 1_795_687_742_862 });
-    expect(describeInvalid('prometheus', invalid)).toBe('prometheus: dropped 4 invalid values: go_memstats_heap_inuse_bytes = 12.5 (not a whole number), go_goroutines = 0 (below 1), go_memstats_heap_alloc_bytes (200) is more than go_memstats_sys_bytes (100)');
+    expect(sample).toEqual({ t: 100_000, heapInuse: 12, processStart: 1_795_687_742_862 });
+    expect(describeInvalid('prometheus', invalid)).toBe('prometheus: dropped 3 invalid values: go_goroutines = 0 (below 1), go_memstats_heap_alloc_bytes (200) is more than go_memstats_sys_bytes (100)');
   });
 });
 
