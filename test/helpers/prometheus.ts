@@ -78,6 +78,9 @@ export interface RunningPrometheus {
   url: string;
   /** Instant query; the vector's samples. */
   query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** SIGSTOP / SIGCONT: a Prometheus that hangs (accepts connections, answers nothing), then recovers. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -109,6 +112,8 @@ export async function startPrometheus(scrapeConfigs: string, interval = '1s'): P
       const r = (await (await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: q })}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
       return r.data.result;
     },
+    pause: () => void proc.kill('SIGSTOP'),
+    resume: () => void proc.kill('SIGCONT'),
     stop: () => new Promise<void>((ok) => {
       const done = () => {
         rmSync(dir, { recursive: true, force: true });
@@ -116,6 +121,7 @@ export async function startPrometheus(scrapeConfigs: string, interval = '1s'): P
       };
       if (proc.exitCode !== null || proc.signalCode !== null) return done();
       proc.once('exit', done);
+      proc.kill('SIGCONT');
       proc.kill('SIGTERM');
     }),
   };

@@ -3,14 +3,16 @@
  * leakwatch discovers them through its API, reads their samples from it (`samples: prometheus`,
  * no scraping of its own), flags the leaking one on the heap, names its function from pprof, and
  * leaves the others alone. Prometheus scrapes leakwatch's /metrics too, so the exported verdicts
- * are read back the way Grafana and Alertmanager would. Then Prometheus stops: every service
- * records a failed scrape naming it, and the daemon keeps running.
+ * are read back the way Grafana and Alertmanager would. Then Prometheus hangs (SIGSTOP): every
+ * service records a timed-out query naming it, and recovers on SIGCONT. Then Prometheus stops:
+ * every service records a failed scrape naming it, and the daemon keeps running.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../helpers/go.js';
 import { buildPromTarget, freePort, prometheusAvailable, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { cli, eventually, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { Store } from '../../src/store/index.js';
 
 interface IncidentJson {
   service: string;
@@ -32,6 +34,7 @@ describe.skipIf(!prometheusAvailable())('fleet: discovery and samples through a 
   let prom: RunningPrometheus;
   let daemon: RunningDaemon;
   let configPath: string;
+  let dbPath = '';
   let lwUrl = '';
   let incidents: IncidentJson[] = [];
 
@@ -61,7 +64,8 @@ describe.skipIf(!prometheusAvailable())('fleet: discovery and samples through a 
       .join('\n');
     prom = await startPrometheus(`  - job_name: go\n    static_configs:\n${groups}\n  - job_name: leakwatch\n    static_configs:\n      - targets: ["127.0.0.1:${lwPort}"]\n`);
     const dir = tempDir();
-    configPath = writeConfig(dir, `database: ${join(dir, 'lw.db')}
+    dbPath = join(dir, 'lw.db');
+    configPath = writeConfig(dir, `database: ${dbPath}
 http: { listen: "127.0.0.1:${lwPort}" }
 defaults:
   schedule: "* * * * * *"
@@ -77,6 +81,7 @@ discovery:
     - prometheus: ${prom.url}
       match: '{job="go"}'
       samples: prometheus
+      timeout: 2s
 template:
   name: "{{app}}"
 `);
@@ -129,6 +134,37 @@ template:
     const own = await (await fetch(`${lwUrl}/metrics`)).text();
     expect(growth.map((r) => r.metric.service).sort(), own).toEqual(['leaky', 'steady-a', 'steady-b']);
     expect(Number(growth.find((r) => r.metric.service === 'leaky')!.value[1]), own).toBeGreaterThan(300e6);
+  });
+
+  it('Prometheus hung (SIGSTOP): each service records a timed-out query naming it; after SIGCONT its samples flow again', async () => {
+    const before = Object.fromEntries((await status()).services.map((x) => [x.name, x.samples]));
+    const pausedAt = Date.now();
+    prom.pause();
+    let timedOut: Record<string, string[]> = {};
+    try {
+      timedOut = await until(async () => {
+        const store = Store.open(dbPath);
+        try {
+          const byService = Object.fromEntries(Object.keys(PROGRAMS).map((name) => [name, store.recentScrapes(name, 200)
+            .filter((r) => r.at >= pausedAt)
+            .flatMap((r) => ((r.failures ?? []) as { source: string; code: string; reason: string }[]).filter((f) => f.source === 'prometheus' && f.code === 'timeout'))
+            .map((f) => f.reason)]));
+          return Object.values(byService).every((l) => l.length > 0) ? byService : undefined;
+        } finally {
+          store.close();
+        }
+      }, 30_000, 'timed-out queries while Prometheus hangs');
+    } finally {
+      prom.resume();
+    }
+    for (const reasons of Object.values(timedOut)) {
+      for (const r of reasons) expect(r).toMatch(new RegExp(`^prometheus ${prom.url.replace(/[.]/g, '\\.')} query_range .*timed out after 2000 ms`));
+    }
+    expect(daemon.proc.exitCode).toBeNull();
+    await until(async () => {
+      const st = await status();
+      return st.services.every((x) => x.samples > (before[x.name] ?? 0) + 2) ? st : undefined;
+    }, 30_000, 'samples again after SIGCONT');
   });
 
   it('Prometheus down: each service records a failed scrape naming it; the daemon keeps running', async () => {
