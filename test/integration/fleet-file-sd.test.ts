@@ -2,7 +2,7 @@
  * Issue 13, acceptance 2 and item 6: a file_sd file edited while the daemon runs adds and removes
  * services within one refresh, without a restart; a bad edit is reported with its path and the
  * last good list kept; a removed service's open incident resolves as `gone` after the grace
- * period, and the same name coming back continues the same history.
+ * period (its alerts routed by a label rule), and the same name coming back continues the same history.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { goAvailable, startTarget, type RunningTarget } from '../helpers/go.js';
 import { cli, eventually, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/prometheus.js';
+import { startSlackReceiver, type SlackReceiver } from '../helpers/receivers.js';
 
 interface StatusJson {
   services: { name: string; labels?: Record<string, string>; source?: string; samples: number }[];
@@ -28,6 +29,7 @@ describe.skipIf(!goAvailable())('fleet: file_sd edited while the daemon runs', (
   let leaky: RunningTarget;
   let steady: RunningTarget;
   let daemon: RunningDaemon;
+  let slack: SlackReceiver;
   let dir = '';
   let configPath = '';
   let lwUrl = '';
@@ -60,6 +62,7 @@ describe.skipIf(!goAvailable())('fleet: file_sd edited while the daemon runs', (
     dir = tempDir();
     mkdirSync(join(dir, 'targets'));
     writeTargets([leaky]);
+    slack = await startSlackReceiver();
     lwUrl = `http://127.0.0.1:${await freePort()}`;
     configPath = writeConfig(dir, `database: ${join(dir, 'lw.db')}
 http: { listen: "${lwUrl.replace('http://', '')}" }
@@ -70,6 +73,11 @@ defaults:
   window: 20s
   warmup: 5s
   thresholds: { heapGrowth: 300MB/h, sysGrowth: 1500MB/h, rssGrowth: 1500MB/h, goroutineGrowth: 2000/h }
+channels:
+  api-oncall: { type: slack, webhookUrl: "${slack.url}" }
+rules:
+  - match: { job: api }
+    alert: [api-oncall]
 discovery:
   refresh: 2s
   goneAfter: 3s
@@ -84,6 +92,7 @@ discovery:
     await daemon?.stop();
     await leaky?.stop();
     await steady?.stop();
+    await slack?.close();
   });
 
   it('watches the services of the file at start, with labels and source', async () => {
@@ -136,6 +145,11 @@ discovery:
       return mine.length > 0 && mine.every((i) => i.resolvedAt !== null) ? mine : undefined;
     }, 30_000, 'the gone service\'s incidents resolved');
     expect(gone.map((i) => i.resolveReason)).toEqual(gone.map(() => 'gone'));
+    // The rule for job=api routed its alerts, without naming the service: the open, then the gone resolve.
+    await slack.waitFor(2 * gone.length, 30_000);
+    const sent = slack.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes(leakName));
+    expect(sent.filter((b) => b.includes('leak closed (service gone)')).length, sent.join('\n')).toBe(gone.length);
+    expect(sent.length).toBe(2 * gone.length);
     const cliStatus = JSON.parse(cli(['status', '--json', '--config', configPath]).stdout) as StatusJson;
     expect(cliStatus.services.map((x) => x.name)).toEqual([`api/${addr(steady)}`]);
     expect(daemon.proc.exitCode).toBeNull();
