@@ -36,13 +36,23 @@ async function startLeakingTarget(): Promise<LeakingTarget> {
   const end = Math.max(...[...byPath.values()].map((l) => l[l.length - 1]!.at));
   const started = performance.now();
   let restartedAt: number | undefined;
+  const served = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const list = byPath.get(req.url ?? '/');
     if (!list) {
       res.writeHead(404).end('404 page not found\n');
       return;
     }
-    let body = pick(list, restartedAt === undefined ? Math.min(performance.now() - started, end) : 0).body;
+    let entry = pick(list, restartedAt === undefined ? Math.min(performance.now() - started, end) : 0);
+    if (restartedAt === undefined && /^\/debug\/pprof\/\w+$/.test(req.url ?? '')) {
+      // A live program's heap profiles taken seconds apart differ; the recording has one every 5 s,
+      // so two captures within one of its slots would be identical and the diff empty. Each capture
+      // gets a later recorded profile than the one before (the last one stays).
+      const i = Math.max(list.indexOf(entry), Math.min(list.length - 1, (served.get(req.url!) ?? -1) + 1));
+      served.set(req.url!, i);
+      entry = list[i]!;
+    }
+    let body = entry.body;
     if (restartedAt !== undefined && req.url === '/metrics') {
       body = Buffer.from(body.toString('utf8').replace(/^process_start_time_seconds .*$/m, `process_start_time_seconds ${restartedAt / 1000}`));
     }
