@@ -39,6 +39,9 @@ export function pick(list: Recorded[], elapsed: number): Recorded {
   return list[lo]!;
 }
 
+/** Profile endpoints (protobuf), as opposed to the text and metrics ones. */
+const PROFILE = /^\/debug\/pprof\/\w+$/;
+
 const CONTENT_TYPES: [RegExp, string][] = [
   [/debug=/, 'text/plain; charset=utf-8'],
   [/^\/debug\/vars/, 'application/json; charset=utf-8'],
@@ -50,6 +53,7 @@ export async function startReplayTarget(recordingPath: string, listen = { host: 
   const recording = loadRecording(recordingPath);
   const durationMs = Math.max(...[...recording.values()].map((l) => l[l.length - 1]!.at)) + 1000;
   const started = Date.now();
+  const served = new Map<string, { loop: number; i: number }>();
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
     const list = recording.get(url);
@@ -57,7 +61,18 @@ export async function startReplayTarget(recordingPath: string, listen = { host: 
       res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
       return;
     }
-    const r = pick(list, (Date.now() - started) % durationMs);
+    const elapsed = Date.now() - started;
+    let r = pick(list, elapsed % durationMs);
+    if (PROFILE.test(url)) {
+      // A live program's profiles taken seconds apart differ; the recording has one every few
+      // seconds, so two captures in one of its slots would be identical and their diff empty.
+      // Within a loop, each capture gets a later recorded profile than the one before.
+      const loop = Math.floor(elapsed / durationMs);
+      const last = served.get(url);
+      const i = Math.max(list.indexOf(r), last?.loop === loop ? Math.min(list.length - 1, last.i + 1) : 0);
+      served.set(url, { loop, i });
+      r = list[i]!;
+    }
     const type = CONTENT_TYPES.find(([re]) => re.test(url))?.[1] ?? 'application/octet-stream';
     res.writeHead(200, { 'content-type': type, 'content-length': r.body.length }).end(r.body);
   });
