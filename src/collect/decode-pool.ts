@@ -9,6 +9,10 @@
  * 50 MB /metrics body ~2 s; on a worker the longest stall is under 100 ms (the body is moved, not
  * copied). Refusing a 4.2 MB gzip bomb used to cost ~2–10 s of loop time and ~270 MB before the
  * 256 MiB cap; it is now refused by ratio a few KiB into its download (GzipWatch).
+ *
+ * Workers start on the first task and end after idleMs without one: an idle worker is a second V8
+ * isolate, ~17 MB of RSS, and at the default schedule decodes come in a burst every 5 minutes
+ * (the profile round). Restarting one costs ~0.4 s of a core, off the event loop.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -30,12 +34,18 @@ export interface DecodePoolOptions {
   entry?: URL | null;
   /** V8 old-generation cap per worker, MB: a decode that needs more fails instead of growing the daemon. */
   maxHeapMb?: number;
+  /** A worker with no task for this long ends (started again on demand). Default 30 s. */
+  idleMs?: number;
+  /** V8 young-generation size per worker, MB. Default 3 (1 MB semi-spaces, as the executable's main thread). */
+  youngMb?: number;
 }
 
 export interface DecodePoolStats {
   tasks: number;
   inline: number;
   workersStarted: number;
+  /** Workers ended after idleMs without a task. */
+  workersRetired: number;
   abandoned: number;
 }
 
@@ -75,11 +85,15 @@ export class DecodePool {
   readonly budgetMs: number;
   private readonly entry: URL | undefined;
   private readonly maxHeapMb: number;
+  readonly idleMs: number;
+  private readonly youngMb: number;
   private readonly idle: Worker[] = [];
+  /** The retirement timer of each idle worker. */
+  private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
   private readonly busy = new Map<Worker, Busy>();
   private nextId = 1;
   private stopped = false;
-  readonly stats: DecodePoolStats = { tasks: 0, inline: 0, workersStarted: 0, abandoned: 0 };
+  readonly stats: DecodePoolStats = { tasks: 0, inline: 0, workersStarted: 0, workersRetired: 0, abandoned: 0 };
 
   constructor(opts: DecodePoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism() - 1);
@@ -87,12 +101,22 @@ export class DecodePool {
     this.budgetMs = opts.budgetMs ?? 15_000;
     this.entry = opts.entry === null ? undefined : (opts.entry ?? resolveWorkerEntry());
     this.maxHeapMb = opts.maxHeapMb ?? 384;
+    this.idleMs = opts.idleMs ?? 30_000;
+    this.youngMb = opts.youngMb ?? 3;
   }
 
-  /** Starts the workers now rather than at the first task (a worker takes ~0.4 s to load). */
+  /**
+   * Starts the workers now rather than at the first task (a worker takes ~0.4 s to load); they
+   * still end after idleMs without a task.
+   */
   start(): void {
     if (!this.entry) return;
-    while (this.idle.length + this.busy.size < this.size) this.idle.push(this.spawn(this.entry));
+    while (this.idle.length + this.busy.size < this.size) this.parkIdle(this.spawn(this.entry));
+  }
+
+  /** Workers alive now, idle or busy. */
+  get workers(): number {
+    return this.idle.length + this.busy.size;
   }
 
   /** True when tasks run on worker threads (false: inline, no worker entry was found). */
@@ -123,6 +147,8 @@ export class DecodePool {
     this.stopped = true;
     const all = [...this.idle, ...this.busy.keys()];
     this.idle.length = 0;
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
     for (const [, b] of this.busy) b.reject(new ScrapeError('other', 'leakwatch is stopping'));
     this.busy.clear();
     await Promise.all(all.map((w) => w.terminate()));
@@ -136,6 +162,8 @@ export class DecodePool {
     }
     if (this.stopped) return Promise.reject(new ScrapeError('other', 'leakwatch is stopping'));
     const worker = this.idle.pop() ?? this.spawn(this.entry);
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
     return new Promise<DecodeResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.stats.abandoned++;
@@ -153,7 +181,9 @@ export class DecodePool {
   }
 
   private spawn(entry: URL): Worker {
-    const worker = new Worker(entry, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
+    // A small young generation (V8's default is up to 48 MB per isolate) keeps a worker that
+    // decoded a burst of small profiles small; big decodes promote to the old generation anyway.
+    const worker = new Worker(entry, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: this.youngMb } });
     this.stats.workersStarted++;
     // An idle worker never keeps the process alive.
     worker.unref();
@@ -161,7 +191,7 @@ export class DecodePool {
       const b = this.busy.get(worker);
       if (!b) return;
       this.busy.delete(worker);
-      if (!this.stopped) this.idle.push(worker);
+      if (!this.stopped) this.parkIdle(worker);
       if (reply.ok) b.resolve(reply.result);
       else b.reject(new ScrapeError(reply.code, reply.detail, { stage: reply.stage }));
     });
@@ -175,10 +205,27 @@ export class DecodePool {
     return worker;
   }
 
+  /** Puts a worker back in the idle list; it ends if no task takes it within idleMs. */
+  private parkIdle(worker: Worker): void {
+    this.idle.push(worker);
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(worker);
+      const i = this.idle.indexOf(worker);
+      if (i < 0) return;
+      this.idle.splice(i, 1);
+      this.stats.workersRetired++;
+      void worker.terminate();
+    }, this.idleMs);
+    timer.unref();
+    this.idleTimers.set(worker, timer);
+  }
+
   /** Drops a worker that failed or ran over budget, failing its task; a new one starts on demand. */
   private fail(worker: Worker, err: ScrapeError): void {
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
+    clearTimeout(this.idleTimers.get(worker));
+    this.idleTimers.delete(worker);
     const b = this.busy.get(worker);
     this.busy.delete(worker);
     b?.reject(err);

@@ -121,9 +121,9 @@ export class Daemon {
   private poolsPart(): Part {
     return {
       name: 'decode workers',
+      // Workers start at the first decode and end when idle (DecodePool's idleMs).
       start: () => {
         this.pools = createPools();
-        this.pools.decode.start();
       },
       applyConfig() {},
       stop: () => this.pools?.decode.stop(),

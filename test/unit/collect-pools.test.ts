@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FairLimiter, QueueFull, WaitedTooLong } from '../../src/collect/fair-limiter.js';
 import { DecodePool, resolveWorkerEntry } from '../../src/collect/decode-pool.js';
 import { ScrapeError } from '../../src/collect/errors.js';
@@ -123,6 +123,36 @@ describe('DecodePool on worker threads', () => {
     }
     const r = await pool.run('svc', { type: 'profile', data: HEAP_PROTO, kind: 'heap', maxDecompressed: 1 << 30 });
     expect(r.type).toBe('profile');
+  });
+
+  it('starts a worker at the first task, ends it after idleMs without one, and starts another on demand', async () => {
+    const lazy = new DecodePool({ size: 1, idleMs: 50 });
+    try {
+      expect(lazy.workers).toBe(0);
+      expect(lazy.stats.workersStarted).toBe(0);
+      const first = await lazy.run('svc', { type: 'profile', data: HEAP_PROTO, kind: 'heap', maxDecompressed: 1 << 30 });
+      expect(first.type).toBe('profile');
+      expect(lazy.stats.workersStarted).toBe(1);
+      await vi.waitFor(() => expect(lazy.workers).toBe(0), { timeout: 10_000, interval: 20 });
+      expect(lazy.stats.workersRetired).toBe(1);
+      const again = await lazy.run('svc', { type: 'expvar', body: VARS });
+      expect(again.type === 'sample' && again.part.heapAlloc).toBeGreaterThan(0);
+      expect(lazy.stats.workersStarted).toBe(2);
+      expect(lazy.stats.inline).toBe(0);
+    } finally {
+      await lazy.stop();
+    }
+  });
+
+  it('keeps a worker that gets tasks more often than idleMs', async () => {
+    const kept = new DecodePool({ size: 1, idleMs: 60_000 });
+    try {
+      for (let i = 0; i < 3; i++) await kept.run('svc', { type: 'expvar', body: VARS });
+      expect(kept.workers).toBe(1);
+      expect(kept.stats).toMatchObject({ tasks: 3, workersStarted: 1, workersRetired: 0 });
+    } finally {
+      await kept.stop();
+    }
   });
 
   it('runs the same tasks inline when no worker entry is given', async () => {
