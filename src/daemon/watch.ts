@@ -189,7 +189,9 @@ export class ServiceWatch {
     if (failures.length) {
       rateLimited(this.deps.log, 'profiles', FAILURE_LOG_INTERVAL_MS).warn('profile capture failed', { reason: failures.map((f) => f.reason).join('; ') });
     }
-    return new Map(profiles.map((p, i) => [p.kind, { id: profileIds[i]!, profile: p.profile }]));
+    // `profile` stays a getter: the model is decoded on first use (an incident's diff), not on
+    // the event loop for every scheduled capture the worker already checked.
+    return new Map(profiles.map((p, i) => [p.kind, { id: profileIds[i]!, get profile() { return p.profile; } }]));
   }
 
   private async analyze(now: number): Promise<void> {
