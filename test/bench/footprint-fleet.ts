@@ -17,11 +17,13 @@ export function cronEvery(seconds: number): string {
 }
 
 /**
- * Every `minutes` minutes, the first due one about 90 s from now: a 3-minute run sees one round of
- * profile captures whatever the time it starts (a wall-clock "every 5 min" may fall outside it).
+ * Every `minutes` minutes, the first due one 30–90 s after now + `startMs` (the daemon's start-up:
+ * loading a prefilled database takes ~20–40 s, and a round due before the daemon runs is missed):
+ * a 3-minute run sees one round of profile captures whatever the time it starts (a wall-clock
+ * "every 5 min" may fall outside it).
  */
-export function profileCron(minutes: number, now = Date.now()): string {
-  const first = new Date(now + 90_000).getUTCMinutes() % minutes;
+export function profileCron(minutes: number, now = Date.now(), startMs = 0): string {
+  const first = new Date(now + startMs + 90_000).getUTCMinutes() % minutes;
   const list: number[] = [];
   for (let m = first; m < 60; m += minutes) list.push(m);
   return `0 ${list.join(',')} * * * *`;
@@ -94,6 +96,17 @@ export async function startGoTargets(processes: number): Promise<{ bases: string
  * Samples stored in [from, to) against the scrapes the schedule asked for there (each service on
  * its spread phase, as the scheduler runs it), read from the daemon's database while it runs.
  */
+/** Profiles stored between `from` and `to` (did a capture round land in the run?). */
+export function storedProfiles(dbPath: string, window: { from: number; to: number }): number {
+  const store = Store.open(dbPath);
+  try {
+    const row = store.db.prepare('SELECT count(*) AS n FROM profiles WHERE t >= ? AND t < ?').get(window.from, window.to) as { n: number };
+    return row.n;
+  } finally {
+    store.close();
+  }
+}
+
 export function storedSamples(dbPath: string, names: readonly string[], window: { from: number; to: number }, periodMs: number): { expected: number; stored: number } {
   const store = Store.open(dbPath);
   try {

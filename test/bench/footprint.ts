@@ -25,7 +25,7 @@ import {
   floorSlope, leastSquaresSlope, parseProcStat, parseProcStatus, percentile, scrapeTiming, sumMetric,
 } from './footprint-stats.js';
 import { startReplayTargets } from './replay-targets.js';
-import { cronEvery, prefill, profileCron, readTemplate, startGoTargets, storedSamples } from './footprint-fleet.js';
+import { cronEvery, prefill, profileCron, readTemplate, startGoTargets, storedProfiles, storedSamples } from './footprint-fleet.js';
 import { PRODUCT_CLI } from './paths.js';
 
 interface Target {
@@ -39,7 +39,7 @@ const count = Number(process.env.FOOTPRINT_TARGETS ?? '200');
 const periodSeconds = Number(process.env.FOOTPRINT_PERIOD_SECONDS ?? '1');
 const profileEvery = Number(process.env.FOOTPRINT_PROFILE_EVERY_MINUTES ?? '0');
 /** Decided when the config is written (after any prefill), so the capture round lands in the run. */
-const profileScheduleNow = (): string => process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery) : '0 * * * * *');
+const profileScheduleNow = (): string => process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery, Date.now(), prefillHours > 0 ? 30_000 : 0) : '0 * * * * *');
 let profileSchedule = '';
 const prefillHours = Number(process.env.FOOTPRINT_PREFILL_HOURS ?? '0');
 const goProcesses = Number(process.env.FOOTPRINT_GO_PROCESSES ?? '0');
@@ -217,6 +217,7 @@ async function main(): Promise<number> {
       PERIOD_MS,
     );
     const stored = storedSamples(dbPath, targets.map((t) => t.name), { from, to: endAt - PERIOD_MS }, PERIOD_MS);
+    const profilesStored = storedProfiles(dbPath, { from: healthyAt, to: endAt });
     const onTime = timing.lagsMs.filter((l) => l < 1_000).length;
     const result = {
       targets: count,
@@ -225,6 +226,7 @@ async function main(): Promise<number> {
       prefillHours,
       samplesExpected: stored.expected,
       samplesStored: stored.stored,
+      profilesStored,
       scrapesOnTime: onTime,
       minutes,
       windowSeconds,
@@ -261,6 +263,7 @@ async function main(): Promise<number> {
       console.log(`on time:        ${onTime} of ${result.scrapesExpected} scrapes arrived less than 1 s after they were due (${pct(onTime, result.scrapesExpected)}%)`);
     }
     console.log(`samples stored: ${stored.stored} of ${stored.expected} scheduled in the steady state (${pct(stored.stored, stored.expected)}%)`);
+    console.log(`profiles:       ${profilesStored} stored while the daemon ran (${targets.length} services × heap + goroutine per capture round on "${profileSchedule}")`);
     console.log(`daemon says:    ${result.daemonScrapesTotal} scrapes, ${result.daemonScrapeFailuresTotal} failures; database ${mb(result.databaseBytes)} MB; ${logLines} log lines`);
     console.log(`result ${JSON.stringify(result)}`);
     return 0;
