@@ -171,7 +171,12 @@ export class HttpServer {
     server.requestTimeout = 15_000;
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((ok, fail) => {
-      server.once('error', (err) => fail(new Error(`http: cannot listen on ${binding.listen}: ${err.message}`)));
+      server.once('error', (err) => {
+        // A listen that failed closes its handle in the loop's close phase, after this error:
+        // reject a full turn later, so a failed start has left no socket behind when it returns.
+        const failed = new Error(`http: cannot listen on ${binding.listen}: ${err.message}`);
+        setImmediate(() => setImmediate(() => fail(failed)));
+      });
       server.listen(addr.port, addr.host, () => ok());
     });
     const at = server.address() as AddressInfo;
