@@ -99,7 +99,7 @@ export class FleetJobs {
     const key = svc.origin && targetKey(svc.origin.labels);
     if (from && key) this.batch(from, svc.schedule).add(key, w);
     else scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
-    if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.captureProfiles().then(() => undefined));
+    if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.profileRound());
   }
 
   private remove(name: string): void {

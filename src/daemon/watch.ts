@@ -11,6 +11,7 @@ import type { IncidentStore, Attribution } from '../store/incidents.js';
 import type { AlertRows, IncidentEvents } from '../store/incident-events.js';
 import { outboxPayload } from '../alert/outbox.js';
 import { scrapeService, captureProfiles, ScrapePlan, type ScrapeResult } from '../collect/scrape.js';
+import { roundKinds, type GoroutineMark } from '../collect/profile-round.js';
 import type { CollectPools } from '../collect/pools.js';
 import { cronPeriodMs, type Tick } from './scheduler.js';
 import { isRestart } from '../model/restart.js';
@@ -54,6 +55,8 @@ export class ServiceWatch {
   /** Which endpoints each scrape fetches, and what the sources gave before (collect/plan.ts). */
   private plan: ScrapePlan;
   private verdict: Verdict | undefined;
+  /** The goroutine profile the profile schedule last took. */
+  private goroutineMark: GoroutineMark | undefined;
   /** Lifetime start and metrics whose last-gasp profiles were already taken. */
   private lastGasp = new Set<string>();
   private reachable = true;
@@ -174,7 +177,16 @@ export class ServiceWatch {
     return open.length;
   }
 
-  /** One scheduled profile capture (heap and goroutine), stored for later diffs. */
+  /** One round of the profile schedule: a heap profile, and a goroutine profile when one is due (profile-round.ts). */
+  async profileRound(): Promise<void> {
+    const now = this.now();
+    const latest = this.detector.history.lastSample;
+    const kinds = roundKinds(this.goroutineMark, now, latest, this.svc.window);
+    const taken = await this.captureProfiles(kinds);
+    if (taken.has('goroutine')) this.goroutineMark = { at: now, goroutines: latest?.goroutines, processStart: latest?.processStart };
+  }
+
+  /** Profiles captured now (by default heap and goroutine), stored for later diffs. */
   async captureProfiles(kinds: ProfileKind[] = ['heap', 'goroutine']): Promise<Map<ProfileKind, { id: number; profile: Profile }>> {
     const at = this.now();
     const { profiles, failures } = await captureProfiles(this.svc, kinds, { pools: this.deps.pools });
