@@ -55,26 +55,36 @@ export function targetKey(labels: Labels): string | undefined {
 
 /** Range results per metric → each target's samples, oldest first, one per evaluation step. */
 export function samplesByTarget(results: readonly { field: NumericKey; factor: number; series: readonly RangeSeries[] }[]): Map<string, Sample[]> {
-  const byTarget = new Map<string, Map<number, Sample>>();
-  for (const { field, factor, series } of results) {
-    for (const s of series) {
-      const key = targetKey(s.labels);
-      if (key === undefined) continue;
-      let byT = byTarget.get(key);
-      if (!byT) byTarget.set(key, (byT = new Map()));
-      for (const [sec, v] of s.points) {
-        // Impossible values (NaN, ±Inf, negative…) stay in, for admitSample to drop and name.
-        if (field === 'gomemlimit' && v >= NO_MEMLIMIT) continue;
-        const t = Math.round(sec * 1000);
-        let sample = byT.get(t);
-        if (!sample) byT.set(t, (sample = emptySample(t)));
-        // Several series per target (extra labels) would be a misconfigured match: the first wins.
-        // Every field read here is a whole number in the Sample; a fraction is Prometheus' own doing
-        // (a downsampled average in Thanos or Mimir), not the target's, so it is rounded, not refused.
-        if (sample[field] === undefined) sample[field] = Math.round(v * factor);
-      }
+  const byTarget: SamplesByTime = new Map();
+  for (const r of results) foldSeries(byTarget, r);
+  return finishSamples(byTarget);
+}
+
+/** Samples being assembled: per target, per evaluation time. */
+type SamplesByTime = Map<string, Map<number, Sample>>;
+
+/** Folds one metric's range result into the samples being assembled (its series can then be dropped). */
+function foldSeries(byTarget: SamplesByTime, { field, factor, series }: { field: NumericKey; factor: number; series: readonly RangeSeries[] }): void {
+  for (const s of series) {
+    const key = targetKey(s.labels);
+    if (key === undefined) continue;
+    let byT = byTarget.get(key);
+    if (!byT) byTarget.set(key, (byT = new Map()));
+    for (const [sec, v] of s.points) {
+      // Impossible values (NaN, ±Inf, negative…) stay in, for admitSample to drop and name.
+      if (field === 'gomemlimit' && v >= NO_MEMLIMIT) continue;
+      const t = Math.round(sec * 1000);
+      let sample = byT.get(t);
+      if (!sample) byT.set(t, (sample = emptySample(t)));
+      // Several series per target (extra labels) would be a misconfigured match: the first wins.
+      // Every field read here is a whole number in the Sample; a fraction is Prometheus' own doing
+      // (a downsampled average in Thanos or Mimir), not the target's, so it is rounded, not refused.
+      if (sample[field] === undefined) sample[field] = Math.round(v * factor);
     }
   }
+}
+
+function finishSamples(byTarget: SamplesByTime): Map<string, Sample[]> {
   const out = new Map<string, Sample[]>();
   for (const [key, byT] of byTarget) out.set(key, [...byT.values()].sort((a, b) => a.t - b.t));
   return out;
@@ -144,7 +154,7 @@ export class PrometheusSamples {
       const slices = backfillSlices(end - window / 1000, end, backfillStep);
       for (const [i, [from, to]] of slices.entries()) {
         // A target younger than the window has no points in the early slices: only the last one says so.
-        if (!(await this.fetchInto(fresh, from, to, backfillStep, now, i === slices.length - 1))) break;
+        if (!(await this.fetchInto(fresh, from, to, backfillStep, now, i === slices.length - 1, true))) break;
       }
       for (const [, m] of fresh) m.backfilled = true;
     }
@@ -160,16 +170,18 @@ export class PrometheusSamples {
   }
 
   /** Queries one range for `members` and feeds each its samples; false when Prometheus failed (recorded as each one's failed scrape). */
-  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number, reportMissing = true): Promise<boolean> {
+  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number, reportMissing = true, oneAtATime = false): Promise<boolean> {
     const started = performance.now();
     let byTarget: Map<string, Sample[]>;
     try {
-      const results = await Promise.all(SAMPLE_METRICS.map(async ([metric, field, factor]) => ({
-        field,
-        factor,
-        series: await this.api.queryRange(withMetricName(metric, this.match), startSec, endSec, stepSec),
-      })));
-      byTarget = samplesByTarget(results);
+      const assembled: SamplesByTime = new Map();
+      const fold = async ([metric, field, factor]: (typeof SAMPLE_METRICS)[number]): Promise<void> =>
+        foldSeries(assembled, { field, factor, series: await this.api.queryRange(withMetricName(metric, this.match), startSec, endSec, stepSec) });
+      // A tick's queries go out at once; a backfill slice's one after the other, each folded in
+      // before the next is read: its responses are ~60× a tick's, and only one is held at a time.
+      if (oneAtATime) for (const m of SAMPLE_METRICS) await fold(m);
+      else await Promise.all(SAMPLE_METRICS.map(fold));
+      byTarget = finishSamples(assembled);
     } catch (err) {
       const e = toScrapeError(err);
       const failed: ScrapeResult = { at: now, ok: false, failures: [{ source: 'prometheus', code: e.code, reason: e.message }], durationMs: performance.now() - started, fetched: [] };
