@@ -153,8 +153,7 @@ export class PrometheusSamples {
       const end = Math.floor(now / (backfillStep * 1000)) * backfillStep;
       const slices = backfillSlices(end - window / 1000, end, backfillStep);
       for (const [i, [from, to]] of slices.entries()) {
-        // A target younger than the window has no points in the early slices: only the last one says so.
-        if (!(await this.fetchInto(fresh, from, to, backfillStep, now, i === slices.length - 1, true))) break;
+        if (!(await this.fetchInto(fresh, from, to, backfillStep, now, { backfillSlice: { last: i === slices.length - 1 } }))) break;
       }
       for (const [, m] of fresh) m.backfilled = true;
     }
@@ -169,8 +168,15 @@ export class PrometheusSamples {
     this.lastEnd = end;
   }
 
-  /** Queries one range for `members` and feeds each its samples; false when Prometheus failed (recorded as each one's failed scrape). */
-  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number, reportMissing = true, oneAtATime = false): Promise<boolean> {
+  /**
+   * Queries one range for `members` and feeds each its samples; false when Prometheus failed
+   * (recorded as each one's failed scrape). A backfill slice reads its queries one at a time, and
+   * only the last slice reports a target with no points (a target younger than the window has
+   * none in the early ones).
+   */
+  private async fetchInto(members: [string, Member][], startSec: number, endSec: number, stepSec: number, now: number, opts: { backfillSlice?: { last: boolean } } = {}): Promise<boolean> {
+    const oneAtATime = opts.backfillSlice !== undefined;
+    const reportMissing = opts.backfillSlice?.last ?? true;
     const started = performance.now();
     let byTarget: Map<string, Sample[]>;
     try {

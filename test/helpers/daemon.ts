@@ -102,11 +102,13 @@ export function startDaemon(configPath: string, env: NodeJS.ProcessEnv = {}): Ru
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value, or throws after `timeoutMs`. */
-export async function eventually<T>(fn: () => T | undefined | null | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+type Maybe<T> = T | undefined | null | false;
+
+/** Polls `fn` (sync or async) until it returns a truthy value, or throws after `timeoutMs`. */
+export async function eventually<T>(fn: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const started = Date.now();
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);

@@ -126,3 +126,30 @@ export async function startPrometheus(scrapeConfigs: string, interval = '1s'): P
     }),
   };
 }
+
+/**
+ * The fleet tests' leakwatch config: services discovered through the Prometheus at `prometheus`
+ * (`{job="go"}`, named by their `app` label), their samples read from it, profiles from their
+ * pprof every 2 s; compressed time (1 s schedule, 5 s warm-up) and thresholds the test programs clear.
+ */
+export function prometheusFleetConfig(o: { database: string; listen: string; prometheus: string; window: string; sourceTimeout?: string }): string {
+  return `database: ${o.database}
+http: { listen: "${o.listen}" }
+defaults:
+  schedule: "* * * * * *"
+  profileSchedule: "*/2 * * * * *"
+  timeout: 2s
+  window: ${o.window}
+  warmup: 5s
+  cooldown: 1h
+  thresholds: { heapGrowth: 300MB/h, sysGrowth: 1500MB/h, rssGrowth: 1500MB/h, goroutineGrowth: 2000/h }
+discovery:
+  refresh: 2s
+  sources:
+    - prometheus: ${o.prometheus}
+      match: '{job="go"}'
+      samples: prometheus
+${o.sourceTimeout ? `      timeout: ${o.sourceTimeout}\n` : ''}template:
+  name: "{{app}}"
+`;
+}

@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../helpers/go.js';
-import { buildPromTarget, freePort, prometheusAvailable, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { buildPromTarget, freePort, prometheusAvailable, prometheusFleetConfig, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { cli, eventually, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { Store } from '../../src/store/index.js';
 
@@ -78,25 +78,7 @@ describe.skipIf(!prometheusAvailable())('fleet: a new install backfills its wind
     lwUrl = `http://127.0.0.1:${await freePort()}`;
     const dir = tempDir();
     dbPath = join(dir, 'lw.db');
-    configPath = writeConfig(dir, `database: ${dbPath}
-http: { listen: "${lwUrl.replace('http://', '')}" }
-defaults:
-  schedule: "* * * * * *"
-  profileSchedule: "*/2 * * * * *"
-  timeout: 2s
-  window: ${WINDOW_S}s
-  warmup: 5s
-  cooldown: 1h
-  thresholds: { heapGrowth: 300MB/h, sysGrowth: 1500MB/h, rssGrowth: 1500MB/h, goroutineGrowth: 2000/h }
-discovery:
-  refresh: 2s
-  sources:
-    - prometheus: ${prom.url}
-      match: '{job="go"}'
-      samples: prometheus
-template:
-  name: "{{app}}"
-`);
+    configPath = writeConfig(dir, prometheusFleetConfig({ database: dbPath, listen: lwUrl.replace('http://', ''), prometheus: prom.url, window: `${WINDOW_S}s` }));
     daemon = startDaemon(configPath);
     await daemon.waitForLog(/leakwatch started/);
     startedSeen = Date.now();

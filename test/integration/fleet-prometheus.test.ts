@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../helpers/go.js';
-import { buildPromTarget, freePort, prometheusAvailable, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { buildPromTarget, freePort, prometheusAvailable, prometheusFleetConfig, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { cli, eventually, sleep, startDaemon, tempDir, writeConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { Store } from '../../src/store/index.js';
 
@@ -42,16 +42,6 @@ describe.skipIf(!prometheusAvailable())('fleet: discovery and samples through a 
     const r = cli(['incidents', '--json', '--config', configPath]);
     return r.code === 0 ? (JSON.parse(r.stdout) as { incidents: IncidentJson[] }).incidents : [];
   };
-  /** Polls an async check until it returns a value (or fails after `timeoutMs`). */
-  const until = async <T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> => {
-    const started = Date.now();
-    for (;;) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-      await sleep(250);
-    }
-  };
   const status = async (): Promise<StatusJson> => (await (await fetch(`${lwUrl}/api/status`)).json()) as StatusJson;
 
   beforeAll(async () => {
@@ -65,26 +55,7 @@ describe.skipIf(!prometheusAvailable())('fleet: discovery and samples through a 
     prom = await startPrometheus(`  - job_name: go\n    static_configs:\n${groups}\n  - job_name: leakwatch\n    static_configs:\n      - targets: ["127.0.0.1:${lwPort}"]\n`);
     const dir = tempDir();
     dbPath = join(dir, 'lw.db');
-    configPath = writeConfig(dir, `database: ${dbPath}
-http: { listen: "127.0.0.1:${lwPort}" }
-defaults:
-  schedule: "* * * * * *"
-  profileSchedule: "*/2 * * * * *"
-  timeout: 2s
-  window: 20s
-  warmup: 5s
-  cooldown: 1h
-  thresholds: { heapGrowth: 300MB/h, sysGrowth: 1500MB/h, rssGrowth: 1500MB/h, goroutineGrowth: 2000/h }
-discovery:
-  refresh: 2s
-  sources:
-    - prometheus: ${prom.url}
-      match: '{job="go"}'
-      samples: prometheus
-      timeout: 2s
-template:
-  name: "{{app}}"
-`);
+    configPath = writeConfig(dir, prometheusFleetConfig({ database: dbPath, listen: `127.0.0.1:${lwPort}`, prometheus: prom.url, window: '20s', sourceTimeout: '2s' }));
     daemon = startDaemon(configPath);
     await daemon.waitForLog(/leakwatch started/);
     const started = Date.now();
@@ -124,7 +95,7 @@ template:
   });
 
   it('exports the verdicts on /metrics, as Prometheus reads them back', async () => {
-    const open = await until(async () => {
+    const open = await eventually(async () => {
       const r = await prom.query('leakwatch_incident_open{metric="heap"}');
       return r.length === 3 ? r : undefined;
     }, 10_000, 'verdicts in Prometheus');
@@ -142,7 +113,7 @@ template:
     prom.pause();
     let timedOut: Record<string, string[]> = {};
     try {
-      timedOut = await until(async () => {
+      timedOut = await eventually(async () => {
         const store = Store.open(dbPath);
         try {
           const byService = Object.fromEntries(Object.keys(PROGRAMS).map((name) => [name, store.recentScrapes(name, 200)
@@ -161,7 +132,7 @@ template:
       for (const r of reasons) expect(r).toMatch(new RegExp(`^prometheus ${prom.url.replace(/[.]/g, '\\.')} query_range .*timed out after 2000 ms`));
     }
     expect(daemon.proc.exitCode).toBeNull();
-    await until(async () => {
+    await eventually(async () => {
       const st = await status();
       return st.services.every((x) => x.samples > (before[x.name] ?? 0) + 2) ? st : undefined;
     }, 30_000, 'samples again after SIGCONT');
@@ -169,7 +140,7 @@ template:
 
   it('Prometheus down: each service records a failed scrape naming it; the daemon keeps running', async () => {
     await prom.stop();
-    const s = await until(async () => {
+    const s = await eventually(async () => {
       const st = await status();
       return st.services.every((x) => x.lastScrapeOk === false) ? st : undefined;
     }, 30_000, 'failed scrapes after Prometheus stopped');

@@ -76,7 +76,7 @@ function decodeFile(path: string): Profile {
 }
 
 async function storedPair(values: Record<string, unknown>, name: string): Promise<{ base: Profile; next: Profile; label: string }> {
-  const [{ configFrom, serviceOf }, { Store }] = await Promise.all([import('../args.js'), import('../../store/index.js')]);
+  const [{ configFrom }, { serviceOf }, { Store }] = await Promise.all([import('../args.js'), import('../service.js'), import('../../store/index.js')]);
   const config = configFrom(values);
   const svc = serviceOf(config, name);
   const kind: ProfileKind = values.sample === 'goroutine' ? 'goroutine' : 'heap';

@@ -1,5 +1,6 @@
 /** `leakwatch explain SERVICE [--json]`: where the process's memory is, from the latest sample. */
-import { configFrom, parse, printJson, serviceOf, UserError } from '../args.js';
+import { configFrom, parse, printJson, UserError } from '../args.js';
+import { serviceOf } from '../service.js';
 import { Store } from '../../store/index.js';
 import { explain, formatExplanation } from '../../analyze/explain.js';
 import { liveHeapFromLatestProfile } from '../../views/explain.js';

@@ -1,6 +1,7 @@
 /** `leakwatch export-trace SERVICE [-o FILE.jsonl]`: stored samples in the trace format (design §3). */
 import { createWriteStream } from 'node:fs';
-import { configFrom, parse, serviceOf } from '../args.js';
+import { configFrom, parse } from '../args.js';
+import { serviceOf } from '../service.js';
 import { Store } from '../../store/index.js';
 import { traceLine } from '../../analyze/trace.js';
 

@@ -1,5 +1,6 @@
 /** `leakwatch incidents [--json] [--service S]`: incidents, their top growth and alert deliveries. */
-import { configFrom, parse, printJson, serviceOf } from '../args.js';
+import { configFrom, parse, printJson } from '../args.js';
+import { serviceOf } from '../service.js';
 import { Store } from '../../store/index.js';
 import { IncidentStore } from '../../store/incidents.js';
 import { OutboxStore } from '../../store/outbox.js';

@@ -1,6 +1,7 @@
 /** `leakwatch replay --service S --trace FILE.jsonl [--json]`: the daemon's detector over a recorded trace. */
 import { readFileSync } from 'node:fs';
-import { configFrom, parse, printJson, serviceOf, UsageError, UserError } from '../args.js';
+import { configFrom, parse, printJson, UsageError, UserError } from '../args.js';
+import { serviceOf } from '../service.js';
 import { parseTrace } from '../../analyze/trace.js';
 import { replay } from '../../analyze/replay.js';
 
