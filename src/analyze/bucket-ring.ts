@@ -1,6 +1,6 @@
 /**
  * Completed buckets held column by column: one Float64Array (15 columns) and one Int32Array
- * (3 columns) per ring, column-major, with a head index. A bucket costs 132 bytes of columns plus
+ * (4 columns) per ring, column-major, with a head index. A bucket costs 136 bytes of columns plus
  * a 40-byte view (below) instead of a ~550-byte object of 22 boxed doubles: at 1,000 services with
  * full 6-hour windows the history is ~29 MB (heap snapshot: 23 MB of typed arrays, 6 MB of views).
  *
@@ -32,6 +32,7 @@ export interface BucketFields {
   readonly rateSq: number;
   readonly gcs: number;
   readonly memlimit: number;
+  readonly goalAtMinimum: number;
   readonly allocRate: number;
   readonly rateVariance: number;
 }
@@ -54,8 +55,8 @@ const B = 0, LIFE_START = 1, GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, RATIO_M
   GOROUTINES = 8, ALLOC_BYTES = 9, ALLOC_MS = 10, RATE_SUM = 11, RATE_SQ = 12, GCS = 13, MEMLIMIT = 14;
 const FLOAT_COLUMNS = 15;
 // Int32 columns.
-const LIFE = 0, SAMPLES = 1, RATE_N = 2;
-const INT_COLUMNS = 3;
+const LIFE = 0, SAMPLES = 1, RATE_N = 2, GOAL_AT_MINIMUM = 3;
+const INT_COLUMNS = 4;
 
 /** Completed buckets of one width, oldest first. `t` is not stored: it is the middle of bucket `b`. */
 export class BucketRing {
@@ -103,6 +104,7 @@ export class BucketRing {
     n[LIFE * c + s] = x.life;
     n[SAMPLES * c + s] = x.samples;
     n[RATE_N * c + s] = x.rateN;
+    n[GOAL_AT_MINIMUM * c + s] = x.goalAtMinimum;
     this.views.push(new BucketView(this, s));
   }
 
@@ -183,6 +185,7 @@ export class BucketView implements BucketFields {
   get rateSq(): number { return this.fl(RATE_SQ); }
   get gcs(): number { return this.fl(GCS); }
   get memlimit(): number { return this.fl(MEMLIMIT); }
+  get goalAtMinimum(): number { return this.r.n[GOAL_AT_MINIMUM * this.r.cap + this.s]; }
   get allocRate(): number { return allocRateOf(this.allocBytes, this.allocMs); }
   get rateVariance(): number { return rateVarianceOf(this.rateN, this.rateSum, this.rateSq); }
 }

@@ -47,6 +47,8 @@ export class Bucket implements BucketFields {
   pauseNs = NaN;
   /** Last known GOMEMLIMIT (NaN when none or unlimited). */
   memlimit = NaN;
+  /** Samples whose GC goal was the runtime's minimum heap (see heapMinimum): it says nothing of the live heap. */
+  goalAtMinimum = 0;
 
   /** Mean allocation rate (bytes/s), NaN when unknown. */
   get allocRate(): number {
@@ -60,6 +62,14 @@ export class Bucket implements BucketFields {
 }
 
 const minOf = (a: number, b: number | undefined): number => (b === undefined || !Number.isFinite(b) ? a : Number.isNaN(a) || b < a ? b : a);
+
+/**
+ * The runtime's minimum heap goal, 4 MiB × GOGC/100 (runtime/mgcpacer.go, defaultHeapMinimum):
+ * below it the GC does not size its goal to the live heap. GOGC 100 when not known.
+ */
+export function heapMinimum(gogc: number | undefined): number {
+  return ((4 << 20) * (gogc ?? 100)) / 100;
+}
 
 /** NextGC when it is a GOGC goal: not pinned by a known GOMEMLIMIT (then it is the limit's goal). */
 function gogcGoal(s: Sample): number | undefined {
@@ -169,8 +179,14 @@ export class BucketFolder {
     if (pp?.pauseTotalNs !== undefined && s.pauseTotalNs !== undefined && s.pauseTotalNs >= pp.pauseTotalNs && s.t > pp.t) {
       m.pauseNs = (Number.isNaN(m.pauseNs) ? 0 : m.pauseNs) + (s.pauseTotalNs - pp.pauseTotalNs);
     }
-    const goal = gogcGoal(s);
+    let goal = gogcGoal(s);
     const g = this.gogc ?? s.gogc;
+    // A goal at the minimum heap bounds the live heap (goal/(1+GOGC/100)) but does not follow it:
+    // neither a floor nor a GOGC ratio can be read from it.
+    if (goal !== undefined && goal <= heapMinimum(g)) {
+      m.goalAtMinimum++;
+      goal = undefined;
+    }
     if (goal !== undefined && g !== undefined && g > 0) m.goalLive = minOf(m.goalLive, goal / (1 + g / 100));
     else if (goal !== undefined && g === undefined) {
       m.goalMin = minOf(m.goalMin, goal);

@@ -75,6 +75,12 @@ function underLimit(h: History, life: number): boolean {
   return told || h.goalPinned(life);
 }
 
+/** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */
+function goalAtMinimum(h: History, life: number): boolean {
+  const last = h.fine[h.fine.length - 1];
+  return last !== undefined && last.life === life && last.goalAtMinimum > 0;
+}
+
 /**
  * Under a memory limit the GC goal says nothing of the live heap and the floor is the least
  * HeapAlloc a bucket saw: a bucket whose samples all missed the end of a GC cycle reads high. The
@@ -125,6 +131,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     ? `the GC runs ${pressure.late.toFixed(1)} times a minute, up from ${pressure.early.toFixed(1)}: the heap is pressing against GOMEMLIMIT (${formatBytes(pressure.limit)}); a leak under a memory limit shows as GC work before it shows as growth`
     : undefined;
   if (stopped && !pressure) return judged;
+  // While the GC goal sits at the runtime's minimum heap, the whole heap, garbage included, is a
+  // few MiB and its floor is the sawtooth's phase at each scrape: a leak lifts the goal off it first.
+  if (metric === 'heap' && goalAtMinimum(h, ctx.life.index)) return judged;
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
   // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least 3/4 of a window.
   // Unless it started flat: a warm-up is steepest at birth, so growth that begins after a settled

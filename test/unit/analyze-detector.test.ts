@@ -160,3 +160,38 @@ describe('detect: no GC, no verdict on the heap', () => {
     expect(stopped.events).toContainEqual({ type: 'resolve', incidentId: 7, reason: 'growth-stopped' });
   });
 });
+
+describe('detect: a heap inside the runtime minimum', () => {
+  /** A few-MiB heap: the GC goal is max(2 × live, 4 MiB), scrapes land anywhere in the sawtooth. */
+  function tiny(live: (h: number) => number, hours: number, gogc: number | undefined): Sample[] {
+    const rng = new Rng(3);
+    const out: Sample[] = [];
+    let numGC = 0;
+    for (let t = T0; t <= T0 + hours * HOUR; t += 15_000) {
+      const l = live((t - T0) / HOUR);
+      const goal = Math.max(2 * l, 4 * 2 ** 20);
+      numGC += 2;
+      out.push({
+        t, heapAlloc: Math.round(l + rng.next() * (goal - l)), nextGC: Math.round(goal), numGC, ...(gogc ? { gogc } : {}),
+        sys: 12 * MB, rss: 10 * MB, goroutines: 20, processStart: T0,
+      });
+    }
+    return out;
+  }
+  const MiB = 2 ** 20;
+  /** Live heap 0.3 MiB growing 0.25 MiB/h: the goal leaves its 4 MiB minimum at 2 MiB live, after 6.8 h. */
+  const growing = (h: number) => 0.3 * MiB + 0.25 * MiB * h;
+  const leavesMinimum = T0 + 6.8 * HOUR;
+
+  for (const gogc of [100, undefined]) {
+    it(`opens no heap incident while the GC goal sits at its minimum, and one once growth lifts it off (GOGC ${gogc ?? 'unknown'})`, () => {
+      const incidents = replay(tiny(growing, 16, gogc), service).incidents;
+      expect(incidents.map((i) => i.metric)).toEqual(['heap']);
+      expect(Date.parse(incidents[0].openedAt)).toBeGreaterThan(leavesMinimum);
+    });
+  }
+
+  it('opens nothing for a flat heap at the minimum, whatever phase of the sawtooth each scrape lands on', () => {
+    expect(replay(tiny(() => 1.5 * MiB, 16, undefined), service).incidents).toEqual([]);
+  });
+});
