@@ -12,7 +12,8 @@ import { Store } from '../store/index.js';
 import type { IncidentStore } from '../store/incidents.js';
 import { IncidentEvents } from '../store/incident-events.js';
 import { createChannels } from '../alert/registry.js';
-import { Outbox } from '../alert/outbox.js';
+import { Outbox, outboxPayload } from '../alert/outbox.js';
+import type { Incident } from '../model/incident.js';
 import { HttpServer, type Health } from '../web/server.js';
 import type { MetricsSnapshot } from '../web/metrics.js';
 import { webRoutes } from '../web/dashboard.js';
@@ -170,6 +171,10 @@ export class Daemon {
           watches: this.watches,
           log: this.log.child({ component: 'fleet' }),
           registry: new DiscoveredStore(this.store!.db),
+          orphans: {
+            open: () => [...new Set(this.incidents!.listOpen().map((i) => i.service))],
+            resolve: (name, at) => this.resolveOrphan(name, at),
+          },
         });
         this.fleetJobs = fleet;
         apply(this.config);
@@ -187,7 +192,7 @@ export class Daemon {
       const shard = shardFromEnv(process.env.LEAKWATCH_SHARD, c.fleet.shard);
       const discovery = new Discovery(c.fleet, shard, {
         log: this.log.child({ component: 'discovery' }),
-        apply: (services) => this.fleetJobs!.apply(services),
+        apply: (services, complete) => this.fleetJobs!.apply(services, complete),
       });
       try {
         await discovery.start();
@@ -254,9 +259,30 @@ export class Daemon {
     };
   }
 
+  /** An incident's page, for links in alerts: under the configured public URL, else the address the listener is bound to. */
+  private incidentUrl(inc: Incident): string | undefined {
+    const base = (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
+    return base ? `${base}/incidents/${inc.id}` : undefined;
+  }
+
+  /**
+   * Resolves as `gone` the open incidents of a service nothing watches any more (taken out of the
+   * config, or vanished from discovery, while the daemon was down); with its config gone, each
+   * resolve goes to the channels its open alert went to.
+   */
+  private resolveOrphan(name: string, at: number): number {
+    const open = this.incidents!.listOpen(name);
+    for (const inc of open) {
+      this.events!.resolve(inc.id, at, 'gone', {
+        channels: this.events!.outbox.openChannels(inc.id),
+        render: (kind, incident, seq) => outboxPayload({ kind, incident, host: this.host, dashboardUrl: this.incidentUrl(incident), seq }),
+      });
+    }
+    if (open.length) this.outbox!.wake();
+    return open.length;
+  }
+
   private createWatch(svc: ServiceConfig, before: ServiceWatch | undefined): ServiceWatch {
-    // Links in alerts: the configured public URL, else the address the listener is bound to.
-    const dashboard = () => (this.config.http?.publicUrl ?? this.http?.url)?.replace(/\/$/, '');
     const w = new ServiceWatch(svc, {
       store: this.store!,
       incidents: this.incidents!,
@@ -265,10 +291,7 @@ export class Daemon {
       log: this.log.child({ service: svc.name }),
       host: this.host,
       pools: this.pools ?? undefined,
-      dashboardUrl: (inc) => {
-        const base = dashboard();
-        return base ? `${base}/incidents/${inc.id}` : undefined;
-      },
+      dashboardUrl: (inc) => this.incidentUrl(inc),
     });
     if (before) w.adoptWindow(before);
     return w;

@@ -25,6 +25,11 @@ export interface FleetDeps {
   log: Logger;
   /** Records discovered services' origin and departure for `status` (the store). */
   registry?: { seen(name: string, labels: Record<string, string>, source: string): void; gone(name: string, at: number): void };
+  /**
+   * Services with open incidents in the store, and resolving those as `gone` without a watch:
+   * a service that left while the daemon was down has neither a watch nor a config any more.
+   */
+  orphans?: { open(): string[]; resolve(name: string, at: number): number };
   now?: () => number;
 }
 
@@ -35,6 +40,8 @@ export class FleetJobs {
   private own: readonly ServiceConfig[] = [];
   private goneAfter = 0;
   private readonly gone = new Map<string, { since: number; watch: ServiceWatch }>();
+  /** Services with open incidents that were not watched when the list was first complete (since when). */
+  private readonly orphans = new Map<string, number>();
   private readonly batches = new Map<string, PrometheusSamples>();
   private readonly apis = new Map<string, PrometheusApi>();
   private readonly now: () => number;
@@ -47,7 +54,8 @@ export class FleetJobs {
   applyConfig(config: Pick<Config, 'services' | 'fleet'>): void {
     this.own = config.services;
     this.goneAfter = config.fleet?.goneAfter ?? 0;
-    this.apply(this.discovered);
+    // Without discovery the config is the whole list; with it, the list is complete once every source answered.
+    this.apply(this.discovered, !config.fleet);
   }
 
   /** Requests sent to each Prometheus for samples (its load, for /metrics and the bench). */
@@ -55,8 +63,12 @@ export class FleetJobs {
     return Object.fromEntries([...this.apis].map(([url, api]) => [url, api.requests]));
   }
 
-  /** Watches exactly the config's own services (which win a name clash) plus `discovered`. */
-  apply(discovered: readonly ServiceConfig[]): void {
+  /**
+   * Watches exactly the config's own services (which win a name clash) plus `discovered`.
+   * `complete`: every source answered, so a service with open incidents that is not in the list
+   * left while the daemon was down; it gets the same grace as one that vanishes while it runs.
+   */
+  apply(discovered: readonly ServiceConfig[], complete = false): void {
     const now = this.now();
     this.discovered = [...discovered];
     const wanted = new Map<string, ServiceConfig>();
@@ -84,10 +96,20 @@ export class FleetJobs {
         log.info('service back', { service: svc.name, source: 'config' });
       }
       this.gone.delete(svc.name);
+      this.orphans.delete(svc.name);
       if (svc.origin) this.deps.registry?.seen(svc.name, svc.origin.labels, svc.origin.source);
       this.add(svc, before);
     }
+    if (complete) this.adoptOrphans(now);
     this.expireGone(now);
+  }
+
+  private adoptOrphans(now: number): void {
+    for (const name of this.deps.orphans?.open() ?? []) {
+      if (this.deps.watches.has(name) || this.gone.has(name) || this.orphans.has(name)) continue;
+      this.orphans.set(name, now);
+      this.deps.log.info('service gone', { service: name, source: 'history' });
+    }
   }
 
   private add(svc: ServiceConfig, before: ServiceWatch | undefined): void {
@@ -142,6 +164,16 @@ export class FleetJobs {
         (n) => n && this.deps.log.info('incidents of a gone service resolved', { service: name, incidents: n }),
         (err) => this.deps.log.error('resolving incidents of a gone service failed', { service: name, error: (err as Error).message }),
       );
+    }
+    for (const [name, since] of this.orphans) {
+      if (now - since < this.goneAfter) continue;
+      this.orphans.delete(name);
+      try {
+        const n = this.deps.orphans!.resolve(name, now);
+        if (n) this.deps.log.info('incidents of a gone service resolved', { service: name, incidents: n });
+      } catch (err) {
+        this.deps.log.error('resolving incidents of a gone service failed', { service: name, error: (err as Error).message });
+      }
     }
   }
 }

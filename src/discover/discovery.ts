@@ -36,8 +36,11 @@ export function servicesFromTargets(targets: readonly Target[], fleet: FleetConf
 
 export interface DiscoveryDeps {
   log: Logger;
-  /** Receives the full discovered list after every refresh and every file change. */
-  apply: (services: ServiceConfig[]) => void;
+  /**
+   * Receives the full discovered list after every refresh and every file change; `complete` when
+   * every source answered its last read (a failed source's targets are its last good list, or none).
+   */
+  apply: (services: ServiceConfig[], complete: boolean) => void;
 }
 
 type Source = { kind: 'files'; d: FileDiscovery } | { kind: 'prometheus'; d: PrometheusDiscovery };
@@ -50,6 +53,7 @@ export class Discovery {
   private failures = new Set<string>();
   private failuresBefore = new Set<string>();
   private refreshing: Promise<void> | null = null;
+  private refreshed = false;
 
   constructor(
     private readonly fleet: FleetConfig,
@@ -83,6 +87,7 @@ export class Discovery {
       this.failures = new Set();
       try {
         await Promise.all(this.sources.map((s) => s.d.refresh()));
+        this.refreshed = true;
         this.publish();
       } finally {
         this.refreshing = null;
@@ -98,7 +103,7 @@ export class Discovery {
     for (const p of problems) if (!this.reported.has(p)) this.deps.log.warn('discovery: target skipped', { reason: p });
     this.reported = new Set(problems);
     try {
-      this.deps.apply(services);
+      this.deps.apply(services, this.refreshed && this.failures.size === 0);
     } catch (err) {
       this.deps.log.error('discovery: applying the service list failed', { error: (err as Error).message });
     }

@@ -90,6 +90,48 @@ services:
     }
   }, 120_000);
 
+  it('a service taken out of the config while the daemon was down: at the next start its open incident resolves as gone, the resolve sent where the open went', async () => {
+    const dir = tempDir();
+    const own = await startSlackReceiver();
+    const head = `database: ${join(dir, 'lw.db')}
+defaults:
+  schedule: "* * * * * *"
+  window: 40s
+  warmup: 5s
+  thresholds: { heapGrowth: 100MB/h }
+  alert: [ops]
+channels:
+  ops: { type: slack, webhookUrl: "${own.url}" }
+services:
+`;
+    const kept = '  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n';
+    const path = writeConfig(dir, head + service('left') + '\n' + kept);
+    const first = startDaemon(path);
+    try {
+      await first.waitForLog(/incident opened[^\n]*service=left/, 60_000);
+      await own.waitFor(1, 30_000);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    writeFileSync(path, head + kept);
+    const second = startDaemon(path);
+    try {
+      await second.waitForLog(/msg="service gone"[^\n]*service=left source=history/);
+      await second.waitForLog(/incidents of a gone service resolved[^\n]*service=left/);
+      const { incidents } = JSON.parse(cli(['incidents', '--json', '--config', path]).stdout) as { incidents: { service: string; resolveReason?: string }[] };
+      expect(incidents.length).toBeGreaterThan(0);
+      expect(incidents.map((i) => [i.service, i.resolveReason])).toEqual(incidents.map(() => ['left', 'gone']));
+      await own.waitFor(2 * incidents.length, 30_000);
+      const resolves = own.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('leak closed (service gone)'));
+      expect(resolves.length).toBe(incidents.length);
+      // The service still in the config is watched as before: nothing of its own is resolved.
+      expect(second.logs()).not.toMatch(/service gone[^\n]*service=kept/);
+    } finally {
+      expect(await second.stop()).toBe(0);
+      await own.close();
+    }
+  }, 120_000);
+
   it('delivers an alert written before a SIGKILL exactly once after restart, without re-opening', async () => {
     const dir = tempDir();
     const path = writeConfig(
