@@ -191,6 +191,7 @@ export class ServiceWatch {
     const at = this.now();
     const { profiles, failures } = await captureProfiles(this.svc, kinds, { pools: this.deps.pools });
     const { profileIds } = this.deps.store.recordScrape(this.svc.name, {
+      kind: 'profiles',
       at,
       ok: profiles.length > 0,
       reason: failures.map((f) => f.reason).join('; ') || undefined,

@@ -26,6 +26,8 @@ export interface ScrapeResult {
   skipped?: number;
   sample?: Sample;
   profiles?: NewProfile[];
+  /** A scheduled sample scrape (the default) or a capture of profiles: `status` tells them apart. */
+  kind?: 'sample' | 'profiles';
 }
 
 export interface LastScrape {
@@ -116,9 +118,10 @@ export class Store {
     return id === undefined ? 0 : this.samplesT.count(id);
   }
 
-  lastScrape(service: string): LastScrape | undefined {
+  /** The last scheduled sample scrape (kind 'sample'), or the last capture of profiles. */
+  lastScrape(service: string, kind: 'sample' | 'profiles' = 'sample'): LastScrape | undefined {
     const id = this.serviceId(service);
-    return id === undefined ? undefined : this.scrapesT.last(id);
+    return id === undefined ? undefined : this.scrapesT.last(id, kind);
   }
 
   /** The last sample scrape's lag and the skipped ticks in the retained scrape log. */

@@ -13,6 +13,8 @@ export interface ScrapeRecord {
   lagMs?: number;
   /** Ticks of the service skipped just before this scrape. */
   skipped?: number;
+  /** A scheduled sample scrape (the default) or a capture of profiles. */
+  kind?: 'sample' | 'profiles';
 }
 
 /** The scheduling health `status` shows. */
@@ -31,6 +33,7 @@ interface ScrapeRow {
   failures: string | null;
   lag_ms: number | null;
   skipped: number;
+  kind: 'sample' | 'profiles';
 }
 
 /** The scrapes table (the scrape log). Every statement is prepared once, here. */
@@ -43,13 +46,13 @@ export class ScrapeTable {
 
   constructor(db: Database) {
     this.insertStmt = db.prepare(
-      'INSERT INTO scrapes (service_id, t, ok, reason, duration_ms, failures, lag_ms, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO scrapes (service_id, t, ok, reason, duration_ms, failures, lag_ms, skipped, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.lastStmt = db.prepare(
-      'SELECT t, ok, reason, duration_ms, failures, lag_ms, skipped FROM scrapes WHERE service_id = ? ORDER BY t DESC, id DESC LIMIT 1',
+      'SELECT t, ok, reason, duration_ms, failures, lag_ms, skipped, kind FROM scrapes WHERE service_id = ? AND kind = ? ORDER BY t DESC, id DESC LIMIT 1',
     );
     this.recentStmt = db.prepare(
-      `SELECT * FROM (SELECT id, t, ok, reason, duration_ms, failures, lag_ms, skipped FROM scrapes WHERE service_id = ?
+      `SELECT * FROM (SELECT id, t, ok, reason, duration_ms, failures, lag_ms, skipped, kind FROM scrapes WHERE service_id = ?
          ORDER BY t DESC, id DESC LIMIT ?) ORDER BY t ASC, id ASC`,
     );
     this.pruneStmt = db.prepare('DELETE FROM scrapes WHERE t < ?');
@@ -62,12 +65,13 @@ export class ScrapeTable {
   insert(serviceId: number, r: ScrapeRecord): number {
     if (!Number.isFinite(r.at)) throw new Error(`storing scrape: at must be a finite Unix ms time, got ${r.at}`);
     const failures = r.failures === undefined || r.failures.length === 0 ? null : JSON.stringify(r.failures);
-    const info = this.insertStmt.run(serviceId, r.at, r.ok ? 1 : 0, r.reason ?? null, r.durationMs, failures, r.lagMs ?? null, r.skipped ?? 0);
+    const info = this.insertStmt.run(serviceId, r.at, r.ok ? 1 : 0, r.reason ?? null, r.durationMs, failures, r.lagMs ?? null, r.skipped ?? 0, r.kind ?? 'sample');
     return Number(info.lastInsertRowid);
   }
 
-  last(serviceId: number): ScrapeRecord | undefined {
-    const row = this.lastStmt.get(serviceId) as ScrapeRow | undefined;
+  /** The newest row of that kind: the last sample scrape, or the last capture of profiles. */
+  last(serviceId: number, kind: 'sample' | 'profiles' = 'sample'): ScrapeRecord | undefined {
+    const row = this.lastStmt.get(serviceId, kind) as ScrapeRow | undefined;
     return row && rowToRecord(row);
   }
 
@@ -92,5 +96,6 @@ function rowToRecord(row: ScrapeRow): ScrapeRecord {
   if (row.failures !== null) r.failures = JSON.parse(row.failures) as unknown[];
   if (row.lag_ms !== null) r.lagMs = row.lag_ms;
   if (row.skipped) r.skipped = row.skipped;
+  if (row.kind === 'profiles') r.kind = row.kind;
   return r;
 }

@@ -15,6 +15,9 @@ export interface ServiceStatus {
   lastScrapeAt: string | null;
   lastScrapeOk: boolean | null;
   lastScrapeError?: string;
+  /** The last capture of profiles (the profile schedule, an incident's attribution), apart from sample scrapes. */
+  lastProfilesAt: string | null;
+  lastProfilesError?: string;
   samples: number;
   /** How late the last scheduled scrape started after it was due (s); null before the first. */
   scrapeLagSeconds: number | null;
@@ -38,6 +41,7 @@ export interface LiveVerdict {
 
 export function serviceStatus(store: Store, incidents: IncidentStore, svc: ServiceConfig, now = Date.now(), live?: LiveVerdict): ServiceStatus {
   const last = store.lastScrape(svc.name);
+  const capture = store.lastScrape(svc.name, 'profiles');
   const latest = store.latestSample(svc.name);
   // MemStats may be older than the latest sample (pprof-only services read them every heapTextSchedule).
   const mem = latest?.sys === undefined ? store.latestMemStats(svc.name) : latest;
@@ -61,6 +65,8 @@ export function serviceStatus(store: Store, incidents: IncidentStore, svc: Servi
     lastScrapeAt: last ? new Date(last.at).toISOString() : null,
     lastScrapeOk: last ? last.ok : null,
     ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
+    lastProfilesAt: capture ? new Date(capture.at).toISOString() : null,
+    ...(capture && !capture.ok && capture.reason ? { lastProfilesError: capture.reason } : {}),
     samples: store.sampleCount(svc.name),
     scrapeLagSeconds: schedule.lagMs === null ? null : Math.round(schedule.lagMs) / 1000,
     scrapesSkipped: schedule.skipped,

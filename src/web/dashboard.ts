@@ -151,6 +151,7 @@ function servicePage(deps: WebDeps, name: string, root: string): SafeHtml {
     ? html`<h1>${name} ${badge(status.state)}</h1>
 <dl class="facts">
 <dt>Last scrape</dt><dd>${status.lastScrapeAt ? html`${when(Date.parse(status.lastScrapeAt), now)}${status.lastScrapeOk ? '' : html` <span class="status-failed">failed: ${status.lastScrapeError ?? 'unknown error'}</span>`}` : 'never'}</dd>
+<dt>Last profiles</dt><dd>${status.lastProfilesAt ? html`${when(Date.parse(status.lastProfilesAt), now)}${status.lastProfilesError ? html` <span class="status-failed">failed: ${status.lastProfilesError}</span>` : ''}` : 'never'}</dd>
 <dt>Samples stored</dt><dd>${formatCount(status.samples)}</dd>
 <dt>Now</dt><dd>${status.samples === 0 ? 'no samples yet' : html`heap ${num(latest.heapAlloc, formatBytes)} · Sys ${num(latest.sys, formatBytes)} · RSS ${num(latest.rss, formatBytes)} · ${num(latest.goroutines, (g) => formatLevel('goroutines', g))}`}</dd>
 <dt>Open incidents</dt><dd>${status.openIncidents}</dd>

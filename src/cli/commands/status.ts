@@ -44,6 +44,7 @@ export function renderStatus(services: ServiceStatus[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   let out = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
   for (const s of services) if (s.lastScrapeError) out += `${s.name}: last scrape failed: ${s.lastScrapeError}\n`;
+  for (const s of services) if (s.lastProfilesError) out += `${s.name}: last profile capture failed: ${s.lastProfilesError}\n`;
   for (const s of services) {
     if (s.scrapesSkipped > 0) out += `${s.name}: ${s.scrapesSkipped} scheduled scrapes skipped (previous scrape still running, or leakwatch too busy); last lag ${s.scrapeLagSeconds ?? 0} s\n`;
   }
