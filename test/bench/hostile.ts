@@ -166,8 +166,11 @@ async function runClass(cls: HostileClass | 'none', healthy: GoTarget[], hostile
       for (const r of store.recentScrapes(`healthy${i}`, 100_000)) if (r.lagMs !== undefined && r.at >= from) lags.push(r.lagMs);
       skipped += store.scrapeSchedule(`healthy${i}`).skipped;
     }
+    // The newest failure of each kind: a bomb is refused in a profile capture, while the sample scrape fails on its own.
     const failed = store.recentScrapes('hostile', 100_000).filter((r) => !r.ok || r.reason);
-    const reason = cls === 'none' ? '-' : (failed[failed.length - 1]?.reason ?? 'no failure recorded').slice(0, 110);
+    const lastOf = (kind: 'sample' | 'profiles') => failed.filter((r) => (r.kind ?? 'sample') === kind).at(-1)?.reason;
+    const reasons = [['samples', lastOf('sample')], ['profiles', lastOf('profiles')]].filter(([, r]) => r).map(([k, r]) => `${k}: ${r!.slice(0, 90)}`);
+    const reason = cls === 'none' ? '-' : reasons.join(' | ') || 'no failure recorded';
     return { cls, share: got / expected, samples: `${got}/${expected}`, peakRss: hwm, lagP50: percentile(lags, 50), lagMax: Math.max(0, ...lags), skipped, reason };
   } finally {
     store.close();
