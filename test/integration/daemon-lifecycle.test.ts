@@ -27,6 +27,20 @@ describe('daemon lifecycle', () => {
   });
 
   const service = (name: string) => `  - name: ${name}\n    pprof: ${target.base}/debug/pprof\n    metrics: ${target.base}/metrics`;
+  /** The removal tests' config up to `services:`: compressed time, every alert to a Slack receiver at `webhookUrl`. */
+  const removalHead = (dir: string, webhookUrl: string) => `database: ${join(dir, 'lw.db')}
+defaults:
+  schedule: "* * * * * *"
+  window: 40s
+  warmup: 5s
+  thresholds: { heapGrowth: 100MB/h }
+  alert: [ops]
+channels:
+  ops: { type: slack, webhookUrl: "${webhookUrl}" }
+services:
+`;
+  /** A service that stays in the config (its target is down: nothing of it resolves). */
+  const KEPT = '  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n';
 
   it('reloads on SIGHUP, and keeps running the old config when the new one is invalid', async () => {
     const dir = tempDir();
@@ -55,23 +69,13 @@ describe('daemon lifecycle', () => {
   it('a service taken out of the config file on SIGHUP: logged as gone, its open incident resolved as gone with a resolve alert', async () => {
     const dir = tempDir();
     const own = await startSlackReceiver();
-    const head = `database: ${join(dir, 'lw.db')}
-defaults:
-  schedule: "* * * * * *"
-  window: 40s
-  warmup: 5s
-  thresholds: { heapGrowth: 100MB/h }
-  alert: [ops]
-channels:
-  ops: { type: slack, webhookUrl: "${own.url}" }
-services:
-`;
-    const path = writeConfig(dir, head + service('removed') + '\n  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n');
+    const head = removalHead(dir, own.url);
+    const path = writeConfig(dir, head + service('removed') + '\n' + KEPT);
     const daemon = startDaemon(path);
     try {
       await daemon.waitForLog(/incident opened[^\n]*service=removed/, 60_000);
       await own.waitFor(1, 30_000);
-      writeFileSync(path, head + '  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n');
+      writeFileSync(path, head + KEPT);
       daemon.proc.kill('SIGHUP');
       await daemon.waitForLog(/msg="service gone"[^\n]*service=removed source=config/);
       await daemon.waitForLog(/incidents of a gone service resolved[^\n]*service=removed/);
@@ -93,19 +97,8 @@ services:
   it('a service taken out of the config while the daemon was down: at the next start its open incident resolves as gone, the resolve sent where the open went', async () => {
     const dir = tempDir();
     const own = await startSlackReceiver();
-    const head = `database: ${join(dir, 'lw.db')}
-defaults:
-  schedule: "* * * * * *"
-  window: 40s
-  warmup: 5s
-  thresholds: { heapGrowth: 100MB/h }
-  alert: [ops]
-channels:
-  ops: { type: slack, webhookUrl: "${own.url}" }
-services:
-`;
-    const kept = '  - name: kept\n    metrics: http://127.0.0.1:9/metrics\n';
-    const path = writeConfig(dir, head + service('left') + '\n' + kept);
+    const head = removalHead(dir, own.url);
+    const path = writeConfig(dir, head + service('left') + '\n' + KEPT);
     const first = startDaemon(path);
     try {
       await first.waitForLog(/incident opened[^\n]*service=left/, 60_000);
@@ -113,7 +106,7 @@ services:
     } finally {
       expect(await first.stop()).toBe(0);
     }
-    writeFileSync(path, head + kept);
+    writeFileSync(path, head + KEPT);
     const second = startDaemon(path);
     try {
       await second.waitForLog(/msg="service gone"[^\n]*service=left source=history/);
