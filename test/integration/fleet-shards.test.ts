@@ -35,6 +35,8 @@ describe('fleet: two shards over 100 discovered targets (real daemons)', () => {
       const d = startDaemon(configPath, env(index, ports[index]!));
       running[index] = d;
       await d.waitForLog(/msg="discovery started"[^\n]*shard=\d\/2/);
+      // HTTP binds after discovery: ask once the daemon says it has started.
+      await d.waitForLog(/leakwatch started/);
       const s = (await (await fetch(`http://127.0.0.1:${ports[index]}/api/status`)).json()) as { services: { name: string }[] };
       names.push(s.services.map((x) => x.name).sort());
     }
