@@ -4,3 +4,5 @@
 -- whose samples arrive must not make it flicker "unreachable" after every profile round.
 -- Rows written before this migration count as sample scrapes.
 ALTER TABLE scrapes ADD COLUMN kind TEXT NOT NULL DEFAULT 'sample' CHECK (kind IN ('sample', 'profiles'));
+-- The last row of a kind per service (status, for every service), without reading past a week of the other kind.
+CREATE INDEX scrapes_service_kind_t ON scrapes(service_id, kind, t);

@@ -32,7 +32,7 @@ export interface BucketFields {
   readonly rateSq: number;
   readonly gcs: number;
   readonly memlimit: number;
-  readonly goalAtMinimum: number;
+  readonly samplesAtMinimum: number;
   readonly allocRate: number;
   readonly rateVariance: number;
 }
@@ -104,7 +104,7 @@ export class BucketRing {
     n[LIFE * c + s] = x.life;
     n[SAMPLES * c + s] = x.samples;
     n[RATE_N * c + s] = x.rateN;
-    n[GOAL_AT_MINIMUM * c + s] = x.goalAtMinimum;
+    n[GOAL_AT_MINIMUM * c + s] = x.samplesAtMinimum;
     this.views.push(new BucketView(this, s));
   }
 
@@ -185,7 +185,7 @@ export class BucketView implements BucketFields {
   get rateSq(): number { return this.fl(RATE_SQ); }
   get gcs(): number { return this.fl(GCS); }
   get memlimit(): number { return this.fl(MEMLIMIT); }
-  get goalAtMinimum(): number { return this.r.n[GOAL_AT_MINIMUM * this.r.cap + this.s]; }
+  get samplesAtMinimum(): number { return this.r.n[GOAL_AT_MINIMUM * this.r.cap + this.s]; }
   get allocRate(): number { return allocRateOf(this.allocBytes, this.allocMs); }
   get rateVariance(): number { return rateVarianceOf(this.rateN, this.rateSum, this.rateSq); }
 }

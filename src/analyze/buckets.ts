@@ -48,7 +48,7 @@ export class Bucket implements BucketFields {
   /** Last known GOMEMLIMIT (NaN when none or unlimited). */
   memlimit = NaN;
   /** Samples whose GC goal was the runtime's minimum heap (see heapMinimum): it says nothing of the live heap. */
-  goalAtMinimum = 0;
+  samplesAtMinimum = 0;
 
   /** Mean allocation rate (bytes/s), NaN when unknown. */
   get allocRate(): number {
@@ -184,7 +184,7 @@ export class BucketFolder {
     // A goal at the minimum heap bounds the live heap (goal/(1+GOGC/100)) but does not follow it:
     // neither a floor nor a GOGC ratio can be read from it.
     if (goal !== undefined && goal <= heapMinimum(g)) {
-      m.goalAtMinimum++;
+      m.samplesAtMinimum++;
       goal = undefined;
     }
     if (goal !== undefined && g !== undefined && g > 0) m.goalLive = minOf(m.goalLive, goal / (1 + g / 100));

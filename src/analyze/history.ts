@@ -239,5 +239,5 @@ function mergeInto(h: Bucket, f: Bucket): void {
   h.gcs = nanSum(h.gcs, f.gcs);
   h.pauseNs = nanSum(h.pauseNs, f.pauseNs);
   if (!Number.isNaN(f.memlimit)) h.memlimit = f.memlimit;
-  h.goalAtMinimum += f.goalAtMinimum;
+  h.samplesAtMinimum += f.samplesAtMinimum;
 }

@@ -78,7 +78,7 @@ function underLimit(h: History, life: number): boolean {
 /** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */
 function goalAtMinimum(h: History, life: number): boolean {
   const last = h.fine[h.fine.length - 1];
-  return last !== undefined && last.life === life && last.goalAtMinimum > 0;
+  return last !== undefined && last.life === life && last.samplesAtMinimum > 0;
 }
 
 /**

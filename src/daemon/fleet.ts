@@ -40,7 +40,7 @@ export class FleetJobs {
   private own: readonly ServiceConfig[] = [];
   private goneAfter = 0;
   private readonly gone = new Map<string, { since: number; watch: ServiceWatch }>();
-  /** Services with open incidents that were not watched when the list was first complete (since when). */
+  /** Services with open incidents that a complete list did not name, and since when (they resolve as `gone` after goneAfter). */
   private readonly orphans = new Map<string, number>();
   private readonly batches = new Map<string, PrometheusSamples>();
   private readonly apis = new Map<string, PrometheusApi>();
@@ -54,8 +54,9 @@ export class FleetJobs {
   applyConfig(config: Pick<Config, 'services' | 'fleet'>): void {
     this.own = config.services;
     this.goneAfter = config.fleet?.goneAfter ?? 0;
-    // Without discovery the config is the whole list; with it, the list is complete once every source answered.
-    this.apply(this.discovered, !config.fleet);
+    // Without discovery the config is the whole list (a reload that drops discovery drops its services);
+    // with it, the list is complete once every source answered.
+    this.apply(config.fleet ? this.discovered : [], !config.fleet);
   }
 
   /** Requests sent to each Prometheus for samples (its load, for /metrics and the bench). */

@@ -89,10 +89,10 @@ export class OutboxStore {
       WHERE incident_id = @incidentId AND event_kind = 'open' AND status = 'pending' AND attempts = 0`);
     this.announcedStmt = db.prepare(`SELECT EXISTS (SELECT 1 FROM outbox WHERE incident_id = ? AND channel = ?
       AND event_kind IN ('open', 'remind') AND status = 'sent')`).pluck();
-    this.openChannelsStmt = db.prepare(`SELECT DISTINCT channel FROM outbox WHERE incident_id = ? AND event_kind = 'open' ORDER BY channel`).pluck();
+    this.openChannelsStmt = db.prepare(`SELECT DISTINCT channel FROM outbox WHERE incident_id = ? AND event_kind IN ('open', 'remind') ORDER BY channel`).pluck();
   }
 
-  /** The channels the incident's open alert was written for: where its resolve goes when the service's config is gone. */
+  /** The channels the incident's open alert and reminders were written for: where its resolve goes when the service's config is gone. */
   openChannels(incidentId: number): string[] {
     return this.openChannelsStmt.all(incidentId) as string[];
   }

@@ -66,7 +66,8 @@ export function serviceStatus(store: Store, incidents: IncidentStore, svc: Servi
     lastScrapeOk: last ? last.ok : null,
     ...(last && !last.ok && last.reason ? { lastScrapeError: last.reason } : {}),
     lastProfilesAt: capture ? new Date(capture.at).toISOString() : null,
-    ...(capture && !capture.ok && capture.reason ? { lastProfilesError: capture.reason } : {}),
+    // A capture that got the heap profile but not the goroutine one is ok, with a reason: shown too.
+    ...(capture?.reason ? { lastProfilesError: capture.reason } : {}),
     samples: store.sampleCount(svc.name),
     scrapeLagSeconds: schedule.lagMs === null ? null : Math.round(schedule.lagMs) / 1000,
     scrapesSkipped: schedule.skipped,
