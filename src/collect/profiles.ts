@@ -6,7 +6,7 @@ import type { ProfileKind } from '../model/sample.js';
 import type { Profile } from '../profile/model.js';
 import { decodeProfile } from '../profile/decode.js';
 import { GzipTooLarge, GzipWatch } from '../profile/gzip.js';
-import { gzipTooLarge } from './decode-tasks.js';
+import { checkInline, gzipTooLarge } from './decode-tasks.js';
 import { ScrapeError, withContext } from './errors.js';
 import { fetchInPool, sharedPools, type CollectPools } from './pools.js';
 import { pprofUrl, type ScrapeTarget } from './target.js';
@@ -17,11 +17,12 @@ export interface CapturedProfile {
   kind: ProfileKind;
   /** The body exactly as received (gzip'd profile.proto), what `go tool pprof` opens. */
   data: Buffer;
-  /** Profile.time_nanos, from the check the decode worker ran. */
+  /** Profile.time_nanos, from the capture's check. */
   timeNanos: bigint;
   /**
-   * The decoded model. The capture itself checked the profile on a decode worker and shipped
-   * back only its summary; the model is decoded here, on first access (an incident's diff).
+   * The decoded model. The capture itself only checked the profile (inline when small, else on a
+   * decode worker, without building the model); the model is decoded here, on first access (an
+   * incident's diff).
    */
   readonly profile: Profile;
 }
@@ -71,10 +72,16 @@ export async function captureProfiles(
             }
           },
         });
-        // Captures are off the sample schedule: they may wait for a worker up to a decode's own budget.
-        const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, pools.decode.budgetMs);
-        if (r.type !== 'profile') throw new Error('decode pool: expected a profile');
-        profiles.push(lazyProfile(kind, data, r.summary.timeNanos, maxDecompressed));
+        // A small body is checked here, without building its model (no worker started for a
+        // round of them); a big one on a decode worker, where captures may wait for a worker up
+        // to a decode's own budget (they are off the sample schedule).
+        let summary = checkInline(data, kind, maxDecompressed);
+        if (!summary) {
+          const r = await pools.decode.run(svc.name, { type: 'profile', data, kind, maxDecompressed }, pools.decode.budgetMs);
+          if (r.type !== 'profile') throw new Error('decode pool: expected a profile');
+          summary = r.summary;
+        }
+        profiles.push(lazyProfile(kind, data, summary.timeNanos, maxDecompressed));
       } catch (e) {
         const err = withContext(e, `${kind} profile`);
         failures.push({ source: 'pprof', kind, code: err.code, reason: err.message });

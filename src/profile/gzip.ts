@@ -105,9 +105,12 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
  * few KiB into its download, before it is buffered, copied to a decode worker or inflated there.
  * Bounded main-thread work: at most `watchBytes` of input and about `slack` of output.
  * Not gzip, or corrupt: the watch stops and leaves the verdict to the full decode.
+ * Its output chunks are small (16 KiB, dropped as they come): a round of captures runs dozens of
+ * watches at once, and 64 KiB chunks (~128 KiB of malloc per watch with the window) left the
+ * daemon's heap a few MB bigger after every round.
  */
 export class GzipWatch {
-  private readonly inflate = new Inflate({ chunkSize: 64 << 10 });
+  private readonly inflate = new Inflate({ chunkSize: 16 << 10 });
   private readonly strm = (this.inflate as unknown as { strm: { next_in: number } }).strm;
   private input = 0;
   private output = 0;
