@@ -10,6 +10,9 @@
  * copied). Refusing a 4.2 MB gzip bomb used to cost ~2–10 s of loop time and ~270 MB before the
  * 256 MiB cap; it is now refused by ratio a few KiB into its download (GzipWatch).
  *
+ * Routine profile captures small enough to check on the event loop never come here
+ * (decode-tasks.ts checkInline): a round of them starts no worker.
+ *
  * Workers start on the first task and end after idleMs without one: an idle worker is a second V8
  * isolate (~10 MB of anonymous memory; a bare daemon idles at ~75 MB RSS instead of ~85), and at
  * the default schedule decodes come in a burst every 5 minutes (the profile round). A cold start
