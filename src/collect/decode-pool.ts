@@ -8,7 +8,7 @@
  * Measured (npm run bench:hostile): parsing a 50 MB expvar body inline stalls the loop ~1 s, a
  * 50 MB /metrics body ~2 s; on a worker the longest stall is under 100 ms (the body is moved, not
  * copied). Refusing a 4.2 MB gzip bomb used to cost ~2–10 s of loop time and ~270 MB before the
- * 256 MiB cap; it is now refused by ratio a few KiB into its download (GzipWatch).
+ * 256 MiB cap; it is now refused by ratio some 40 KiB into its download (GzipWatch from 32 KiB).
  *
  * Routine profile captures small enough to check on the event loop never come here
  * (decode-tasks.ts checkInline): a round of them starts no worker.

@@ -7,7 +7,7 @@ import type { ProfileKind, Sample } from '../model/sample.js';
 import type { Profile } from '../profile/model.js';
 import { checkProfile } from '../profile/check.js';
 import { decodeProfile } from '../profile/decode.js';
-import { GzipTooLarge, ungzipCapped } from '../profile/gzip.js';
+import { GzipTooLarge, ungzipCapped, WATCH_SLACK } from '../profile/gzip.js';
 import { ProfileError } from '../profile/errors.js';
 import type { ProfileCode, ScrapeCode } from '../model/errors.js';
 import { ScrapeError } from './errors.js';
@@ -119,7 +119,8 @@ export function checkInline(data: Uint8Array, kind: ProfileKind, maxDecompressed
   const cap = Math.min(maxDecompressed, INLINE_RAW_MAX);
   let raw: Uint8Array;
   try {
-    raw = ungzipCapped(data, cap);
+    // The download watch's ratio rule (it only watches bodies past 32 KiB: profiles.ts).
+    raw = ungzipCapped(data, cap, WATCH_SLACK);
   } catch (e) {
     if (e instanceof GzipTooLarge && e.limit === cap && cap < maxDecompressed) return undefined;
     throw profileFailure(e);

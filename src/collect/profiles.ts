@@ -34,6 +34,12 @@ export interface ProfileFailure {
   reason: string;
 }
 
+/**
+ * A profile body is watched for a gzip bomb once it passes this many bytes: most profiles are
+ * smaller, and a round of captures then allocates no inflate state for them while they download.
+ */
+export const WATCH_FROM = 32 << 10;
+
 export interface CaptureOptions {
   signal?: AbortSignal;
   /** Cap on a decompressed profile. Default: 4 × maxBodySize. */
@@ -56,8 +62,9 @@ export async function captureProfiles(
     kinds.map(async (kind) => {
       try {
         if (!base) throw new ScrapeError('other', 'no pprof URL configured for this service');
-        // A bomb is refused a few KiB into its download (GzipWatch), before it is buffered.
-        const watch = new GzipWatch();
+        // A bomb is refused a few KiB past WATCH_FROM into its download (GzipWatch), before it
+        // is buffered; a smaller body is left to its check (inline under a 2 MiB cap, else a worker).
+        const watch = new GzipWatch(undefined, undefined, WATCH_FROM);
         const data = await fetchInPool(pools, svc.name, pprofUrl(base, kind), {
           headers: svc.headers,
           timeoutMs: svc.timeout,

@@ -22,6 +22,8 @@ export function isGzip(data: Uint8Array): boolean {
  */
 export const MAX_RATIO = 100;
 export const RATIO_SLACK = 4 << 20;
+/** The smaller slack of a body watched as it downloads (GzipWatch) or checked on the event loop. */
+export const WATCH_SLACK = 1 << 20;
 /** Output chunks are at most this big, so a cap is never overshot by more than this. */
 const MAX_CHUNK = 1 << 20;
 
@@ -44,10 +46,10 @@ export class GzipTooLarge extends ProfileError {
 
 /**
  * Inflates gzip input, throwing a ProfileError of stage `decompress` as soon as the output would exceed
- * maxBytes or MAX_RATIO × the input read so far (GzipTooLarge), or when the stream is corrupt or
- * truncated. Non-gzip input is returned unchanged.
+ * maxBytes or MAX_RATIO × the input read so far once past `slack` (GzipTooLarge), or when the
+ * stream is corrupt or truncated. Non-gzip input is returned unchanged.
  */
-export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
+export function ungzipCapped(data: Uint8Array, maxBytes: number, slack = RATIO_SLACK): Uint8Array {
   if (!isGzip(data)) return data;
   const inflate = new Inflate({ chunkSize: outputChunkSize(data, maxBytes) });
   const chunks: Uint8Array[] = [];
@@ -61,7 +63,7 @@ export function ungzipCapped(data: Uint8Array, maxBytes: number): Uint8Array {
     total += chunk.length;
     const input = strm.next_in;
     if (total > maxBytes) throw new GzipTooLarge(total, input, maxBytes);
-    if (total > RATIO_SLACK && total > MAX_RATIO * input) throw new GzipTooLarge(total, input, undefined);
+    if (total > slack && total > MAX_RATIO * input) throw new GzipTooLarge(total, input, undefined);
     chunks.push(chunk);
   };
   inflate.onEnd = () => {};
@@ -105,42 +107,68 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
  * few KiB into its download, before it is buffered, copied to a decode worker or inflated there.
  * Bounded main-thread work: at most `watchBytes` of input and about `slack` of output.
  * Not gzip, or corrupt: the watch stops and leaves the verdict to the full decode.
- * Its output chunks are small (16 KiB, dropped as they come): a round of captures runs dozens of
- * watches at once, and 64 KiB chunks (~128 KiB of malloc per watch with the window) left the
- * daemon's heap a few MB bigger after every round.
+ *
+ * A round of captures runs dozens of watches at once, each ~56 KiB of inflate state, window and
+ * output chunk (16 KiB, dropped as they come; 64 KiB chunks left the daemon's malloc heap a few
+ * MB bigger after every round). With `startAt`, nothing is inflated or allocated until the body
+ * passes that many bytes: a body that ends before is small enough for its full check to be
+ * bounded anyway (a gzip body of n bytes inflates to at most ~1032 n).
  */
 export class GzipWatch {
-  private readonly inflate = new Inflate({ chunkSize: 16 << 10 });
-  private readonly strm = (this.inflate as unknown as { strm: { next_in: number } }).strm;
+  private inflate: Inflate | undefined;
   private input = 0;
   private output = 0;
   private done = false;
+  /** Pieces received before `startAt` bytes, not inflated yet. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly watchBytes = 64 << 10,
-    private readonly slack = 1 << 20,
-  ) {
-    this.inflate.onData = (chunk: Uint8Array) => {
-      this.output += chunk.length;
-      const input = this.input + this.strm.next_in;
-      if (this.output > this.slack && this.output > MAX_RATIO * input) throw new GzipTooLarge(this.output, input, undefined);
-    };
-    this.inflate.onEnd = () => {};
-  }
+    private readonly slack = WATCH_SLACK,
+    private readonly startAt = 0,
+  ) {}
 
   /** Feeds the next piece of the body; throws GzipTooLarge on a bomb. */
   push(chunk: Uint8Array): void {
     if (this.done) return;
-    if (this.input === 0 && !isGzip(chunk)) return void (this.done = true);
+    if (this.input === 0 && this.heldBytes === 0 && !isGzip(chunk)) return void (this.done = true);
+    if (!this.inflate) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes < this.startAt) return;
+      this.start();
+      const held = this.held;
+      this.held = [];
+      for (const piece of held) this.feed(piece);
+      return;
+    }
+    this.feed(chunk);
+  }
+
+  private start(): void {
+    const inflate = new Inflate({ chunkSize: 16 << 10 });
+    const strm = (inflate as unknown as { strm: { next_in: number } }).strm;
+    inflate.onData = (chunk: Uint8Array) => {
+      this.output += chunk.length;
+      const input = this.input + strm.next_in;
+      if (this.output > this.slack && this.output > MAX_RATIO * input) throw new GzipTooLarge(this.output, input, undefined);
+    };
+    inflate.onEnd = () => {};
+    this.inflate = inflate;
+  }
+
+  private feed(chunk: Uint8Array): void {
+    if (this.done) return;
     const part = chunk.subarray(0, this.watchBytes - this.input);
     try {
-      this.inflate.push(part, false);
+      this.inflate!.push(part, false);
     } catch (e) {
       this.done = true;
       if (e instanceof GzipTooLarge) throw e;
       return;
     }
     this.input += part.length;
-    if (this.input >= this.watchBytes || this.inflate.ended) this.done = true;
+    if (this.input >= this.watchBytes || this.inflate!.ended) this.done = true;
   }
 }
