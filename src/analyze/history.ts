@@ -43,9 +43,17 @@ export class History {
   readonly fineRing: BucketRing;
   /** Hourly buckets (merged fine ones), oldest first, covering the longest long window. */
   readonly hourRing: BucketRing;
-  /** The same buckets as lists of views (`h.fine[i].b`, `for (const b of h.fine)`). */
-  readonly fine: readonly BucketView[];
-  readonly hourly: readonly BucketView[];
+  /**
+   * The same buckets as lists of views (`h.fine[i].b`, `for (const b of h.fine)`): the same
+   * array while a reader holds it, built again after it was let go (bucket-ring.ts).
+   */
+  get fine(): readonly BucketView[] {
+    return this.fineRing.views;
+  }
+
+  get hourly(): readonly BucketView[] {
+    return this.hourRing.views;
+  }
   /** Bumped whenever a fine bucket completes: verdicts only change then. */
   version = 0;
   hourlyVersion = 0;
@@ -64,8 +72,6 @@ export class History {
     // Old buckets are dropped 64 at a time (below), so the ring holds up to 64 more than it keeps.
     this.fineRing = new BucketRing(this.width, Math.ceil(this.fineKeep / this.width) + 66);
     this.hourRing = new BucketRing(HOUR, Math.ceil(opts.longest / HOUR) + 3);
-    this.fine = this.fineRing.views;
-    this.hourly = this.hourRing.views;
     this.hourFolder = new HourMerger((b) => {
       const ring = this.hourRing;
       ring.push(b);
