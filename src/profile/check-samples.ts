@@ -3,8 +3,8 @@
  * decode-labels.ts) reads them, counting values and looking location ids up instead of building
  * columns. IdSet holds ids by decode.ts's indexById rules.
  */
-import { closeLen, fail, malformed, openLen, scalar, skip, tag, varint, type Reader } from './wire.js';
-import type { Nums } from './check-walk.js';
+import { closeLen, fail, malformed, openLen, skip, tag, varint, type NumBuffer, type Reader } from './wire.js';
+import { readLabel, type LabelFields } from './decode-labels.js';
 
 // One-byte tags of Sample's fields as Go writes them (as decode-samples.ts).
 const LOCATION_ID = (1 << 3) | 0;
@@ -18,7 +18,7 @@ export class IdSet {
   private readonly dense: Uint8Array | null;
   private readonly sorted: Float64Array;
 
-  constructor(ids: Nums, kind: string) {
+  constructor(ids: NumBuffer, kind: string) {
     const list = ids.data.subarray(0, ids.length);
     let max = 0;
     for (const id of list) {
@@ -57,6 +57,8 @@ export class SampleCheck {
   private nValues = 0;
   private unknownId = -1;
   private sample = 0;
+
+  private readonly fields: LabelFields = { key: 0, str: 0, num: 0, numUnit: 0 };
 
   constructor(
     private readonly r: Reader,
@@ -144,19 +146,9 @@ export class SampleCheck {
 
   /** pprof's label rule (decode-labels.ts): the key's string index always, then str's or num_unit's. */
   private label(wt: number): void {
-    const r = this.r;
-    const end = openLen(r, wt, 'sample.label');
-    let key = 0, str = 0, num = 0, numUnit = 0;
-    while (r.pos < end) {
-      const t = tag(r);
-      const f = t >>> 3;
-      if (f === 1) key = scalar(r, t & 7, true, 'label.key');
-      else if (f === 2) str = scalar(r, t & 7, true, 'label.str');
-      else if (f === 3) num = scalar(r, t & 7, true, 'label.num');
-      else if (f === 4) numUnit = scalar(r, t & 7, true, 'label.num_unit');
-      else skip(r, t);
-    }
-    closeLen(r, end, 'sample.label');
+    const f = this.fields;
+    readLabel(this.r, wt, f);
+    const { key, str, num, numUnit } = f;
     this.labelString(key);
     if (str !== 0) this.labelString(str);
     else if (num !== 0 || numUnit !== 0) this.labelString(numUnit);

@@ -3,21 +3,8 @@
  * decode-wire.ts's readRawProfile reads them (same wire primitives, same errors), keeping only
  * ids, references, string indices and the string table's offsets, as numbers in typed arrays.
  */
-import { closeLen, fail, LEN, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
+import { closeLen, fail, LEN, NumBuffer, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
 
-/** Growable list of numbers in a Float64Array. */
-export class Nums {
-  data = new Float64Array(64);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
-}
 
 
 /** What the first pass keeps: ids, references and string indices, as numbers. */
@@ -25,22 +12,22 @@ export class Walk {
   readonly sampleTypes: number[] = [];
   sampleCount = 0;
   firstSample = 0;
-  readonly mappingIds = new Nums();
-  readonly functionIds = new Nums();
-  readonly locationIds = new Nums();
+  readonly mappingIds = new NumBuffer(64);
+  readonly functionIds = new NumBuffer(64);
+  readonly locationIds = new NumBuffer(64);
   /** Function ids the locations' lines name, in order, and the id of the location of each. */
-  readonly lineFunctions = new Nums();
-  readonly lineOwners = new Nums();
+  readonly lineFunctions = new NumBuffer(64);
+  readonly lineOwners = new NumBuffer(64);
   /** String indices of mappings and functions, and where each is: (record index × 16 + field) × 2 + (1 for a function). */
-  readonly early = new Nums();
-  readonly earlyWhere = new Nums();
+  readonly early = new NumBuffer(64);
+  readonly earlyWhere = new NumBuffer(64);
   mappings = 0;
   functions = 0;
   /** String indices checked after the samples (default_sample_type, period_type, comments, frames). */
   readonly late: number[] = [];
   /** Each string_table entry: the offset of its length prefix, and its byte length. */
-  readonly stringAt = new Nums();
-  readonly stringLength = new Nums();
+  readonly stringAt = new NumBuffer(64);
+  readonly stringLength = new NumBuffer(64);
   timeNanos = 0n;
   timeNanosSeen = false;
   periodType: number[] = [];
@@ -87,7 +74,7 @@ export const FUNCTION: RecordSpec = {
 };
 
 /** A mapping or function (decode-wire.ts): its id into `ids`, its string indices into w.early. */
-function record(r: Reader, wt: number, spec: RecordSpec, w: Walk, ids: Nums, index: number): void {
+function record(r: Reader, wt: number, spec: RecordSpec, w: Walk, ids: NumBuffer, index: number): void {
   const end = openLen(r, wt, spec.field);
   let id = 0;
   const strings = [0, 0, 0];

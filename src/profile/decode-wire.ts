@@ -9,7 +9,7 @@
  * Primitives live in wire.ts; failures are ProfileErrors of stage `parse`.
  */
 import protobuf from 'protobufjs/minimal.js';
-import { closeLen, fail, LEN, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
+import { closeLen, fail, LEN, NumBuffer, openLen, repeated, scalar, skip, tag, varintBig, VARINT, wire, type Reader } from './wire.js';
 
 export interface RawValueType {
   type: number;
@@ -86,20 +86,6 @@ function valueType(r: Reader, wt: number, field: string): RawValueType {
   }
   closeLen(r, end, field);
   return v;
-}
-
-/** Growable flat buffer of numbers. */
-class NumBuffer {
-  data = new Float64Array(256);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 function mapping(r: Reader, wt: number): RawMapping {

@@ -127,3 +127,20 @@ export function tag(r: Reader): number {
     return fail(r, 'truncated field tag');
   }
 }
+
+/** Growable flat list of numbers in a Float64Array (ids, references, line records). */
+export class NumBuffer {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity = 256) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+}
