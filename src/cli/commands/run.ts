@@ -22,6 +22,37 @@ export default async function run(argv: string[]): Promise<number> {
   // One service's bad data must never take the daemon down: a stray rejection is logged, not fatal.
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: String((reason as Error)?.stack ?? reason) }));
   const daemon = new Daemon(config, log);
+  // Handlers go in before start: a signal that arrives between the "leakwatch started" line and
+  // their installation would otherwise meet the OS default (SIGHUP and SIGTERM terminate). Until
+  // start returns, a stop waits for it and a reload is refused (nothing to reload yet).
+  let started = false;
+  let stopping = false;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    if (started) daemon.stop().then(() => finish(0), () => finish(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (!started) {
+      log.warn('reload refused: leakwatch is still starting; send SIGHUP again once it has started');
+      return;
+    }
+    let next: Config;
+    try {
+      next = configFrom(values);
+    } catch (err) {
+      log.error('reload refused: the new configuration is invalid; keeping the running one', { errors: (err as Error).message });
+      return;
+    }
+    config = next;
+    configSecrets(next, secrets);
+    daemon.reload(config).catch((err) => log.error('reload failed', { error: (err as Error).message }));
+  });
   try {
     await daemon.start();
   } catch (err) {
@@ -30,32 +61,10 @@ export default async function run(argv: string[]): Promise<number> {
     log.error('leakwatch failed to start', { error: (err as Error).message });
     return 1;
   }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('stopping', { signal });
-      daemon.stop().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      let next: Config;
-      try {
-        next = configFrom(values);
-      } catch (err) {
-        log.error('reload refused: the new configuration is invalid; keeping the running one', { errors: (err as Error).message });
-        return;
-      }
-      config = next;
-      configSecrets(next, secrets);
-      daemon.reload(config).catch((err) => log.error('reload failed', { error: (err as Error).message }));
-    });
-  });
+  started = true;
+  // A stop asked for during start-up runs now.
+  if (stopping) daemon.stop().then(() => finish(0), () => finish(1));
+  return finished;
 }
 
 /**
