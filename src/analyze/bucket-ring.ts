@@ -1,8 +1,9 @@
 /**
- * Completed buckets held column by column: one Float64Array (15 columns) and one Int32Array
- * (4 columns) per ring, column-major, with a head index. A bucket costs 136 bytes of columns plus
- * a 40-byte view (below) instead of a ~550-byte object of 22 boxed doubles: at 1,000 services with
- * full 6-hour windows the history is ~29 MB (heap snapshot: 23 MB of typed arrays, 6 MB of views).
+ * Completed buckets held column by column in typed arrays, as a ring. Every bucket keeps what the
+ * checks read over a day or a week (its index, lifetime and floors: 32 bytes); only the newest
+ * (`Recent`: the trend window) keep the rest (allocation rates, GC counts, the goal ratio: 60
+ * bytes more). At 1,000 services with a 6-hour window and a day behind it that is ~35 MB, where
+ * every field for every bucket in Float64 was 136 bytes a bucket, ~107 MB (footprint bench).
  *
  * Readers that want objects get `views`: an array of two-field cursors (40 bytes a bucket), kept
  * in step with the ring, which the detector's checks index and iterate (`h.fine[i].b`,
@@ -10,9 +11,9 @@
  * made the 7-day replay 3.4× slower: the checks scan the list from its start.) The ring holds
  * that array only weakly: it lives while a reader holds it and until the next full GC after, and
  * is built again (one pass) on the next read. Between evaluations nothing holds it, so 1,000
- * services' views (6 MB of objects and 2 MB of arrays with 6-hour windows, 5× that once a day
- * is held) are not part of the daemon's steady heap. A view names its bucket by sequence number,
- * not slot, so one held across a grow or a drop stays right without the ring updating it. Pure.
+ * services' views are not part of the daemon's steady heap. A view names its bucket by sequence
+ * number, not slot, so one held across a grow or a drop stays right without the ring updating
+ * it. Pure.
  */
 import type { Bucket } from './buckets.js';
 
@@ -55,32 +56,116 @@ export function rateVarianceOf(rateN: number, rateSum: number, rateSq: number): 
   return Math.max(0, rateSq / k - mean * mean) / (k - 1);
 }
 
-// Float64 columns (offset = column × capacity).
-const B = 0, LIFE_START = 1, GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, RATIO_MAX = 5, SYS = 6, RSS = 7,
-  GOROUTINES = 8, ALLOC_BYTES = 9, ALLOC_MS = 10, RATE_SUM = 11, RATE_SQ = 12, GCS = 13, MEMLIMIT = 14;
-const FLOAT_COLUMNS = 15;
-// Int32 columns.
-const LIFE = 0, SAMPLES = 1, RATE_N = 2, GOAL_AT_MINIMUM = 3;
-const INT_COLUMNS = 4;
-
-/** Completed buckets of one width, oldest first. `t` is not stored: it is the middle of bucket `b`. */
-export class BucketRing {
-  f: Float64Array;
-  n: Int32Array;
-  cap: number;
-  /** Physical slot of the oldest bucket. */
+/**
+ * Fixed-width cells in one ArrayBuffer, column-major, as a ring: `d` Float64 columns, then `c`
+ * four-byte columns read as Int32 or Float32 (the same cells through two views). Column k of
+ * slot s is at k × cap + s in its view.
+ */
+class Cells {
+  f64!: Float64Array;
+  i32!: Int32Array;
+  f32!: Float32Array;
+  cap = 0;
+  /** Physical slot of the oldest entry; entries held; sequence number of the oldest. */
   head = 0;
   length = 0;
-  /** Sequence number of the oldest bucket (buckets pushed before it, dropped since). */
   first = 0;
+
+  constructor(private readonly d: number, private readonly c: number, private readonly expected: number) {
+    this.alloc(Math.min(16, expected));
+  }
+
+  slot(i: number): number {
+    const s = this.head + i;
+    return s >= this.cap ? s - this.cap : s;
+  }
+
+  /** Appends an entry; returns its slot. */
+  add(): number {
+    if (this.length === this.cap) this.grow();
+    return this.slot(this.length++);
+  }
+
+  drop(k: number): void {
+    k = Math.min(k, this.length);
+    this.head = this.slot(k);
+    this.length -= k;
+    this.first += k;
+    if (this.length === 0) this.head = 0;
+  }
+
+  get bytes(): number {
+    return this.f64.buffer.byteLength;
+  }
+
+  private alloc(cap: number): void {
+    const buf = new ArrayBuffer(cap * (8 * this.d + 4 * this.c));
+    this.f64 = new Float64Array(buf, 0, this.d * cap);
+    this.i32 = new Int32Array(buf, 8 * this.d * cap, this.c * cap);
+    this.f32 = new Float32Array(buf, 8 * this.d * cap, this.c * cap);
+    this.cap = cap;
+  }
+
+  /**
+   * Grows by a quarter (at most a quarter idle: doubling left 1,000 services' 6-hour rings 44 %
+   * empty), up to `expected` first; past it only when restarts close buckets early.
+   */
+  private grow(): void {
+    const old = { f64: this.f64, i32: this.i32, cap: this.cap };
+    const next = Math.max(this.cap + 16, Math.ceil(this.cap * 1.25));
+    this.alloc(this.cap < this.expected ? Math.min(next, this.expected) : next);
+    for (let i = 0; i < this.length; i++) {
+      const s = this.head + i < old.cap ? this.head + i : this.head + i - old.cap;
+      for (let k = 0; k < this.d; k++) this.f64[k * this.cap + i] = old.f64[k * old.cap + s];
+      for (let k = 0; k < this.c; k++) this.i32[k * this.cap + i] = old.i32[k * old.cap + s];
+    }
+    this.head = 0;
+  }
+}
+
+// Every bucket (four-byte cells): `b` as an offset from the ring's first bucket index, the
+// lifetime, and the floors the checks read over a day (values as Float32: 24 bits of mantissa,
+// 64 bytes at 1 GB).
+const B = 0, LIFE = 1, GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, SYS = 5, RSS = 6, GOROUTINES = 7;
+const COLUMNS = 8;
+// The newest buckets only (`recent`): what the checks read within the trend window.
+const ALLOC_BYTES = 0, ALLOC_MS = 1, RATE_SUM = 2, RATE_SQ = 3, MEMLIMIT = 4;
+const WIDE_F64 = 5;
+const SAMPLES = 0, RATE_N = 1, AT_MINIMUM = 2, RATIO_MAX = 3, GCS = 4;
+const WIDE_C32 = 5;
+
+/** Which of the newest buckets keep every field: at least `count` of them, and all within `span` ms of the newest. */
+export interface Recent {
+  count: number;
+  span: number;
+}
+
+/**
+ * Completed buckets of one width, oldest first. `t` is not stored: it is the middle of bucket
+ * `b`. A lifetime's start is kept once per lifetime, not per bucket.
+ */
+export class BucketRing {
+  private readonly all: Cells;
+  private readonly wide: Cells;
+  /** Bucket index `b` of the first bucket ever pushed (stored `b` are offsets from it). */
+  private bBase = NaN;
+  private readonly lifeStarts = new Map<number, number>();
   /** One view per bucket, oldest first, while someone holds the list (see above). */
   private viewsRef: WeakRef<BucketView[]> | undefined;
 
   /** `expected`: how many buckets the ring usually holds when full (it grows past that if it must). */
-  constructor(readonly width: number, private readonly expected: number) {
-    this.cap = 16;
-    this.f = new Float64Array(FLOAT_COLUMNS * this.cap);
-    this.n = new Int32Array(INT_COLUMNS * this.cap);
+  constructor(readonly width: number, expected: number, private readonly recent: Recent = { count: Infinity, span: Infinity }) {
+    this.all = new Cells(0, COLUMNS, expected);
+    this.wide = new Cells(WIDE_F64, WIDE_C32, Math.min(expected, Math.max(recent.count, Math.ceil(recent.span / width)) + 8));
+  }
+
+  get length(): number {
+    return this.all.length;
+  }
+
+  /** Sequence number of the oldest bucket (buckets pushed before it, dropped since). */
+  get first(): number {
+    return this.all.first;
   }
 
   /** One view per bucket, oldest first; the same array as long as a reader holds it. */
@@ -94,72 +179,47 @@ export class BucketRing {
     return v;
   }
 
-  /** Physical slot of the i-th oldest bucket. */
-  slot(i: number): number {
-    const s = this.head + i;
-    return s >= this.cap ? s - this.cap : s;
-  }
-
   push(x: Bucket): void {
-    if (this.length === this.cap) this.grow();
-    const s = this.slot(this.length++);
-    const f = this.f, c = this.cap, n = this.n;
-    f[B * c + s] = x.b;
-    f[LIFE_START * c + s] = x.lifeStart;
-    f[GOAL_LIVE * c + s] = x.goalLive;
-    f[CYCLE_MIN * c + s] = x.cycleMin;
-    f[GOAL_MIN * c + s] = x.goalMin;
-    f[RATIO_MAX * c + s] = x.ratioMax;
-    f[SYS * c + s] = x.sys;
-    f[RSS * c + s] = x.rss;
-    f[GOROUTINES * c + s] = x.goroutines;
-    f[ALLOC_BYTES * c + s] = x.allocBytes;
-    f[ALLOC_MS * c + s] = x.allocMs;
-    f[RATE_SUM * c + s] = x.rateSum;
-    f[RATE_SQ * c + s] = x.rateSq;
-    f[GCS * c + s] = x.gcs;
-    f[MEMLIMIT * c + s] = x.memlimit;
-    n[LIFE * c + s] = x.life;
-    n[SAMPLES * c + s] = x.samples;
-    n[RATE_N * c + s] = x.rateN;
-    n[GOAL_AT_MINIMUM * c + s] = x.samplesAtMinimum;
+    if (Number.isNaN(this.bBase)) this.bBase = x.b;
+    const a = this.all, s = a.add(), c = a.cap;
+    a.i32[B * c + s] = x.b - this.bBase;
+    a.i32[LIFE * c + s] = x.life;
+    a.f32[GOAL_LIVE * c + s] = x.goalLive;
+    a.f32[CYCLE_MIN * c + s] = x.cycleMin;
+    a.f32[GOAL_MIN * c + s] = x.goalMin;
+    a.f32[SYS * c + s] = x.sys;
+    a.f32[RSS * c + s] = x.rss;
+    a.f32[GOROUTINES * c + s] = x.goroutines;
+    if (!this.lifeStarts.has(x.life)) this.lifeStarts.set(x.life, x.lifeStart);
+    const w = this.wide, ws = w.add(), wc = w.cap;
+    w.f64[ALLOC_BYTES * wc + ws] = x.allocBytes;
+    w.f64[ALLOC_MS * wc + ws] = x.allocMs;
+    w.f64[RATE_SUM * wc + ws] = x.rateSum;
+    w.f64[RATE_SQ * wc + ws] = x.rateSq;
+    w.f64[MEMLIMIT * wc + ws] = x.memlimit;
+    w.i32[SAMPLES * wc + ws] = x.samples;
+    w.i32[RATE_N * wc + ws] = x.rateN;
+    w.i32[AT_MINIMUM * wc + ws] = x.samplesAtMinimum;
+    w.f32[RATIO_MAX * wc + ws] = x.ratioMax;
+    w.f32[GCS * wc + ws] = x.gcs;
+    // The wide cells cover the newest buckets only.
+    const cut = x.t - this.recent.span;
+    while (w.length > this.recent.count && this.tAt(w.first - this.first) < cut) w.drop(1);
     this.viewsRef?.deref()?.push(new BucketView(this, this.first + this.length - 1));
   }
 
   /** Forgets the `k` oldest buckets. */
   dropFront(k: number): void {
-    k = Math.min(k, this.length);
-    this.head = this.slot(k);
-    this.length -= k;
-    this.first += k;
-    if (this.length === 0) this.head = 0;
+    this.all.drop(k);
+    if (this.wide.first < this.all.first) this.wide.drop(this.all.first - this.wide.first);
+    const oldest = this.length ? this.lifeAt(0) : Infinity;
+    for (const life of this.lifeStarts.keys()) if (life < oldest) this.lifeStarts.delete(life);
     this.viewsRef?.deref()?.splice(0, k);
-  }
-
-  /**
-   * Grows by a quarter (at most a quarter of the typed arrays idle: doubling left 1,000 services'
-   * 6-hour rings 44 % empty, 14 MB), up to `expected` first; past it only when restarts close
-   * buckets early.
-   */
-  private grow(): void {
-    const next = Math.max(this.cap + 16, Math.ceil(this.cap * 1.25));
-    const cap = this.cap < this.expected ? Math.min(next, this.expected) : next;
-    const f = new Float64Array(FLOAT_COLUMNS * cap);
-    const n = new Int32Array(INT_COLUMNS * cap);
-    for (let i = 0; i < this.length; i++) {
-      const s = this.slot(i);
-      for (let col = 0; col < FLOAT_COLUMNS; col++) f[col * cap + i] = this.f[col * this.cap + s];
-      for (let col = 0; col < INT_COLUMNS; col++) n[col * cap + i] = this.n[col * this.cap + s];
-    }
-    this.f = f;
-    this.n = n;
-    this.cap = cap;
-    this.head = 0;
   }
 
   /** Bucket index of the i-th oldest bucket. */
   bAt(i: number): number {
-    return this.f[B * this.cap + this.slot(i)];
+    return this.bBase + this.all.i32[B * this.all.cap + this.all.slot(i)];
   }
 
   /** Middle of the i-th oldest bucket, Unix ms (as the folder computes it). */
@@ -168,48 +228,66 @@ export class BucketRing {
   }
 
   lifeAt(i: number): number {
-    return this.n[LIFE * this.cap + this.slot(i)];
+    return this.all.i32[LIFE * this.all.cap + this.all.slot(i)];
   }
 
   /** Typed-array bytes held (for footprint reports). */
   get bytes(): number {
-    return this.f.byteLength + this.n.byteLength;
+    return this.all.bytes + this.wide.bytes;
+  }
+
+  /** Field reads for views, by sequence number `q`. */
+  lifeStartOf(life: number): number {
+    return this.lifeStarts.get(life) ?? NaN;
+  }
+
+  cell(q: number, col: number): number {
+    const a = this.all;
+    return a.f32[col * a.cap + a.slot(q - a.first)];
+  }
+
+  int(q: number, col: number): number {
+    const a = this.all;
+    return a.i32[col * a.cap + a.slot(q - a.first)];
+  }
+
+  /** A field kept for the newest buckets only: NaN (counts: 0) for older ones. */
+  wideCell(q: number, col: number, f64: boolean): number {
+    const w = this.wide;
+    if (q < w.first) return NaN;
+    const s = w.slot(q - w.first);
+    return f64 ? w.f64[col * w.cap + s] : w.f32[col * w.cap + s];
+  }
+
+  wideInt(q: number, col: number): number {
+    const w = this.wide;
+    return q < w.first ? 0 : w.i32[col * w.cap + w.slot(q - w.first)];
   }
 }
 
 /** One bucket of a ring, read in place. `q`: its sequence number (its slot follows from the ring's head). */
 export class BucketView implements BucketFields {
   constructor(private readonly r: BucketRing, readonly q: number) {}
-  /** Physical slot of this bucket now. */
-  private get s(): number {
-    const r = this.r;
-    const s = r.head + this.q - r.first;
-    return s >= r.cap ? s - r.cap : s;
-  }
-  private fl(col: number): number {
-    return this.r.f[col * this.r.cap + this.s];
-  }
-  // Column B is the first: the list scans read b and t most.
-  get b(): number { return this.r.f[this.s]; }
-  get t(): number { return (this.r.f[this.s] + 0.5) * this.r.width; }
-  get life(): number { return this.r.n[LIFE * this.r.cap + this.s]; }
-  get lifeStart(): number { return this.fl(LIFE_START); }
-  get samples(): number { return this.r.n[SAMPLES * this.r.cap + this.s]; }
-  get goalLive(): number { return this.fl(GOAL_LIVE); }
-  get cycleMin(): number { return this.fl(CYCLE_MIN); }
-  get goalMin(): number { return this.fl(GOAL_MIN); }
-  get ratioMax(): number { return this.fl(RATIO_MAX); }
-  get sys(): number { return this.fl(SYS); }
-  get rss(): number { return this.fl(RSS); }
-  get goroutines(): number { return this.fl(GOROUTINES); }
-  get allocBytes(): number { return this.fl(ALLOC_BYTES); }
-  get allocMs(): number { return this.fl(ALLOC_MS); }
-  get rateN(): number { return this.r.n[RATE_N * this.r.cap + this.s]; }
-  get rateSum(): number { return this.fl(RATE_SUM); }
-  get rateSq(): number { return this.fl(RATE_SQ); }
-  get gcs(): number { return this.fl(GCS); }
-  get memlimit(): number { return this.fl(MEMLIMIT); }
-  get samplesAtMinimum(): number { return this.r.n[GOAL_AT_MINIMUM * this.r.cap + this.s]; }
+  get b(): number { return this.r.bAt(this.q - this.r.first); }
+  get t(): number { return (this.b + 0.5) * this.r.width; }
+  get life(): number { return this.r.int(this.q, LIFE); }
+  get lifeStart(): number { return this.r.lifeStartOf(this.life); }
+  get goalLive(): number { return this.r.cell(this.q, GOAL_LIVE); }
+  get cycleMin(): number { return this.r.cell(this.q, CYCLE_MIN); }
+  get goalMin(): number { return this.r.cell(this.q, GOAL_MIN); }
+  get sys(): number { return this.r.cell(this.q, SYS); }
+  get rss(): number { return this.r.cell(this.q, RSS); }
+  get goroutines(): number { return this.r.cell(this.q, GOROUTINES); }
+  get samples(): number { return this.r.wideInt(this.q, SAMPLES); }
+  get rateN(): number { return this.r.wideInt(this.q, RATE_N); }
+  get samplesAtMinimum(): number { return this.r.wideInt(this.q, AT_MINIMUM); }
+  get ratioMax(): number { return this.r.wideCell(this.q, RATIO_MAX, false); }
+  get gcs(): number { return this.r.wideCell(this.q, GCS, false); }
+  get allocBytes(): number { return this.r.wideCell(this.q, ALLOC_BYTES, true); }
+  get allocMs(): number { return this.r.wideCell(this.q, ALLOC_MS, true); }
+  get rateSum(): number { return this.r.wideCell(this.q, RATE_SUM, true); }
+  get rateSq(): number { return this.r.wideCell(this.q, RATE_SQ, true); }
+  get memlimit(): number { return this.r.wideCell(this.q, MEMLIMIT, true); }
   get allocRate(): number { return allocRateOf(this.allocBytes, this.allocMs); }
   get rateVariance(): number { return rateVarianceOf(this.rateN, this.rateSum, this.rateSq); }
 }

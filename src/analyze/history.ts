@@ -70,8 +70,11 @@ export class History {
     // a compressed 1-minute window has nothing to learn from the same second yesterday.
     this.fineKeep = Math.min(opts.window + DAY, 8 * opts.window) + 2 * this.width;
     // Old buckets are dropped 64 at a time (below), so the ring holds up to 64 more than it keeps.
-    this.fineRing = new BucketRing(this.width, Math.ceil(this.fineKeep / this.width) + 66);
-    this.hourRing = new BucketRing(HOUR, Math.ceil(opts.longest / HOUR) + 3);
+    // Rates, GC counts and goal ratios are read within the trend window only (and goalOf's last
+    // POINTS_PER_WINDOW buckets): older buckets keep their floors alone.
+    const recent = { count: POINTS_PER_WINDOW + 8, span: opts.window + 4 * this.width };
+    this.fineRing = new BucketRing(this.width, Math.ceil(this.fineKeep / this.width) + 66, recent);
+    this.hourRing = new BucketRing(HOUR, Math.ceil(opts.longest / HOUR) + 3, { count: 1, span: 0 });
     this.hourFolder = new HourMerger((b) => {
       const ring = this.hourRing;
       ring.push(b);

@@ -4,10 +4,13 @@ import { History } from '../../src/analyze/history.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const HOUR = 3_600_000;
-const FIELDS = [
-  'b', 't', 'life', 'lifeStart', 'samples', 'goalLive', 'cycleMin', 'goalMin', 'ratioMax', 'sys', 'rss', 'goroutines',
-  'allocBytes', 'allocMs', 'rateN', 'rateSum', 'rateSq', 'gcs', 'memlimit', 'allocRate', 'rateVariance',
-] as const;
+/** Kept for every bucket (floors as Float32). */
+const EXACT = ['b', 't', 'life', 'lifeStart'] as const;
+const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
+/** Kept for the newest buckets only (the trend window). */
+const RECENT = ['samples', 'allocBytes', 'allocMs', 'rateN', 'rateSum', 'rateSq', 'memlimit', 'allocRate', 'rateVariance', 'samplesAtMinimum'] as const;
+const RECENT_F32 = ['ratioMax', 'gcs'] as const;
+type Fields = Record<(typeof EXACT | typeof FLOORS | typeof RECENT | typeof RECENT_F32)[number], number>;
 
 /** A service sawing between GCs, restarting every `lifeMs`, with every field the buckets fold. */
 function trace(ms: number, everyMs: number, lifeMs: number): Sample[] {
@@ -28,7 +31,9 @@ function trace(ms: number, everyMs: number, lifeMs: number): Sample[] {
   return out;
 }
 
-const plain = (b: Record<(typeof FIELDS)[number], number>) => Object.fromEntries(FIELDS.map((f) => [f, b[f]]));
+const pick = (b: Fields, names: readonly (keyof Fields)[], f32 = false) => Object.fromEntries(names.map((f) => [f, f32 ? Math.fround(b[f]) : b[f]]));
+const floors = (b: Fields) => ({ ...pick(b, EXACT), ...pick(b, FLOORS, true) });
+const recent = (b: Fields) => ({ ...pick(b, RECENT), ...pick(b, RECENT_F32, true) });
 
 describe('History: buckets kept column by column', () => {
   it('holds exactly the newest buckets the folder completes, through ring growth, wrap-around and restarts', () => {
@@ -45,7 +50,13 @@ describe('History: buckets kept column by column', () => {
     }
     expect(folded.length).toBeGreaterThan(2000);
     const kept = folded.slice(folded.length - h.fine.length);
-    expect(h.fine.map(plain)).toEqual(kept.map(plain));
+    expect(h.fine.map(floors)).toEqual(kept.map(floors));
+    // Rates and GC counts for the newest 152 buckets and the last window (plus 4 buckets); not for older ones.
+    const newest = kept[kept.length - 1].t;
+    const full = kept.filter((b, i) => i >= kept.length - 152 || b.t >= newest - 60_000 - 4 * h.width).length;
+    expect(h.fine.slice(-full).map(recent)).toEqual(kept.slice(-full).map(recent));
+    expect(full).toBeLessThan(kept.length);
+    for (const b of h.fine.slice(0, -full)) expect([b.allocRate, b.gcs, b.ratioMax, b.samples]).toEqual([NaN, NaN, NaN, 0]);
     // The oldest kept is no older than the 8 windows kept plus the 64 buckets dropped at a time.
     expect(kept[kept.length - 1].t - h.fine[0].t).toBeLessThanOrEqual(8 * 60_000 + 67 * h.width);
     expect(new Set(h.fine.map((b) => b.life)).size).toBeGreaterThan(1);
@@ -61,7 +72,7 @@ describe('History: buckets kept column by column', () => {
       if (fine.length === 0) continue;
       expect(hb.sys).toBe(Math.min(...fine.map((f) => f.sys)));
       expect(hb.goalLive).toBe(Math.min(...fine.map((f) => f.goalLive)));
-      expect(hb.allocBytes).toBeGreaterThanOrEqual(fine.reduce((a, f) => a + f.allocBytes, 0));
+      expect(hb.goroutines).toBe(Math.min(...fine.map((f) => f.goroutines)));
     }
   });
 });
