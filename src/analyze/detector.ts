@@ -148,8 +148,9 @@ export class Detector {
     const recentFrom = now - (now - from) / 3;
     let gcs = 0;
     let known = false;
-    for (let i = h.indexAt(recentFrom); i < h.fine.length; i++) {
-      const b = h.fine[i];
+    const fine = h.fine;
+    for (let i = h.indexAt(recentFrom); i < fine.length; i++) {
+      const b = fine[i];
       if (Number.isNaN(b.gcs)) continue;
       known = true;
       gcs += b.gcs;

@@ -21,11 +21,12 @@ export function dayOverDay(h: History, metric: Metric, x: Series, life: number):
   const shift = Math.round(DAY / h.width);
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
   const out: Points = { t: [], v: [] };
-  let j = 0;
+  const fine = h.fine;
+  let j = x.b.length ? h.bucketAt(x.b[0] - shift) : 0;
   for (let i = 0; i < x.t.length; i++) {
     const want = x.b[i] - shift;
-    while (j < h.fine.length && h.fine[j].b < want) j++;
-    const ref = h.fine[j];
+    while (j < fine.length && fine[j].b < want) j++;
+    const ref = fine[j];
     if (!ref || ref.b !== want || ref.life !== life) continue;
     const v = h.value(ref, metric, ratio);
     if (Number.isNaN(v)) continue;
@@ -97,10 +98,11 @@ export function earlierLifetimeReached(h: History, life: number, uptimeMs: numbe
 /** Mean allocation rate (bytes/s) per bucket of `x`, with the variance of that mean. */
 export function allocRates(h: History, x: Series): RateSeries {
   const out: RateSeries = { t: [], v: [], variance: [] };
-  let j = 0;
+  const fine = h.fine;
+  let j = x.b.length ? h.bucketAt(x.b[0]) : 0;
   for (let i = 0; i < x.t.length; i++) {
-    while (j < h.fine.length && h.fine[j].b < x.b[i]) j++;
-    const b = h.fine[j];
+    while (j < fine.length && fine[j].b < x.b[i]) j++;
+    const b = fine[j];
     if (!b || b.b !== x.b[i]) continue;
     const r = b.allocRate;
     if (Number.isNaN(r)) continue;
@@ -128,10 +130,11 @@ export function gcPressure(h: History, x: Series, level: number): GcPressure | u
   const t: number[] = [];
   const v: number[] = [];
   let limit = NaN;
-  let j = 0;
+  const fine = h.fine;
+  let j = x.b.length ? h.bucketAt(x.b[0]) : 0;
   for (let i = 0; i < x.t.length; i++) {
-    while (j < h.fine.length && h.fine[j].b < x.b[i]) j++;
-    const b = h.fine[j];
+    while (j < fine.length && fine[j].b < x.b[i]) j++;
+    const b = fine[j];
     if (!b || b.b !== x.b[i] || Number.isNaN(b.gcs)) continue;
     t.push(x.t[i]);
     v.push(b.gcs / (h.width / 60_000));

@@ -129,6 +129,11 @@ export class History {
     return lo;
   }
 
+  /** Index of the first fine bucket whose bucket index is at least `b` (binary search). */
+  bucketAt(b: number): number {
+    return this.indexAt(b * this.width);
+  }
+
   /** 1+GOGC/100 estimated from the buckets of lifetime `life` (when GOGC is not known). */
   goalRatio(life: number): number | undefined {
     return this.goalOf(life).ratio;
