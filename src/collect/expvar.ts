@@ -47,6 +47,15 @@ function readMemstats(s: Scanner): Reading[] {
   return out;
 }
 
+/**
+ * Characters that neither open nor close anything, and the rest of a string after its opening
+ * quote (escapes stepped over) through the closing one. Sticky: matched at lastIndex only. At a
+ * one-second schedule the scanner passes ~5 KB of /debug/vars per service per second: a character
+ * loop over it was ~7% of the daemon's CPU at 200 services, the regexp engine does it for a tenth.
+ */
+const PLAIN = /[^"{}[\]]*/y;
+const STRING_REST = /[^"\\]*(?:\\[\s\S][^"\\]*)*"/y;
+
 /** A forward-only JSON walker over a string; errors say where. */
 class Scanner {
   private i = 0;
@@ -101,20 +110,14 @@ class Scanner {
     const t = this.text;
     this.expect(0x22);
     const start = this.i;
-    let escaped = false;
-    for (;;) {
-      const c = t.charCodeAt(this.i);
-      if (Number.isNaN(c)) throw this.fail('unterminated string');
-      if (c === 0x22) break;
-      if (c === 0x5c) {
-        escaped = true;
-        this.i++;
-      }
-      this.i++;
+    STRING_REST.lastIndex = start;
+    if (!STRING_REST.test(t)) {
+      this.i = t.length;
+      throw this.fail('unterminated string');
     }
-    const raw = t.slice(start, this.i);
-    this.i++;
-    if (!escaped) return raw;
+    this.i = STRING_REST.lastIndex;
+    const raw = t.slice(start, this.i - 1);
+    if (!raw.includes('\\')) return raw;
     try {
       return JSON.parse(`"${raw}"`) as string;
     } catch {
@@ -136,7 +139,7 @@ class Scanner {
 
   /**
    * Skips any value. Arrays and objects (BySize, PauseNs, user vars) are passed over by bracket
-   * matching in one tight loop, string-aware but without parsing what is inside.
+   * matching, string-aware but without parsing what is inside (plain runs by PLAIN).
    */
   skipValue(): void {
     const c = this.peek();
@@ -159,23 +162,27 @@ class Scanner {
     const t = this.text;
     const start = this.i;
     let depth = 0;
-    for (let i = this.i; i < t.length; i++) {
+    let i = this.i;
+    while (i < t.length) {
+      // Runs of plain characters (PauseNs is 512 numbers) go by in the regexp engine, not here.
+      PLAIN.lastIndex = i;
+      PLAIN.test(t);
+      i = PLAIN.lastIndex;
+      if (i >= t.length) break;
       const c = t.charCodeAt(i);
       if (c === 0x22) {
-        // Jump to the closing quote, stepping over escapes.
-        for (i++; i < t.length; i++) {
-          const d = t.charCodeAt(i);
-          if (d === 0x5c) i++;
-          else if (d === 0x22) break;
-        }
-      } else if (c === 0x7b || c === 0x5b) {
-        depth++;
-      } else if (c === 0x7d || c === 0x5d) {
-        if (--depth === 0) {
-          this.i = i + 1;
-          return;
-        }
+        STRING_REST.lastIndex = i + 1;
+        if (!STRING_REST.test(t)) break;
+        i = STRING_REST.lastIndex;
+        continue;
       }
+      if (c === 0x7b || c === 0x5b) {
+        depth++;
+      } else if (--depth === 0) {
+        this.i = i + 1;
+        return;
+      }
+      i++;
     }
     this.i = start;
     throw this.fail('unterminated array or object');

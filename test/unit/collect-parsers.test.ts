@@ -141,6 +141,8 @@ describe('parseExpvar (/debug/vars)', () => {
     ['no memstats', '{"cmdline": ["x"]}', 'bad_format', /no "memstats"/],
     ['memstats without Sys', '{"memstats": {"HeapAlloc": 1}}', 'bad_format', /no Sys or HeapAlloc/],
     ['a string for a number', '{"memstats": {"Sys": "1"}}', 'bad_format', /expected a number/],
+    ['an unterminated key', '{"memstats": {"Sys\\"', 'bad_format', /offset 20: unterminated string/],
+    ['an array whose last string never ends', '{"cmdline": ["x", "]}', 'bad_format', /offset 12: unterminated array or object/],
   ])('rejects %s', (_name, text, code, reason) => {
     expectScrapeError(() => parseExpvar(text), code, reason);
   });
