@@ -130,11 +130,16 @@ export class ServiceWatch {
    */
   async ingest(results: ScrapeResult[], tick?: Tick): Promise<void> {
     let newest: Sample | undefined;
-    // A backfill stores hundreds of samples: one transaction, not one per sample.
-    this.deps.store.db.transaction(() => {
-      // The tick (lag, skipped ticks) belongs to the one scheduled scrape it ran.
-      for (const r of results) newest = this.record(r, results.length === 1 ? tick : undefined) ?? newest;
-    })();
+    if (results.length === 1) {
+      // A scheduled scrape: the store's own transaction is enough (an outer one would make it a
+      // savepoint, two more statements per scrape). The tick (lag, skipped ticks) belongs to it.
+      newest = this.record(results[0]!, tick);
+    } else {
+      // A backfill stores hundreds of samples: one transaction, not one per sample.
+      this.deps.store.db.transaction(() => {
+        for (const r of results) newest = this.record(r) ?? newest;
+      })();
+    }
     if (newest) await this.analyze(newest.t);
   }
 

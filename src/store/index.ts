@@ -52,6 +52,11 @@ export class Store {
   private readonly serviceIdStmt: Statement;
   private readonly serviceNamesStmt: Statement;
   private readonly serviceIds = new Map<string, number>();
+  /**
+   * recordScrape's transaction, wrapped once: better-sqlite3 builds five functions and defines
+   * their properties for every db.transaction() call, at a one-second schedule 200 times a second.
+   */
+  private readonly writeScrape: (service: string, r: ScrapeResult) => { sampleId?: number; profileIds: number[] };
 
   constructor(db: Database) {
     this.db = db;
@@ -61,6 +66,14 @@ export class Store {
     this.ensureServiceStmt = db.prepare('INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
     this.serviceIdStmt = db.prepare('SELECT id FROM services WHERE name = ?').pluck();
     this.serviceNamesStmt = db.prepare('SELECT name FROM services ORDER BY name').pluck();
+    this.writeScrape = db.transaction((service: string, r: ScrapeResult) => {
+      const id = this.ensureService(service);
+      this.scrapesT.insert(id, r);
+      const out: { sampleId?: number; profileIds: number[] } = { profileIds: [] };
+      if (r.sample) out.sampleId = this.samplesT.insert(id, r.sample);
+      for (const p of r.profiles ?? []) out.profileIds.push(this.profilesT.insert(id, r.at, p));
+      return out;
+    });
   }
 
   static open(path: string, opts?: OpenOptions): Store {
@@ -73,16 +86,8 @@ export class Store {
 
   /** Stores one scrape (log row, sample, profiles) in ONE transaction: it lands whole or not at all. */
   recordScrape(service: string, r: ScrapeResult): { sampleId?: number; profileIds: number[] } {
-    const write = this.db.transaction(() => {
-      const id = this.ensureService(service);
-      this.scrapesT.insert(id, r);
-      const out: { sampleId?: number; profileIds: number[] } = { profileIds: [] };
-      if (r.sample) out.sampleId = this.samplesT.insert(id, r.sample);
-      for (const p of r.profiles ?? []) out.profileIds.push(this.profilesT.insert(id, r.at, p));
-      return out;
-    });
     try {
-      const out = write();
+      const out = this.writeScrape(service, r);
       this.serviceId(service); // caches the now-committed id
       return out;
     } catch (err) {
