@@ -122,7 +122,10 @@ export class FleetJobs {
     const key = svc.origin && targetKey(svc.origin.labels);
     if (from && key) this.batch(from, svc.schedule).add(key, w);
     else scheduler.add(`${svc.name}/scrape`, svc.schedule, (_due, tick) => w.scrape(tick));
-    if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.profileRound());
+    // A round of captures costs the daemon a check per profile (and each target a profile): spread
+    // over the whole schedule, 200 services' round at 1 min no longer saturates the event loop
+    // for the 10 s a fifth-of-a-period spread packed it into (the sample scrapes ran late, skipped).
+    if (svc.pprof) scheduler.add(`${svc.name}/profiles`, svc.profileSchedule, () => w.profileRound(), { spread: 'period' });
   }
 
   private remove(name: string): void {

@@ -27,11 +27,21 @@ export function cronPeriodMs(expression: string): number {
  * A stable offset in [0, periodMs) for a job name, like Prometheus's per-target scrape offset:
  * over 10 s, or a fifth of a longer period (1,000 services' 5-minute profile captures spread over a
  * minute, not bunched into 10 s; a new service's first capture still comes within a fifth of it).
+ * A job added with `spread: 'period'` passes maxMs = periodMs: spread over its whole period.
  */
 export function spreadOffset(name: string, periodMs: number, maxMs = Math.max(10_000, periodMs / 5)): number {
   const h = createHash('sha256').update(name).digest().readUInt32BE(0);
   const span = Math.min(periodMs, maxMs);
   return Math.floor((h / 0x1_0000_0000) * span * 0.9);
+}
+
+export interface JobOptions {
+  /**
+   * 'period': the job's offset spreads over its whole period instead of at most max(10 s, a
+   * fifth of it). For work heavy enough that a fifth of the period is too short for every
+   * service's run (profile captures, spreadOffset).
+   */
+  spread?: 'default' | 'period';
 }
 
 export interface JobStats {
@@ -84,9 +94,10 @@ export class Scheduler {
    * Adds a job; `run` receives the time it was due (ms) and what happened to its tick. Nothing
    * runs before start(); a job added to a started scheduler ticks at once.
    */
-  add(name: string, expression: string, run: (dueAt: number, tick: Tick) => Promise<void>): void {
+  add(name: string, expression: string, run: (dueAt: number, tick: Tick) => Promise<void>, opts: JobOptions = {}): void {
     if (this.jobs.has(name)) throw new Error(`scheduler: duplicate job ${name}`);
-    const offset = spreadOffset(name, cronPeriodMs(expression));
+    const period = cronPeriodMs(expression);
+    const offset = spreadOffset(name, period, opts.spread === 'period' ? period : undefined);
     const job: Job = {
       name, expression, offset, run, running: null, timer: null, skippedSinceRun: 0,
       stats: { runs: 0, skippedBusy: 0, skippedLate: 0, lastLagMs: 0 },

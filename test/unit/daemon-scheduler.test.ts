@@ -24,6 +24,30 @@ describe('spreadOffset', () => {
     expect(spreadOffset('a', 1000)).toBeLessThan(1000);
   });
 
+  it("spreads a job added with spread 'period' over its whole period, others over at most a fifth", async () => {
+    vi.useFakeTimers({ now: T0 });
+    const scheduler = new Scheduler(() => undefined);
+    const dues = new Map<string, number>();
+    for (let i = 0; i < 100; i++) {
+      scheduler.add(`svc-${i}/profiles`, '0 * * * * *', async (dueAt) => void dues.set(`svc-${i}/profiles`, dueAt - T0 - 60_000), { spread: 'period' });
+      scheduler.add(`svc-${i}/other`, '0 * * * * *', async (dueAt) => void dues.set(`svc-${i}/other`, dueAt - T0 - 60_000));
+    }
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(120_000);
+    const of = (kind: string) => [...dues].filter(([name]) => name.endsWith(kind)).map(([, d]) => d);
+    // A round of 100 services' captures on a 1-minute schedule: over 54 s, each quarter its share.
+    const spread = of('/profiles');
+    expect(spread).toHaveLength(100);
+    expect(Math.max(...spread)).toBeLessThan(54_000);
+    for (let k = 0; k < 4; k++) expect(spread.filter((d) => d >= k * 13_500 && d < (k + 1) * 13_500).length).toBeGreaterThan(10);
+    // The default: a fifth of the minute (12 s), 90% of it used.
+    expect(Math.max(...of('/other'))).toBeLessThan(10_800);
+    const stopping = scheduler.stop();
+    await vi.runOnlyPendingTimersAsync();
+    await stopping;
+    vi.useRealTimers();
+  });
+
   it('reads the interval of a cron expression', () => {
     expect(cronPeriodMs('*/15 * * * * *')).toBe(15_000);
     expect(cronPeriodMs('* * * * * *')).toBe(1_000);
