@@ -125,14 +125,18 @@ class Cells {
 
 // Every bucket (four-byte cells): `b` as an offset from the ring's first bucket index, the
 // lifetime, and the floors the checks read over a day (values as Float32: 24 bits of mantissa,
-// 64 bytes at 1 GB).
-const B = 0, LIFE = 1, GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, SYS = 5, RSS = 6, GOROUTINES = 7;
-const COLUMNS = 8;
-// The newest buckets only (`recent`): what the checks read within the trend window.
+// 64 bytes at 1 GB), in columns FLOOR0 on.
+const B = 0, LIFE = 1, FLOOR0 = 2;
+const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
+const GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, SYS = 5, RSS = 6, GOROUTINES = 7;
+const COLUMNS = FLOOR0 + FLOORS.length;
+// The newest buckets only (`Recent`): what the checks read within the trend window. Float64
+// columns, then four-byte ones (Int32 first, then Float32), each list in column order.
+const WIDE_F64 = ['allocBytes', 'allocMs', 'rateSum', 'rateSq', 'memlimit'] as const;
+const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
+const WIDE_F32 = ['ratioMax', 'gcs'] as const;
 const ALLOC_BYTES = 0, ALLOC_MS = 1, RATE_SUM = 2, RATE_SQ = 3, MEMLIMIT = 4;
-const WIDE_F64 = 5;
 const SAMPLES = 0, RATE_N = 1, AT_MINIMUM = 2, RATIO_MAX = 3, GCS = 4;
-const WIDE_C32 = 5;
 
 /** Which of the newest buckets keep every field: at least `count` of them, and all within `span` ms of the newest. */
 export interface Recent {
@@ -156,7 +160,7 @@ export class BucketRing {
   /** `expected`: how many buckets the ring usually holds when full (it grows past that if it must). */
   constructor(readonly width: number, expected: number, private readonly recent: Recent = { count: Infinity, span: Infinity }) {
     this.all = new Cells(0, COLUMNS, expected);
-    this.wide = new Cells(WIDE_F64, WIDE_C32, Math.min(expected, Math.max(recent.count, Math.ceil(recent.span / width)) + 8));
+    this.wide = new Cells(WIDE_F64.length, WIDE_I32.length + WIDE_F32.length, Math.min(expected, Math.max(recent.count, Math.ceil(recent.span / width)) + 8));
   }
 
   get length(): number {
@@ -184,24 +188,12 @@ export class BucketRing {
     const a = this.all, s = a.add(), c = a.cap;
     a.i32[B * c + s] = x.b - this.bBase;
     a.i32[LIFE * c + s] = x.life;
-    a.f32[GOAL_LIVE * c + s] = x.goalLive;
-    a.f32[CYCLE_MIN * c + s] = x.cycleMin;
-    a.f32[GOAL_MIN * c + s] = x.goalMin;
-    a.f32[SYS * c + s] = x.sys;
-    a.f32[RSS * c + s] = x.rss;
-    a.f32[GOROUTINES * c + s] = x.goroutines;
+    for (let k = 0; k < FLOORS.length; k++) a.f32[(FLOOR0 + k) * c + s] = x[FLOORS[k]];
     if (!this.lifeStarts.has(x.life)) this.lifeStarts.set(x.life, x.lifeStart);
     const w = this.wide, ws = w.add(), wc = w.cap;
-    w.f64[ALLOC_BYTES * wc + ws] = x.allocBytes;
-    w.f64[ALLOC_MS * wc + ws] = x.allocMs;
-    w.f64[RATE_SUM * wc + ws] = x.rateSum;
-    w.f64[RATE_SQ * wc + ws] = x.rateSq;
-    w.f64[MEMLIMIT * wc + ws] = x.memlimit;
-    w.i32[SAMPLES * wc + ws] = x.samples;
-    w.i32[RATE_N * wc + ws] = x.rateN;
-    w.i32[AT_MINIMUM * wc + ws] = x.samplesAtMinimum;
-    w.f32[RATIO_MAX * wc + ws] = x.ratioMax;
-    w.f32[GCS * wc + ws] = x.gcs;
+    for (let k = 0; k < WIDE_F64.length; k++) w.f64[k * wc + ws] = x[WIDE_F64[k]];
+    for (let k = 0; k < WIDE_I32.length; k++) w.i32[k * wc + ws] = x[WIDE_I32[k]];
+    for (let k = 0; k < WIDE_F32.length; k++) w.f32[(WIDE_I32.length + k) * wc + ws] = x[WIDE_F32[k]];
     // The wide cells cover the newest buckets only.
     const cut = x.t - this.recent.span;
     while (w.length > this.recent.count && this.tAt(w.first - this.first) < cut) w.drop(1);

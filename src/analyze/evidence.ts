@@ -21,13 +21,10 @@ export function dayOverDay(h: History, metric: Metric, x: Series, life: number):
   const shift = Math.round(DAY / h.width);
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
   const out: Points = { t: [], v: [] };
-  const fine = h.fine;
-  let j = x.b.length ? h.bucketAt(x.b[0] - shift) : 0;
+  const refs = h.bucketsOf(x.b, shift);
   for (let i = 0; i < x.t.length; i++) {
-    const want = x.b[i] - shift;
-    while (j < fine.length && fine[j].b < want) j++;
-    const ref = fine[j];
-    if (!ref || ref.b !== want || ref.life !== life) continue;
+    const ref = refs[i];
+    if (!ref || ref.life !== life) continue;
     const v = h.value(ref, metric, ratio);
     if (Number.isNaN(v)) continue;
     out.t.push(x.t[i]);
@@ -98,12 +95,10 @@ export function earlierLifetimeReached(h: History, life: number, uptimeMs: numbe
 /** Mean allocation rate (bytes/s) per bucket of `x`, with the variance of that mean. */
 export function allocRates(h: History, x: Series): RateSeries {
   const out: RateSeries = { t: [], v: [], variance: [] };
-  const fine = h.fine;
-  let j = x.b.length ? h.bucketAt(x.b[0]) : 0;
+  const buckets = h.bucketsOf(x.b);
   for (let i = 0; i < x.t.length; i++) {
-    while (j < fine.length && fine[j].b < x.b[i]) j++;
-    const b = fine[j];
-    if (!b || b.b !== x.b[i]) continue;
+    const b = buckets[i];
+    if (!b) continue;
     const r = b.allocRate;
     if (Number.isNaN(r)) continue;
     out.t.push(x.t[i]);
@@ -130,12 +125,10 @@ export function gcPressure(h: History, x: Series, level: number): GcPressure | u
   const t: number[] = [];
   const v: number[] = [];
   let limit = NaN;
-  const fine = h.fine;
-  let j = x.b.length ? h.bucketAt(x.b[0]) : 0;
+  const buckets = h.bucketsOf(x.b);
   for (let i = 0; i < x.t.length; i++) {
-    while (j < fine.length && fine[j].b < x.b[i]) j++;
-    const b = fine[j];
-    if (!b || b.b !== x.b[i] || Number.isNaN(b.gcs)) continue;
+    const b = buckets[i];
+    if (!b || Number.isNaN(b.gcs)) continue;
     t.push(x.t[i]);
     v.push(b.gcs / (h.width / 60_000));
     if (!Number.isNaN(b.memlimit)) limit = b.memlimit;

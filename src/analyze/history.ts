@@ -129,9 +129,22 @@ export class History {
     return lo;
   }
 
-  /** Index of the first fine bucket whose bucket index is at least `b` (binary search). */
-  bucketAt(b: number): number {
-    return this.indexAt(b * this.width);
+  /**
+   * For each bucket index of `bs` (ascending, a series' `b`), the fine bucket with index
+   * `b − shift` (the first, where a restart split one), or undefined: one binary search, then one
+   * forward pass.
+   */
+  bucketsOf(bs: readonly number[], shift = 0): (BucketView | undefined)[] {
+    const fine = this.fine;
+    const out = new Array<BucketView | undefined>(bs.length);
+    // The first bucket with index >= bs[0] − shift: its middle is at or past the start of that index.
+    let j = bs.length ? this.indexAt((bs[0] - shift) * this.width) : 0;
+    for (let i = 0; i < bs.length; i++) {
+      const want = bs[i] - shift;
+      while (j < fine.length && fine[j].b < want) j++;
+      out[i] = j < fine.length && fine[j].b === want ? fine[j] : undefined;
+    }
+    return out;
   }
 
   /** 1+GOGC/100 estimated from the buckets of lifetime `life` (when GOGC is not known). */
