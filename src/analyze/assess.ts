@@ -14,7 +14,8 @@
  *  - the level is new: no earlier point of the lifetime in the past day was as high (a cycle
  *    returning to where it was is not growth) — or, with a day of history in this lifetime, the
  *    same hour yesterday is the reference (like with like, so a daily cycle cancels);
- *  - earlier lifetimes that grew the same way at this uptime did not level off below it.
+ *  - earlier lifetimes that grew the same way at this uptime did not level off below it, nor does
+ *    the current one follow their curve, larger or slower this time (evidence.ts, usualWarmup).
  */
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';

@@ -7,11 +7,14 @@ import type { Metric } from '../model/incident.js';
 import { medianOf, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
 import type { RateSeries } from './series.js';
+import { beyondCurve, saturationFit, WARMUP_SHAPES } from './saturation.js';
 import { fitTrend } from './trend.js';
 
 const HOUR = 3_600_000;
 /** Points an earlier lifetime needs past the uptime in question to vote on it. */
 const MIN_AFTER = 4;
+/** And how long past it, in ms: window/24 (15 min for a 6 h window). */
+const pastUptime = (h: History): number => h.opts.window / 24;
 
 /**
  * x(t) − x(t − 1 day), same lifetime, where the day-ago bucket exists: a daily cycle cancels, a
@@ -48,10 +51,16 @@ export function newHigh(day: Points, latest: Points, spanStart: number, noise: n
 
 /**
  * Earlier lifetimes that were at this uptime and went on for a while: if the ones that grew here
- * too levelled off, and the current level is not above where they levelled off, this is the
- * service's usual warm-up, not a leak.
+ * too levelled off, and the current level is not above where they levelled off, or the current
+ * lifetime follows their curve (larger or slower this time) with nothing growing beyond it, this
+ * is the service's usual warm-up, not a leak. A lifetime that ended still growing votes for a leak
+ * unless its own floor was a warm-up curve cut short by the restart. An earlier lifetime must have
+ * run window/24 past this uptime to vote; if none did, the current lifetime is judged as a first.
  */
-export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: number, level: number, threshold: number, noise: number, minUptime: number): boolean {
+export function usualWarmup(h: History, metric: Metric, life: number, x: Series, spanStart: number, bar: number, threshold: number, noise: number, minUptime: number): boolean {
+  const n = x.t.length;
+  const uptimeH = x.u[n - 1];
+  const level = x.v[n - 1];
   const follow = h.opts.window / HOUR / 6;
   const ratio = metric === 'heap' ? h.goalRatio(life) : undefined;
   const lives = new Map<number, { u: number[]; v: number[] }>();
@@ -71,24 +80,45 @@ export function usualWarmup(h: History, metric: Metric, life: number, uptimeH: n
   let growing = 0;
   for (const l of lives.values()) {
     const end = l.u[l.u.length - 1];
-    if (end < uptimeH + follow) continue;
+    if (end < uptimeH + pastUptime(h) / HOUR) continue;
     if (l.u.filter((u) => u > uptimeH).length < MIN_AFTER) continue;
     // Its last `follow` hours: still growing at the threshold's pace means it never levelled off.
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
-    if (tail.n >= 4 && tail.slope >= threshold) {
+    if (tail.n >= 4 && tail.slope >= threshold && !cutShortWarming(l, threshold)) {
       growing++;
       continue;
     }
     const plateau = Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH));
     if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) levelled++;
+    else if (followsCurve(x, spanStart, l, bar)) levelled++;
   }
   return levelled > 0 && levelled >= growing;
 }
 
-/** Did an earlier lifetime in the history run past uptime `uptimeMs`? Then it can tell a warm-up from a leak. */
+/**
+ * The current lifetime's floor follows an earlier lifetime's curve, larger or smaller, faster or
+ * slower (each start fills its caches anew), and nothing grows beyond it clearly above `bar`.
+ */
+function followsCurve(x: Series, spanStart: number, earlier: { u: number[]; v: number[] }, bar: number): boolean {
+  const i = x.t.findIndex((t) => t >= spanStart);
+  const fit = beyondCurve(x.u, x.v, x.u[i < 0 ? x.u.length - 1 : i], earlier.u, earlier.v);
+  return fit !== undefined && fit.rate - 1.645 * fit.rateSe < bar;
+}
+
+/**
+ * A lifetime that ended still growing may have been cut short in its warm-up: its own floor is
+ * a decelerating curve with nothing clearly at the threshold's pace beyond it (saturation.ts).
+ */
+function cutShortWarming(l: { u: number[]; v: number[] }, threshold: number): boolean {
+  const fit = saturationFit(l.u, l.v, l.u[0], WARMUP_SHAPES);
+  return fit !== undefined && fit.decelerating && fit.rate - 1.645 * fit.rateSe < threshold;
+}
+
+/** Did an earlier lifetime in the history run past uptime `uptimeMs` (by window/24)? Then it can tell a warm-up from a leak. */
 export function earlierLifetimeReached(h: History, life: number, uptimeMs: number): boolean {
-  for (const b of h.fine) if (b.life < life && b.t - b.lifeStart >= uptimeMs) return true;
+  const past = uptimeMs + pastUptime(h);
+  for (const b of h.fine) if (b.life < life && b.t - b.lifeStart >= past) return true;
   return false;
 }
 

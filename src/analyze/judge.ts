@@ -178,7 +178,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     const dd = seasonal();
     if (dd && !dayOverDayGrows(dd, spanStart, threshold)) continue;
-    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x.u[n - 1], current, threshold, floorNoiseOf(), service.warmup)) continue;
+    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x, spanStart, bar, threshold, floorNoiseOf(), service.warmup)) continue;
     const trend = toTrend(f, current, gcLimit);
     return note ? { metric, trend, leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend, leaking: true, stopped: false, rise: quiet.rise };
   }

@@ -92,8 +92,23 @@ function lag1(res: Float64Array): number {
   return c0 > 0 ? Math.max(0, Math.min(0.95, c1 / c0)) : 0;
 }
 
-/** Compares the two models on points (u, v); `u0` is where the span under test starts. */
-export function saturationFit(u: readonly number[], v: readonly number[], u0: number): SaturationFit | undefined {
+/**
+ * Three shapes of warm-up in uptime x with time constant τ, and the sign of a rising one's
+ * coefficient: exponential, hyperbolic (x/(x+τ)) and logarithmic (log(1+x/τ)), the last two
+ * slower to settle than any exponential.
+ */
+type WarmupShape = readonly [(x: number, u1: number, tau: number) => number, number];
+export const WARMUP_SHAPES: readonly WarmupShape[] = [
+  [(x, u1, tau) => Math.exp(-(x - u1) / tau), -1],
+  [(x, _u1, tau) => x / (x + tau), 1],
+  [(x, _u1, tau) => Math.log1p(x / tau), 1],
+];
+
+/**
+ * Compares the two models on points (u, v); `u0` is where the span under test starts. The decaying
+ * term is exponential unless `shapes` lists others (hyperbolic and logarithmic warm-ups settle slower).
+ */
+export function saturationFit(u: readonly number[], v: readonly number[], u0: number, shapes: readonly WarmupShape[] = [WARMUP_SHAPES[0]]): SaturationFit | undefined {
   const n = u.length;
   if (n < 8) return undefined;
   const u1 = u[0];
@@ -106,15 +121,17 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const hinge = Float64Array.from(u, (x) => Math.max(0, x - u0));
   const lin = ols([one, hinge], y);
   if (!lin) return undefined;
-  let best: { tau: number; fit: NonNullable<ReturnType<typeof ols>>; col: Float64Array } | undefined;
-  for (const f of TAU_FRACTIONS) {
-    const tau = span * f;
-    const col = Float64Array.from(u, (x) => Math.exp(-(x - u1) / tau));
-    const fit = ols([one, col, hinge], y);
-    if (fit && (!best || fit.sse < best.fit.sse)) best = { tau, fit, col };
+  let best: { tau: number; fit: NonNullable<ReturnType<typeof ols>>; col: Float64Array; rising: number } | undefined;
+  for (const [shape, rising] of shapes) {
+    for (const f of TAU_FRACTIONS) {
+      const tau = span * f;
+      const col = Float64Array.from(u, (x) => shape(x, u1, tau));
+      const fit = ols([one, col, hinge], y);
+      if (fit && (!best || fit.sse < best.fit.sse)) best = { tau, fit, col, rising };
+    }
   }
   if (!best) return undefined;
-  const { fit, tau, col } = best;
+  const { fit, tau, col, rising } = best;
   const [a, c, r] = fit.beta;
   const res = new Float64Array(n);
   for (let i = 0; i < n; i++) res[i] = y[i] - (a + c * col[i] + r * hinge[i]);
@@ -124,7 +141,7 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const deflate = (1 - rho) / (1 + rho);
   const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
-  const decelerating = F > F_CRIT && c < 0;
+  const decelerating = F > F_CRIT && c * rising > 0;
   return {
     decelerating,
     // Only asked when the linear term's bound alone does not settle it: 27 more fits.
@@ -135,17 +152,6 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
     f: mean + a + r * hinge[n - 1],
   };
 }
-
-/**
- * Three shapes of warm-up in uptime x with time constant τ, and the sign of a rising one's
- * coefficient: exponential, hyperbolic (x/(x+τ)) and logarithmic (log(1+x/τ)), the last two
- * slower to settle than any exponential.
- */
-const WARMUP_SHAPES: readonly [(x: number, u1: number, tau: number) => number, number][] = [
-  [(x, u1, tau) => Math.exp(-(x - u1) / tau), -1],
-  [(x, _u1, tau) => x / (x + tau), 1],
-  [(x, _u1, tau) => Math.log1p(x / tau), 1],
-];
 
 /** Least squared error of a rising warm-up curve alone (no linear term), bent within the data: τ at most 2/3 of its span. */
 function plainSse(u: readonly number[], y: Float64Array, span: number): number {
@@ -158,4 +164,91 @@ function plainSse(u: readonly number[], y: Float64Array, span: number): number {
     }
   }
   return best;
+}
+
+/** Stretches of an earlier lifetime's curve tried: the same warm-up runs a little faster or slower from one start to the next. */
+const STRETCHES = [0.5, 0.57, 0.66, 0.76, 0.87, 1, 1.15, 1.32, 1.52, 1.74, 2];
+
+/** F below which a stretch fits as well as the best one (one parameter, ≈ 95 %). */
+const STRETCH_F = 4;
+
+export interface BeyondCurve {
+  /** Linear growth per hour from u0 on, beyond the earlier lifetime's curve (scaled and stretched). */
+  rate: number;
+  /** Its standard error (autocorrelation-inflated). */
+  rateSe: number;
+}
+
+/**
+ * Does the floor (u, v) follow an earlier lifetime's curve (tu, tv), up to its size and pace? Fits
+ * v(u) = a + s·T(u/c) + r·(u − u0)₊ with T the earlier floor by uptime (interpolated) and the
+ * stretch c on a grid. Of the stretches that fit about as well as the best, returns the fit that
+ * leaves the least growth beyond the curve: a leak grows on past where the usual warm-up, however
+ * large or slow this time, levels off. Undefined when the curve does not cover the points.
+ */
+export function beyondCurve(u: readonly number[], v: readonly number[], u0: number, tu: readonly number[], tv: readonly number[]): BeyondCurve | undefined {
+  const m = tu.length;
+  if (m < 8) return undefined;
+  const last = u[u.length - 1];
+  // The points every stretch tried can place on the curve.
+  const stretches = STRETCHES.filter((c) => last / c <= tu[m - 1]);
+  if (stretches.length === 0) return undefined;
+  const from = u.findIndex((x) => x / stretches[stretches.length - 1] >= tu[0]);
+  if (from < 0 || u.length - from < 8) return undefined;
+  const uu = u.slice(from);
+  const n = uu.length;
+  const mean = v.slice(from).reduce((a, b) => a + b, 0) / n;
+  const y = Float64Array.from(v.slice(from), (x) => x - mean);
+  const one = new Float64Array(n).fill(1);
+  const hinge = Float64Array.from(uu, (x) => Math.max(0, x - u0));
+  // The earlier floor has noise of its own: smoothed, it is a curve to compare with.
+  const ts = smooth(tv, TEMPLATE_SIDE);
+  const fits: { sse: number; rate: number; rateSe: number }[] = [];
+  for (const c of stretches) {
+    const col = Float64Array.from(uu, (x) => interpolate(tu, ts, x / c));
+    const fit = ols([one, col, hinge], y);
+    if (!fit || !(fit.beta[1] > 0)) continue;
+    const [a, s, r] = fit.beta;
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) res[i] = y[i] - (a + s * col[i] + r * hinge[i]);
+    const rho = lag1(res);
+    const s2 = fit.sse / Math.max(1, n - 4);
+    fits.push({ sse: fit.sse, rate: r, rateSe: Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / ((1 - rho) / (1 + rho))) });
+  }
+  if (fits.length === 0) return undefined;
+  // Neighbouring stretches fit nearly as well and trade pace for linear growth: of those the data
+  // cannot tell from the best (F < STRETCH_F), the one that leaves the least growth beyond the curve.
+  const best = Math.min(...fits.map((f) => f.sse));
+  const s2 = best / Math.max(1, n - 4);
+  const plausible = fits.filter((f) => s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F);
+  return plausible.reduce((a, b) => (b.rate - 1.645 * b.rateSe < a.rate - 1.645 * a.rateSe ? b : a));
+}
+
+/** Points each side of a point in the moving average that smooths an earlier lifetime's floor. */
+const TEMPLATE_SIDE = 3;
+
+/** Centred moving average over 2·side + 1 points (fewer at the ends). */
+function smooth(v: readonly number[], side: number): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const from = Math.max(0, i - side);
+    const to = Math.min(v.length, i + side + 1);
+    let s = 0;
+    for (let j = from; j < to; j++) s += v[j];
+    out[i] = s / (to - from);
+  }
+  return out;
+}
+
+/** Linear interpolation of (xs, ys) at x, xs ascending, x within [xs[0], xs[last]]. */
+function interpolate(xs: readonly number[], ys: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  const span = xs[hi] - xs[lo];
+  return span > 0 ? ys[lo] + ((ys[hi] - ys[lo]) * (x - xs[lo])) / span : ys[lo];
 }

@@ -119,6 +119,30 @@ describe('detect', () => {
   });
 });
 
+describe('detect: restarts cut short during their warm-up', () => {
+  // Deploys every 2–3 h while the cache is still filling (τ 1 h): each lifetime a little larger or slower.
+  const restartsAt = [2.6, 5.1, 7.5, 10.1, 12.4];
+  const lives = [[0.55, 1], [0.6, 0.9], [0.5, 1.2], [0.62, 1.1], [0.66, 0.95], [0.64, 1.25]];
+  const lifeOf = (h: number): number => restartsAt.filter((r) => h >= r).length;
+  const warm = (h: number, hl: number): number => {
+    const [amp, tau] = lives[lifeOf(h)];
+    return 200 * MB * (1 + amp * (1 - Math.exp(-hl / tau)));
+  };
+
+  it('opens nothing: every lifetime follows the curve the earlier ones were cut short on', () => {
+    const s = trace({ hours: 15, heap: warm, restartsAt });
+    expect(replay(s, service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - T0) / HOUR).toFixed(2)}h`)).toEqual([]);
+  });
+
+  it('opens a heap incident when a lifetime grows on beyond that curve', () => {
+    // From the fourth lifetime on, a deploy brings a leak of 8 %/h of the settled heap.
+    const s = trace({ hours: 15, heap: (h, hl) => warm(h, hl) + (lifeOf(h) >= 3 ? 0.08 * 320 * MB * hl : 0), restartsAt });
+    const opened = replay(s, service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - T0) / HOUR);
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened[0]).toBeGreaterThan(restartsAt[2]);
+  });
+});
+
 describe('detector on every scenario shape (seed 1)', () => {
   for (const shape of SHAPES) {
     it(`${shape.name}: ${shape.positive ? 'opens the leaking metric after the onset' : 'opens nothing'}`, () => {

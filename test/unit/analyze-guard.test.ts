@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { levelsOff, spanGrows } from '../../src/analyze/assess.js';
+import { beyondCurve } from '../../src/analyze/saturation.js';
 import { settledStart, steadyPace } from '../../src/analyze/judge.js';
 import { replay } from '../../src/analyze/replay.js';
 import { recordedTrace } from '../bench/recorded.js';
@@ -78,6 +79,35 @@ describe('curves that level off, of three shapes', () => {
   it('a warm-up with a leak on top does not, nor does a leak alone', () => {
     expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 0.8)) + 6 * MB * u), uptime[0], threshold)).toBe(false);
     expect(levelsOff(floorOf((u) => 100 * MB + 6 * MB * u), uptime[0], threshold)).toBe(false);
+  });
+});
+
+describe('a lifetime against an earlier one\'s curve', () => {
+  // The earlier lifetime: a cache filling with τ = 1 h, watched from 15 min to 3 h of uptime.
+  const earlier = floor(0.25, 3, (u) => 100 * MB + 60 * MB * (1 - Math.exp(-u)), 0.3 * MB);
+  const rateBeyond = (f: (u: number) => number, to = 2) => {
+    // Jitter of its own, not the earlier lifetime's pattern.
+    const x = floor(0.25, to, (u) => f(u) + 0.3 * MB * Math.sin(u * 97));
+    return beyondCurve(x.u, x.v, x.u[0], earlier.u, earlier.v);
+  };
+
+  it('the same fill, 20 % larger and 30 % slower, leaves nothing growing beyond the curve', () => {
+    const fit = rateBeyond((u) => 100 * MB + 72 * MB * (1 - Math.exp(-u / 1.3)))!;
+    expect(Math.abs(fit.rate) - 1.645 * fit.rateSe).toBeLessThan(bar);
+  });
+
+  it('the same fill with a leak of 8 MB/h on top: the leak is what grows beyond it, once past the steep part', () => {
+    // Early in the fill, a slower stretch of the curve explains the leak as well (it is told once the curve bends).
+    const early = rateBeyond((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u)) + 8 * MB * u, 1.5)!;
+    expect(early.rate - 1.645 * early.rateSe).toBeLessThan(bar);
+    const fit = rateBeyond((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u)) + 8 * MB * u, 2.9)!;
+    expect(fit.rate - 1.645 * fit.rateSe).toBeGreaterThan(bar);
+    expect(fit.rate).toBeGreaterThan(6 * MB);
+    expect(fit.rate).toBeLessThan(10 * MB);
+  });
+
+  it('says nothing beyond the uptime the earlier lifetime reached, even at its slowest stretch', () => {
+    expect(rateBeyond((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u)), 6.5)).toBeUndefined();
   });
 });
 
