@@ -82,10 +82,12 @@ export function usualWarmup(h: History, metric: Metric, life: number, x: Series,
     const end = l.u[l.u.length - 1];
     if (end < uptimeH + pastUptime(h) / HOUR) continue;
     if (l.u.filter((u) => u > uptimeH).length < MIN_AFTER) continue;
-    // Its last `follow` hours: still growing at the threshold's pace means it never levelled off.
+    // Its last `follow` hours: still growing at the threshold's pace to a new high means it never levelled off.
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
-    if (tail.n >= 4 && tail.slope >= threshold && !cutShortWarming(l, threshold)) {
+    // A tail that rose only back to where the lifetime had been (a traffic cycle within it) is no growth.
+    const tailGrows = tail.n >= 4 && tail.slope >= threshold && newHigh({ t: l.u, v: l.v }, { t: l.u, v: l.v }, l.u[tailFrom], noise);
+    if (tailGrows && !cutShortWarming(l, threshold)) {
       growing++;
       continue;
     }

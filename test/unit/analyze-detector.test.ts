@@ -143,6 +143,18 @@ describe('detect: restarts cut short during their warm-up', () => {
   });
 });
 
+describe('detect: restarts under a traffic cycle', () => {
+  it('an earlier lifetime that ended on the rising half of a cycle does not vote for a leak', () => {
+    // Deploys every 6 h; the cache fills in ~1 h to the same size; in-flight data swings ±4 % every 2 h.
+    const restartsAt = [6, 12, 18];
+    const lifeOf = (h: number): number => restartsAt.filter((r) => h >= r).length;
+    const heap = (h: number, hl: number): number =>
+      200 * MB * (1 + (0.5 + 0.005 * lifeOf(h)) * (1 - Math.exp(-hl / 0.4)) + 0.04 * Math.sin(Math.PI * (h - 5.5)));
+    const s = trace({ hours: 24, heap, restartsAt });
+    expect(replay(s, service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - T0) / HOUR).toFixed(2)}h`)).toEqual([]);
+  });
+});
+
 describe('detector on every scenario shape (seed 1)', () => {
   for (const shape of SHAPES) {
     it(`${shape.name}: ${shape.positive ? 'opens the leaking metric after the onset' : 'opens nothing'}`, () => {
