@@ -19,7 +19,7 @@
  */
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
-import { saturationFit } from './saturation.js';
+import { notClearlyAbove, saturationFit } from './saturation.js';
 import { fitTrend, timeToLimit, type TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
@@ -86,7 +86,7 @@ export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, b
   const u0 = uptimeAt(floor, spanStartT);
   const fit = saturationFit(floor.u, floor.v, u0);
   // Decelerating, and what grows beyond the curve is not clearly above the bar.
-  return fit !== undefined && fit.decelerating && (fit.rate - 1.645 * fit.rateSe < bar || fit.curveAlone());
+  return fit !== undefined && fit.decelerating && (notClearlyAbove(fit, bar) || fit.curveAlone());
 }
 
 function uptimeAt(floor: Points & { u: number[] }, t: number): number {

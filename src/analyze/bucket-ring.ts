@@ -128,15 +128,20 @@ class Cells {
 // 64 bytes at 1 GB), in columns FLOOR0 on.
 const B = 0, LIFE = 1, FLOOR0 = 2;
 const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
-const GOAL_LIVE = 2, CYCLE_MIN = 3, GOAL_MIN = 4, SYS = 5, RSS = 6, GOROUTINES = 7;
 const COLUMNS = FLOOR0 + FLOORS.length;
 // The newest buckets only (`Recent`): what the checks read within the trend window. Float64
 // columns, then four-byte ones (Int32 first, then Float32), each list in column order.
 const WIDE_F64 = ['allocBytes', 'allocMs', 'rateSum', 'rateSq', 'memlimit'] as const;
 const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
 const WIDE_F32 = ['ratioMax', 'gcs'] as const;
-const ALLOC_BYTES = 0, ALLOC_MS = 1, RATE_SUM = 2, RATE_SQ = 3, MEMLIMIT = 4;
-const SAMPLES = 0, RATE_N = 1, AT_MINIMUM = 2, RATIO_MAX = 3, GCS = 4;
+// Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
+const floorCol = (f: (typeof FLOORS)[number]): number => FLOOR0 + FLOORS.indexOf(f);
+const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
+const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
+const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');
+const RATE_SUM = WIDE_F64.indexOf('rateSum'), RATE_SQ = WIDE_F64.indexOf('rateSq'), MEMLIMIT = WIDE_F64.indexOf('memlimit');
+const SAMPLES = WIDE_I32.indexOf('samples'), RATE_N = WIDE_I32.indexOf('rateN'), AT_MINIMUM = WIDE_I32.indexOf('samplesAtMinimum');
+const RATIO_MAX = WIDE_I32.length + WIDE_F32.indexOf('ratioMax'), GCS = WIDE_I32.length + WIDE_F32.indexOf('gcs');
 
 /** Which of the newest buckets keep every field: at least `count` of them, and all within `span` ms of the newest. */
 export interface Recent {

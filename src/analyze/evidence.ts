@@ -7,7 +7,7 @@ import type { Metric } from '../model/incident.js';
 import { medianOf, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
 import type { RateSeries } from './series.js';
-import { beyondCurve, saturationFit, WARMUP_SHAPES } from './saturation.js';
+import { beyondCurve, notClearlyAbove, saturationFit, WARMUP_SHAPES } from './saturation.js';
 import { fitTrend } from './trend.js';
 
 const HOUR = 3_600_000;
@@ -86,7 +86,8 @@ export function usualWarmup(h: History, metric: Metric, life: number, x: Series,
     const tailFrom = l.u.findIndex((u) => u >= end - follow);
     const tail = fitTrend(l.u.slice(tailFrom), l.v.slice(tailFrom));
     // A tail that rose only back to where the lifetime had been (a traffic cycle within it) is no growth.
-    const tailGrows = tail.n >= 4 && tail.slope >= threshold && newHigh({ t: l.u, v: l.v }, { t: l.u, v: l.v }, l.u[tailFrom], noise);
+    const points = { t: l.u, v: l.v };
+    const tailGrows = tail.n >= 4 && tail.slope >= threshold && newHigh(points, points, l.u[tailFrom], noise);
     if (tailGrows && !cutShortWarming(l, threshold)) {
       growing++;
       continue;
@@ -105,7 +106,7 @@ export function usualWarmup(h: History, metric: Metric, life: number, x: Series,
 function followsCurve(x: Series, spanStart: number, earlier: { u: number[]; v: number[] }, bar: number): boolean {
   const i = x.t.findIndex((t) => t >= spanStart);
   const fit = beyondCurve(x.u, x.v, x.u[i < 0 ? x.u.length - 1 : i], earlier.u, earlier.v);
-  return fit !== undefined && fit.rate - 1.645 * fit.rateSe < bar;
+  return fit !== undefined && notClearlyAbove(fit, bar);
 }
 
 /**
@@ -114,7 +115,7 @@ function followsCurve(x: Series, spanStart: number, earlier: { u: number[]; v: n
  */
 function cutShortWarming(l: { u: number[]; v: number[] }, threshold: number): boolean {
   const fit = saturationFit(l.u, l.v, l.u[0], WARMUP_SHAPES);
-  return fit !== undefined && fit.decelerating && fit.rate - 1.645 * fit.rateSe < threshold;
+  return fit !== undefined && fit.decelerating && notClearlyAbove(fit, threshold);
 }
 
 /** Did an earlier lifetime in the history run past uptime `uptimeMs` (by window/24)? Then it can tell a warm-up from a leak. */

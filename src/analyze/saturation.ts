@@ -28,6 +28,15 @@ export interface SaturationFit {
   f: number;
 }
 
+/** A linear rate fitted beside a curve (growth beyond it) is not clearly above `bar`: its one-sided 95 % lower bound is below it. */
+export function notClearlyAbove(fit: { rate: number; rateSe: number }, bar: number): boolean {
+  return lowerBound(fit) < bar;
+}
+
+function lowerBound(fit: { rate: number; rateSe: number }): number {
+  return fit.rate - 1.645 * fit.rateSe;
+}
+
 /** F beyond which the saturating model wins (one extra parameter, a grid-searched τ: conservative). */
 const F_CRIT = 12;
 /** F beyond which a linear term adds to the curve alone (one parameter, a grid-searched τ: conservative). */
@@ -103,12 +112,13 @@ export const WARMUP_SHAPES: readonly WarmupShape[] = [
   [(x, _u1, tau) => x / (x + tau), 1],
   [(x, _u1, tau) => Math.log1p(x / tau), 1],
 ];
+const EXPONENTIAL = WARMUP_SHAPES.slice(0, 1);
 
 /**
  * Compares the two models on points (u, v); `u0` is where the span under test starts. The decaying
  * term is exponential unless `shapes` lists others (hyperbolic and logarithmic warm-ups settle slower).
  */
-export function saturationFit(u: readonly number[], v: readonly number[], u0: number, shapes: readonly WarmupShape[] = [WARMUP_SHAPES[0]]): SaturationFit | undefined {
+export function saturationFit(u: readonly number[], v: readonly number[], u0: number, shapes: readonly WarmupShape[] = EXPONENTIAL): SaturationFit | undefined {
   const n = u.length;
   if (n < 8) return undefined;
   const u1 = u[0];
@@ -221,7 +231,7 @@ export function beyondCurve(u: readonly number[], v: readonly number[], u0: numb
   const best = Math.min(...fits.map((f) => f.sse));
   const s2 = best / Math.max(1, n - 4);
   const plausible = fits.filter((f) => s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F);
-  return plausible.reduce((a, b) => (b.rate - 1.645 * b.rateSe < a.rate - 1.645 * a.rateSe ? b : a));
+  return plausible.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a));
 }
 
 /** Points each side of a point in the moving average that smooths an earlier lifetime's floor. */
