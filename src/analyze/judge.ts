@@ -9,7 +9,9 @@ import type { Metric } from '../model/incident.js';
 import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
+import { findCycle, withoutCycle } from './season.js';
 import { trafficExplainer } from './traffic.js';
+import type { TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
 const HOUR = 3_600_000;
@@ -154,36 +156,55 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
   let day: Series | undefined;
-  // Over the whole window (the lifetime, when younger), the latest third grows at less than half
-  // the pace of the whole: a curve levelling off, whatever a shorter span says.
+  const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
   let slowing: boolean | undefined;
-  const slowingDown = (): boolean => (slowing ??= (() => {
-    const whole = fitRange(x, 0, n);
-    const recent = recentFit(x, 0);
-    // Significantly so: a staircase's latest third may sit on a landing, but its bound stays open.
-    return whole.slope > 0 && recent.slope < 0.5 * whole.slope && recent.upper < whole.slope;
-  })());
+  // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle).
+  const confirmed = (xs: Series, from: number, bar: number, noise: number, daySeries: () => Series, slows: () => boolean): boolean => {
+    const spanStart = xs.t[from];
+    if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) return false;
+    if (!newHigh(daySeries(), xs, spanStart, noise)) return false;
+    if (slows()) return false;
+    if (levelsOff(xs, spanStart, bar)) return false;
+    // With a day of this lifetime behind, like with like: the same span must also grow against the
+    // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
+    const dd = seasonal();
+    if (dd && !dayOverDayGrows(dd, spanStart, threshold)) return false;
+    return !(ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup));
+  };
+  const leaking = (f: TrendFit): Judgement =>
+    note ? { metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise };
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
     const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
-    if (!f) continue;
-    const spanStart = x.t[from];
-    if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) continue;
-    if (!newHigh((day ??= floorSeries(ctx, metric, DAY)), x, spanStart, floorNoiseOf())) continue;
-    if (slowingDown()) continue;
-    if (levelsOff(x, spanStart, bar)) continue;
-    // With a day of this lifetime behind, like with like: the same span must also grow against the
-    // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
-    const dd = seasonal();
-    if (dd && !dayOverDayGrows(dd, spanStart, threshold)) continue;
-    if (ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, x, spanStart, bar, threshold, floorNoiseOf(), service.warmup)) continue;
-    const trend = toTrend(f, current, gcLimit);
-    return note ? { metric, trend, leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend, leaking: true, stopped: false, rise: quiet.rise };
+    if (f && confirmed(x, from, bar, floorNoiseOf(), dayOf, () => (slowing ??= slowsDown(x)))) return leaking(f);
+  }
+  // A cycle shorter than a third of the window (traffic with a period of an hour or two) swings the
+  // heap floor more than a leak moves it in a window, so no span above saw the trend. With the
+  // cycle's shape taken out (season.ts) the whole window is judged again, and growth under a cycle
+  // must also keep its pace: the window's second half grows as fast as its first.
+  const cycle = metric === 'heap' ? findCycle(x, h.width / HOUR, winH / 12, winH / 3) : undefined;
+  if (cycle) {
+    const xs = withoutCycle(x, cycle);
+    const bar = threshold * Math.sqrt(Math.max(1, winH / spanH));
+    const noise = localNoise(xs, winH / 6);
+    const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: () => noise });
+    if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noise, () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;
+}
+
+/**
+ * Over the whole window (the lifetime, when younger), the latest third grows at less than half the
+ * pace of the whole: a curve levelling off, whatever a shorter span says. Significantly so: a
+ * staircase's latest third may sit on a landing, but its bound stays open.
+ */
+function slowsDown(x: Points): boolean {
+  const whole = fitRange(x, 0, x.t.length);
+  const recent = recentFit(x, 0);
+  return whole.slope > 0 && recent.slope < 0.5 * whole.slope && recent.upper < whole.slope;
 }
 
 /**

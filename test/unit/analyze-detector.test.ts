@@ -155,6 +155,29 @@ describe('detect: restarts under a traffic cycle', () => {
   });
 });
 
+describe('detect: a leak under a traffic cycle of an hour or so', () => {
+  // In-flight data swings the floor ±25 % every 1.3 h: more than a 6 %/h leak moves it in a window.
+  const cycle = (h: number): number => 400 * MB * (1 + 0.25 * Math.sin((2 * Math.PI * h) / 1.3));
+  const opened = (s: Sample[]): string[] => replay(s, service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - T0) / HOUR).toFixed(2)}h`);
+
+  it('opens nothing for the cycle alone', () => {
+    expect(opened(trace({ hours: 20, heap: cycle }))).toEqual([]);
+  });
+
+  it('opens a heap incident within a few hours of the onset, with the cycle taken out of the rate', () => {
+    const onset = 8;
+    const s = trace({ hours: 20, heap: (h) => cycle(h) + (h > onset ? 0.06 * 400 * MB * (h - onset) : 0) });
+    const heap = replay(s, service).incidents.filter((i) => i.metric === 'heap');
+    expect(heap.length).toBe(1);
+    const at = (Date.parse(heap[0].openedAt) - T0) / HOUR;
+    expect(at).toBeGreaterThan(onset);
+    expect(at).toBeLessThan(onset + 4);
+    // The slope shown is the window's trend, at most the leak's 24 MB/h: never a swing of the cycle (±480 MB/h).
+    expect(heap[0].slopePerHour / MB).toBeGreaterThan(2);
+    expect(heap[0].slopePerHour / MB).toBeLessThan(30);
+  });
+});
+
 describe('detector on every scenario shape (seed 1)', () => {
   for (const shape of SHAPES) {
     it(`${shape.name}: ${shape.positive ? 'opens the leaking metric after the onset' : 'opens nothing'}`, () => {
