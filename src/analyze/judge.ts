@@ -171,8 +171,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (dd && !dayOverDayGrows(dd, spanStart, threshold)) return false;
     return !(ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup));
   };
-  const leaking = (f: TrendFit): Judgement =>
-    note ? { metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise, note } : { metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise };
+  const leaking = (f: TrendFit): Judgement => ({ metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
