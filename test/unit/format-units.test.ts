@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  formatBytes, formatDuration, formatRate, parseDuration, parseRate, parseSize, type Rate,
+  formatBytes, formatCount, formatDuration, formatRate, parseDuration, parseRate, parseSize, type Rate,
 } from '../../src/format/units.js';
 
 describe('parseDuration', () => {
@@ -104,6 +104,31 @@ describe('formatBytes', () => {
   it('round-trips through parseSize within the rounding of three digits', () => {
     for (const n of [1_234, 67_108_864, 3_221_225_472]) {
       expect(Math.abs(parseSize(formatBytes(n)) - n) / n).toBeLessThan(0.005);
+    }
+  });
+});
+
+describe('formatCount', () => {
+  const cases: [number, string][] = [
+    [0, '0'],
+    [7, '7'],
+    [999, '999'],
+    [1_000, '1,000'],
+    [1_234.6, '1,235'],
+    [-20_000, '-20,000'],
+    [1_234_567_890, '1,234,567,890'],
+    [NaN, 'NaN'],
+  ];
+  it.each(cases)('%d is %s', (n, text) => expect(formatCount(n)).toBe(text));
+
+  // Intl's first use maps ICU's data into the daemon (~8 MB of RSS): a dashboard view must not.
+  it('does not use Intl', () => {
+    const spy = vi.spyOn(Number.prototype, 'toLocaleString');
+    try {
+      formatCount(1_234_567);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
     }
   });
 });
