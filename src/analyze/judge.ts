@@ -187,9 +187,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   if (cycle) {
     const xs = withoutCycle(x, cycle);
     const bar = threshold * Math.sqrt(Math.max(1, winH / spanH));
-    const noise = localNoise(xs, winH / 6);
-    const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: () => noise });
-    if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noise, () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
+    let noise: number | undefined;
+    const noiseOf = (): number => (noise ??= localNoise(xs, winH / 6));
+    const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: noiseOf });
+    if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noiseOf(), () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;

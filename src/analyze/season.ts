@@ -16,6 +16,7 @@
  * buckets (the day behind the window too).
  */
 import type { Series } from './history.js';
+import { detrend } from './trend.js';
 
 /** Autocorrelation a period's peak needs. */
 const MIN_ACF = 0.5;
@@ -31,27 +32,6 @@ export interface Cycle {
   profile: Float64Array;
 }
 
-/** The series' values around their least-squares line. */
-function aroundLine(x: Pick<Series, 't' | 'v'>): Float64Array {
-  const n = x.t.length;
-  let mt = 0;
-  let mv = 0;
-  for (let i = 0; i < n; i++) {
-    mt += x.t[i];
-    mv += x.v[i];
-  }
-  mt /= n;
-  mv /= n;
-  let stt = 0;
-  let stv = 0;
-  for (let i = 0; i < n; i++) {
-    stt += (x.t[i] - mt) ** 2;
-    stv += (x.t[i] - mt) * (x.v[i] - mv);
-  }
-  const slope = stt > 0 ? stv / stt : 0;
-  return Float64Array.from(x.v, (v, i) => v - mv - slope * (x.t[i] - mt));
-}
-
 function phase(b: number, period: number): number {
   return ((b % period) + period) % period;
 }
@@ -63,7 +43,7 @@ function phase(b: number, period: number): number {
 export function findCycle(x: Series, bucketHours: number, minHours: number, maxHours: number): Cycle | undefined {
   const n = x.t.length;
   if (n < MIN_POINTS) return undefined;
-  const r = aroundLine(x);
+  const r = detrend(x.t, x.v);
   let c0 = 0;
   for (const y of r) c0 += y * y;
   if (!(c0 > 0)) return undefined;
@@ -97,7 +77,7 @@ export function findCycle(x: Series, bucketHours: number, minHours: number, maxH
   return undefined;
 }
 
-function profileOf(x: Series, r: Float64Array, period: number): Float64Array {
+function profileOf(x: Series, r: readonly number[], period: number): Float64Array {
   const sum = new Float64Array(period);
   const count = new Float64Array(period);
   for (let i = 0; i < r.length; i++) {

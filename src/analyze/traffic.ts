@@ -18,7 +18,7 @@
  * otherwise the floor is judged as it is.
  */
 import type { FloorSeries, RateSeries } from './series.js';
-import { theilSen } from './trend.js';
+import { detrend, theilSen } from './trend.js';
 
 /** |t| the traffic coefficient needs before it adjusts anything. */
 const MIN_T = 3;
@@ -47,21 +47,6 @@ function alignedRate(heap: FloorSeries, rate: RateSeries): ({ v: number; varianc
     const i = byT.get(t);
     return i === undefined ? undefined : { v: rate.v[i], variance: rate.variance[i] };
   });
-}
-
-/** OLS residuals of (t, v) around their own line. */
-function detrend(t: readonly number[], v: readonly number[]): number[] {
-  const n = t.length;
-  const mt = t.reduce((a, b) => a + b, 0) / n;
-  const mv = v.reduce((a, b) => a + b, 0) / n;
-  let stt = 0;
-  let stv = 0;
-  for (let i = 0; i < n; i++) {
-    stt += (t[i] - mt) ** 2;
-    stv += (t[i] - mt) * (v[i] - mv);
-  }
-  const b = stt > 0 ? stv / stt : 0;
-  return v.map((x, i) => x - mv - b * (t[i] - mt));
 }
 
 /** The heap-per-allocation-rate coefficient from detrended co-movements within chunks of `chunkHours`. */

@@ -192,3 +192,18 @@ export function timeToLimit(current: number, slopePerHour: number, limit: number
   if (!(slopePerHour > 0)) return null;
   return (limit - current) / slopePerHour;
 }
+
+/** OLS residuals of (t, v) around their own line. */
+export function detrend(t: readonly number[], v: readonly number[]): number[] {
+  const n = t.length;
+  const mt = t.reduce((a, b) => a + b, 0) / n;
+  const mv = v.reduce((a, b) => a + b, 0) / n;
+  let stt = 0;
+  let stv = 0;
+  for (let i = 0; i < n; i++) {
+    stt += (t[i] - mt) ** 2;
+    stv += (t[i] - mt) * (v[i] - mv);
+  }
+  const b = stt > 0 ? stv / stt : 0;
+  return v.map((x, i) => x - mv - b * (t[i] - mt));
+}

@@ -124,11 +124,14 @@ describe('formatCount', () => {
   // Intl's first use maps ICU's data into the daemon (~8 MB of RSS): a dashboard view must not.
   it('does not use Intl', () => {
     const spy = vi.spyOn(Number.prototype, 'toLocaleString');
+    const intl = vi.spyOn(Intl, 'NumberFormat');
     try {
       formatCount(1_234_567);
       expect(spy).not.toHaveBeenCalled();
+      expect(intl).not.toHaveBeenCalled();
     } finally {
       spy.mockRestore();
+      intl.mockRestore();
     }
   });
 });
