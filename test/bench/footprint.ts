@@ -9,7 +9,8 @@
  *
  * At production scale (footprint-fleet.ts): FOOTPRINT_PERIOD_SECONDS (default 1),
  * FOOTPRINT_PROFILE_EVERY_MINUTES (one round of captures lands in the run), FOOTPRINT_PREFILL_HOURS
- * (history stored before the daemon starts: full windows), FOOTPRINT_GO_PROCESSES (real Go targets,
+ * (history stored before the daemon starts: full windows; FOOTPRINT_PREFILL_PERIOD_SECONDS apart,
+ * default the schedule), FOOTPRINT_GO_PROCESSES (real Go targets,
  * the services shared among them, instead of replay targets), FOOTPRINT_SETTLE_SECONDS. E.g.
  *
  *   FOOTPRINT_TARGETS=1000 FOOTPRINT_PERIOD_SECONDS=15 FOOTPRINT_PROFILE_EVERY_MINUTES=5 \
@@ -42,6 +43,8 @@ const profileEvery = Number(process.env.FOOTPRINT_PROFILE_EVERY_MINUTES ?? '0');
 const profileScheduleNow = (): string => process.env.FOOTPRINT_PROFILE_SCHEDULE ?? (profileEvery > 0 ? profileCron(profileEvery, Date.now(), prefillHours > 0 ? 30_000 : 0) : '0 * * * * *');
 let profileSchedule = '';
 const prefillHours = Number(process.env.FOOTPRINT_PREFILL_HOURS ?? '0');
+/** Spacing of the prefilled samples (default: the schedule); coarser fills the same buckets with fewer rows. */
+const prefillPeriodMs = Number(process.env.FOOTPRINT_PREFILL_PERIOD_SECONDS ?? periodSeconds) * 1_000;
 const goProcesses = Number(process.env.FOOTPRINT_GO_PROCESSES ?? '0');
 /** The trend window: the daemon's per-service memory grows until it is full, so it is kept short. */
 const windowSeconds = Number(process.env.FOOTPRINT_WINDOW_SECONDS ?? '60');
@@ -137,13 +140,13 @@ async function main(): Promise<number> {
   if (prefillHours > 0) {
     const t0 = Date.now();
     const rows = await readTemplate(targets[0].expvar)
-      .then((m) => prefill(dbPath, targets.map((t) => t.name), prefillHours, PERIOD_MS, m))
+      .then((m) => prefill(dbPath, targets.map((t) => t.name), prefillHours, prefillPeriodMs, m))
       .catch(async (err: Error) => {
         await replay.close();
         await go?.stop();
         throw new Error(`prefill: ${err.message}`);
       });
-    console.log(`prefill:        ${rows} samples (${prefillHours} h per service) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`prefill:        ${rows} samples (${prefillHours} h per service, every ${prefillPeriodMs / 1000} s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   const port = await freePort();
   const configPath = join(dir, 'leakwatch.yaml');
@@ -241,6 +244,7 @@ async function main(): Promise<number> {
       scrapesMissed: timing.missed,
       daemonScrapesTotal: sumMetric(metrics, 'leakwatch_scrapes_total'),
       daemonScrapeFailuresTotal: sumMetric(metrics, 'leakwatch_scrape_failures_total'),
+      daemonScrapesSkippedTotal: sumMetric(metrics, 'leakwatch_scrapes_skipped_total'),
       databaseBytes: ['leakwatch.db', 'leakwatch.db-wal'].map((f) => join(dir, f)).filter((f) => existsSync(f)).reduce((n, f) => n + statSync(f).size, 0),
       logLines,
     };
@@ -264,7 +268,7 @@ async function main(): Promise<number> {
     }
     console.log(`samples stored: ${stored.stored} of ${stored.expected} scheduled in the steady state (${pct(stored.stored, stored.expected)}%)`);
     console.log(`profiles:       ${profilesStored} stored while the daemon ran (${targets.length} services × heap + goroutine per capture round on "${profileSchedule}")`);
-    console.log(`daemon says:    ${result.daemonScrapesTotal} scrapes, ${result.daemonScrapeFailuresTotal} failures; database ${mb(result.databaseBytes)} MB; ${logLines} log lines`);
+    console.log(`daemon says:    ${result.daemonScrapesTotal} scrapes, ${result.daemonScrapeFailuresTotal} failures, ${result.daemonScrapesSkippedTotal} skipped (the previous run still going, or a late tick); database ${mb(result.databaseBytes)} MB; ${logLines} log lines`);
     console.log(`result ${JSON.stringify(result)}`);
     return 0;
   } catch (err) {
