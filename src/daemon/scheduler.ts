@@ -1,12 +1,12 @@
 /**
- * Per-service cron schedules (node-cron). Each job: never two runs of one job at once, a stable
- * per-job offset that spreads services over the interval, and no job can delay another. A tick
- * that cannot run is counted, never lost silently: one that finds the job's previous run still
- * going (skippedBusy), and one node-cron drops because it fired late, the event loop having been
- * blocked (skippedLate, node-cron's 'execution:missed').
+ * Per-service cron schedules (node-cron expressions, ticked by cron.ts). Each job: never two runs
+ * of one job at once, a stable per-job offset that spreads services over the interval, and no job
+ * can delay another. A tick that cannot run is counted, never lost silently: one that finds the
+ * job's previous run still going (skippedBusy), and one dropped because it fired late, the event
+ * loop having been blocked (skippedLate).
  */
 import { createHash } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
+import { CronExpr, CronTicker } from './cron.js';
 
 const periods = new Map<string, number>();
 
@@ -14,10 +14,9 @@ const periods = new Map<string, number>();
 export function cronPeriodMs(expression: string): number {
   let period = periods.get(expression);
   if (period === undefined) {
-    const task = cron.createTask(expression, () => undefined);
-    const [a, b] = task.getNextRuns(2);
-    void task.destroy();
-    period = a && b ? b.getTime() - a.getTime() : 60_000;
+    const cron = new CronExpr(expression);
+    const a = cron.next(Date.now());
+    period = cron.next(a) - a;
     periods.set(expression, period);
   }
   return period;
@@ -74,17 +73,16 @@ interface Job {
 }
 
 /**
- * Runs jobs on cron schedules with one node-cron task per distinct expression, shared by every job
- * that uses it. A node-cron task carries its own runner, heartbeat timer, emitter and time matcher,
- * and each fire formats dates through Intl to find the next match; at hundreds of services (a scrape
- * and a profile job each) one task per job made node-cron a visible share of the daemon's memory and
- * CPU. Jobs keep their own offset timer, busy check and stats, so sharing the tick changes nothing else.
- * Adding jobs does no I/O and starts no timer; start() does, and stop() undoes it.
+ * Runs jobs on cron schedules with one ticker per distinct expression, shared by every job that
+ * uses it (one node-cron task per job, each with its own runner, timer and matcher, was a visible
+ * share of the daemon's memory and CPU at hundreds of services). Jobs keep their own offset timer,
+ * busy check and stats, so sharing the tick changes nothing else. Adding jobs does no I/O and
+ * starts no timer; start() does, and stop() undoes it.
  */
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
-  /** Jobs by expression; `task` is null until start(). */
-  private readonly groups = new Map<string, { task: ScheduledTask | null; jobs: Job[] }>();
+  /** Jobs by expression; `ticker` is null until start(). */
+  private readonly groups = new Map<string, { ticker: CronTicker | null; jobs: Job[] }>();
   private started = false;
   private stopped = false;
 
@@ -104,9 +102,9 @@ export class Scheduler {
     };
     let group = this.groups.get(expression);
     if (!group) {
-      group = { task: null, jobs: [] };
+      group = { ticker: null, jobs: [] };
       this.groups.set(expression, group);
-      if (this.started) group.task = this.schedule(expression, group.jobs);
+      if (this.started) group.ticker = this.schedule(expression, group.jobs);
     }
     group.jobs.push(job);
     this.jobs.set(name, job);
@@ -131,27 +129,31 @@ export class Scheduler {
     if (this.started) return;
     this.started = true;
     this.stopped = false;
-    for (const [expression, group] of this.groups) group.task ??= this.schedule(expression, group.jobs);
+    for (const [expression, group] of this.groups) group.ticker ??= this.schedule(expression, group.jobs);
   }
 
-  private schedule(expression: string, jobs: Job[]): ScheduledTask {
-    const task = cron.schedule(
-      expression,
-      (ctx) => {
-        // The slot the tick belongs to, not when node-cron got round to it: a late tick's lag counts.
-        const slot = ctx.date.getTime();
+  /** Expressions whose ticker is running. */
+  get ticking(): string[] {
+    return [...this.groups].filter(([, g]) => g.ticker?.running).map(([expression]) => expression);
+  }
+
+  private schedule(expression: string, jobs: Job[]): CronTicker {
+    const ticker = new CronTicker(
+      new CronExpr(expression),
+      // The slot the tick belongs to, not when the timer got round to it: a late tick's lag counts.
+      (slot) => {
         for (const j of jobs) this.fire(j, slot);
       },
-      { name: expression, suppressMissedWarning: true },
+      (missed) => {
+        if (this.stopped) return;
+        for (const j of jobs) {
+          j.stats.skippedLate += missed;
+          j.skippedSinceRun += missed;
+        }
+      },
     );
-    task.on('execution:missed', () => {
-      if (this.stopped) return;
-      for (const j of jobs) {
-        j.stats.skippedLate++;
-        j.skippedSinceRun++;
-      }
-    });
-    return task;
+    ticker.start();
+    return ticker;
   }
 
   /** Removes a job (a service that went away); a run in flight finishes on its own. */
@@ -165,7 +167,7 @@ export class Scheduler {
     if (!group) return;
     group.jobs.splice(group.jobs.indexOf(job), 1);
     if (group.jobs.length === 0) {
-      void group.task?.destroy();
+      group.ticker?.stop();
       this.groups.delete(job.expression);
     }
   }
@@ -178,7 +180,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.started = false;
-    for (const { task } of this.groups.values()) await task?.destroy();
+    for (const { ticker } of this.groups.values()) ticker?.stop();
     this.groups.clear();
     const inflight: Promise<void>[] = [];
     for (const job of this.jobs.values()) {

@@ -1,7 +1,7 @@
 /**
  * A failure reason is only ever about the target: when leakwatch's own event loop stalls (a long
  * synchronous task), a target that answered at once is not reported as "timed out", and a tick
- * the stall made node-cron drop is counted as skipped, not lost silently.
+ * the stall made the cron ticker drop is counted as skipped, not lost silently.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +39,7 @@ describe('our own stalled loop', () => {
     for (const b of bodies) expect(b.toString()).toBe('fine\n');
   });
 
-  it('counts the ticks a stall made node-cron drop, and tells the next run', async () => {
+  it('counts the ticks a stall made the cron ticker drop, and tells the next run', async () => {
     const ticks: Tick[] = [];
     const scheduler = new Scheduler(() => undefined);
     try {

@@ -1,8 +1,7 @@
 /**
- * The scheduler on vitest's fake clock: node-cron's heartbeat, the per-job offset timers and the
+ * The scheduler on vitest's fake clock: the cron tickers, the per-job offset timers and the
  * jobs' own sleeps all run on fake timers, so every count below is exact and no test waits.
  */
-import cron from 'node-cron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Scheduler, cronPeriodMs, spreadOffset, type Tick } from '../../src/daemon/scheduler.js';
 
@@ -61,13 +60,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Scheduler', () => {
   let scheduler: Scheduler | undefined;
-  let before: Set<string>;
-  /** node-cron tasks this test created (its registry is global). */
-  const tasks = () => [...cron.getTasks().values()].filter((t) => !before.has(t.id));
+  const ticking = () => scheduler!.ticking;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    before = new Set(cron.getTasks().keys());
   });
   afterEach(async () => {
     const stopping = scheduler?.stop();
@@ -77,16 +73,16 @@ describe('Scheduler', () => {
     vi.useRealTimers();
   });
 
-  it('runs nothing and schedules no cron task until start(); then each job once per tick after its offset', async () => {
+  it('runs nothing and starts no ticker until start(); then each job once per tick after its offset', async () => {
     scheduler = new Scheduler(() => undefined);
     const dues: number[] = [];
     scheduler.add('svc/scrape', '* * * * * *', async (dueAt) => void dues.push(dueAt));
-    expect(tasks()).toEqual([]);
+    expect(ticking()).toEqual([]);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(dues).toEqual([]);
 
     scheduler.start();
-    expect(tasks().map((t) => t.getPattern())).toEqual(['* * * * * *']);
+    expect(ticking()).toEqual(['* * * * * *']);
     const started = Date.now();
     await vi.advanceTimersByTimeAsync(3_000);
     const offset = spreadOffset('svc/scrape', 1_000);
@@ -123,7 +119,7 @@ describe('Scheduler', () => {
     expect(new Set(errors)).toEqual(new Set(['broken']));
   });
 
-  it('shares one node-cron task per expression; jobs added later join it', async () => {
+  it('shares one ticker per expression; jobs added later join it', async () => {
     scheduler = new Scheduler(() => undefined);
     const dues = new Map<string, number[]>();
     const track = (name: string, expression: string) => {
@@ -135,11 +131,11 @@ describe('Scheduler', () => {
     track('retention/prune', '*/2 * * * * *');
     expect(() => scheduler!.add('svc-0/scrape', '* * * * * *', async () => undefined)).toThrow(/duplicate/);
     scheduler.start();
-    expect(tasks().map((t) => t.getPattern()).sort()).toEqual(['* * * * * *', '*/2 * * * * *']);
+    expect(ticking().sort()).toEqual(['* * * * * *', '*/2 * * * * *']);
 
     await vi.advanceTimersByTimeAsync(1_200);
     track('late/scrape', '* * * * * *');
-    expect(tasks()).toHaveLength(2);
+    expect(ticking()).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(2_800); // to T0 + 4 s
 
     // dueAt - offset is the shared task's tick: the same whole seconds for every job.
@@ -153,10 +149,10 @@ describe('Scheduler', () => {
     expect(dues.get('retention/prune')!.map((d) => d - spreadOffset('retention/prune', 2_000))).toEqual([T0 + 2_000, T0 + 4_000].filter((t) => t + spreadOffset('retention/prune', 2_000) <= T0 + 4_000));
 
     await scheduler.stop();
-    expect(tasks()).toEqual([]);
+    expect(ticking()).toEqual([]);
   });
 
-  it('counts ticks node-cron dropped while the loop was blocked, and tells the next run', async () => {
+  it('counts ticks dropped while the loop was blocked, and tells the next run', async () => {
     scheduler = new Scheduler(() => undefined);
     const ticks: Tick[] = [];
     scheduler.add('svc/scrape', '* * * * * *', async (_due, tick) => void ticks.push(tick));
@@ -191,7 +187,7 @@ describe('Scheduler', () => {
     expect(seen.filter((s) => s === 'b2')).toHaveLength(1);
   });
 
-  it('stop() waits for runs in flight and leaves no cron task', async () => {
+  it('stop() waits for runs in flight and leaves no ticker', async () => {
     scheduler = new Scheduler(() => undefined);
     let started = false;
     let finished = false;
@@ -211,6 +207,6 @@ describe('Scheduler', () => {
     await vi.advanceTimersByTimeAsync(800);
     await stopping;
     expect(finished).toBe(true);
-    expect(tasks()).toEqual([]);
+    expect(ticking()).toEqual([]);
   });
 });
