@@ -101,6 +101,16 @@ export class History {
     return this.folder.push(s);
   }
 
+  /**
+   * Room for the buckets of `span` ms of history at once, before it is loaded (a restart reading
+   * the store): one allocation per ring instead of a growth step every few dozen buckets, with a
+   * growth step's room to spare so the first live buckets do not grow it again at once.
+   */
+  reserve(span: number): void {
+    this.fineRing.reserve(span >= this.fineKeep ? Infinity : Math.ceil((1.25 * span) / this.width) + 2);
+    this.hourRing.reserve(Math.ceil((1.25 * span) / HOUR) + 2);
+  }
+
   /** Completes the bucket in progress if `now` is past its end. */
   advance(now: number): void {
     this.folder.closeBefore(now);

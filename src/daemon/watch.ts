@@ -83,7 +83,10 @@ export class ServiceWatch {
   start(): void {
     const { detector, plan } = this.adopted;
     if (detector && plan) return;
+    let first = true;
     for (const s of this.deps.store.eachSample(this.svc.name, { from: this.now() - lookback(this.svc) })) {
+      if (first && !detector) this.detector.history.reserve(this.now() - s.t);
+      first = false;
       if (!detector) this.detector.observe(s);
       if (!plan) this.plan.remember(s);
     }

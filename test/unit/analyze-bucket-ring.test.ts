@@ -45,4 +45,20 @@ describe('BucketRing views', () => {
     for (let i = 0; i < fresh.length; i++) expect(fresh[i].b).toBe(ring.bAt(i));
     expect(fresh.map((v) => v.sys)).toEqual(fresh.map((v) => v.b * 10));
   });
+
+  it('reserve: room for a history at once, keeping what it holds, never past the expected size', () => {
+    const ring = new BucketRing(1000, 300);
+    for (let b = 0; b < 5; b++) ring.push(bucket(b));
+    ring.reserve(200);
+    const reserved = ring.bytes;
+    for (let b = 5; b < 200; b++) ring.push(bucket(b));
+    expect(ring.bytes).toBe(reserved);
+    expect(ring.views.map((v) => v.sys)).toEqual(Array.from({ length: 200 }, (_, b) => b * 10));
+    ring.reserve(10_000);
+    const full = ring.bytes;
+    expect(full / reserved).toBeCloseTo(300 / 200, 1);
+    for (let b = 200; b < 300; b++) ring.push(bucket(b));
+    expect(ring.bytes).toBe(full);
+    expect(ring.views.map((v) => v.b)).toEqual(Array.from({ length: 300 }, (_, b) => b));
+  });
 });
