@@ -83,10 +83,13 @@ export class ServiceWatch {
   start(): void {
     const { detector, plan } = this.adopted;
     if (detector && plan) return;
-    let first = true;
+    // The rings get room for the whole span at its oldest sample (History.reserve), not step by step.
+    let reserved = detector;
     for (const s of this.deps.store.eachSample(this.svc.name, { from: this.now() - lookback(this.svc) })) {
-      if (first && !detector) this.detector.history.reserve(this.now() - s.t);
-      first = false;
+      if (!reserved) {
+        this.detector.history.reserve(this.now() - s.t);
+        reserved = true;
+      }
       if (!detector) this.detector.observe(s);
       if (!plan) this.plan.remember(s);
     }
