@@ -30,8 +30,11 @@ export interface Verdict {
   events: IncidentEvent[];
 }
 
-/** Consecutive judgements a leak verdict needs before an incident opens. */
-export const PERSIST = 2;
+/**
+ * Consecutive judgements a leak verdict needs before an incident opens: window/24 (15 min at a 6 h
+ * window). Many false alerts were a verdict that held for a few minutes only.
+ */
+export const PERSIST = 6;
 /** Long windows judged besides the trend window. */
 export const LONG_WINDOWS = [DAY, 7 * DAY];
 
