@@ -4,8 +4,9 @@
  * the hold time, and growth that resumes within the cooldown reopens it.
  */
 import { describe, expect, it } from 'vitest';
-import { holdTime } from '../../src/analyze/detector.js';
+import { Detector, holdTime, PERSIST } from '../../src/analyze/detector.js';
 import { fineWidth } from '../../src/analyze/history.js';
+import { judgeWindow } from '../../src/analyze/judge.js';
 import { incidentEvents, type MetricAssessment } from '../../src/analyze/lifecycle.js';
 import { replay } from '../../src/analyze/replay.js';
 import type { Trend } from '../../src/model/trend.js';
@@ -70,6 +71,36 @@ describe('persistence and hold time', () => {
     expect(incidents.map((i) => i.metric)).toEqual(['heap']);
     const resolved = Date.parse(incidents[0].resolvedAt!);
     expect(resolved).toBeGreaterThanOrEqual(T0 + 8 * HOUR + hold);
+  });
+
+  it('opens only once the leak verdict has held for 15 minutes (6 judgements at a 6 h window)', () => {
+    // 5 %/h from 4 h on: each completed bucket is judged; the incident waits for the verdict to persist.
+    const s = trace(9, (h) => 200 * MB * (1 + 0.05 * Math.max(h - 4, 0)));
+    const d = new Detector(service);
+    const leaking: { t: number; leaking: boolean }[] = [];
+    let opened: number | undefined;
+    let version = d.history.version;
+    for (const x of s) {
+      d.observe(x);
+      const v = d.evaluate(x.t, []);
+      if (d.history.version === version) continue;
+      version = d.history.version;
+      const life = d.history.lifetime!;
+      const j = judgeWindow({ service, history: d.history, now: x.t, life, heapJudgeable: true, open: new Set(), trendFits: new Map() }, 'heap');
+      leaking.push({ t: x.t, leaking: j?.leaking === true });
+      if (v.events.some((e) => e.type === 'open' && e.metric === 'heap')) {
+        opened = x.t;
+        break;
+      }
+    }
+    expect(opened).toBeDefined();
+    // The judgements up to the open: the last PERSIST all said leak, one bucket apart, 15 minutes in all.
+    const last = leaking.slice(-PERSIST);
+    expect(last.every((j) => j.leaking)).toBe(true);
+    expect(last[last.length - 1].t - last[0].t).toBe((PERSIST - 1) * fineWidth(service.window));
+    expect(PERSIST * fineWidth(service.window)).toBe(15 * 60_000);
+    // A verdict that first held fewer judgements before did not open anything: the open is at the PERSIST-th in a row.
+    expect(leaking[leaking.length - 1 - PERSIST]?.leaking ?? false).toBe(false);
   });
 
   it('a pause shorter than the hold time does not resolve: one incident, still open', () => {
