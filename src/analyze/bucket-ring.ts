@@ -165,9 +165,8 @@ export class BucketRing {
   /**
    * Room for `n` buckets at once, before a history is loaded: grown a quarter at a time while a
    * restarted daemon read its past, every service's freed steps stayed behind as holes in
-   * malloc's heap (footprint bench: 200 services, 1 h window, 8 h of buckets, 100–105 MB, now
-   * 92–96; 1,000 services with 6 h of buckets, 106–121 MB where 120–129 were measured before).
-   * Sized for the whole ring at once instead, those 1,000 services ran at 136–144 MB.
+   * malloc's heap. Only a load reserves: sizing every ring for its whole expected size up front
+   * touched pages of rings that never fill (1,000 services ran ~15 MB larger; bench:footprint).
    */
   reserve(n: number): void {
     this.all.reserve(n);

@@ -31,8 +31,9 @@ export interface Verdict {
 }
 
 /**
- * Consecutive judgements a leak verdict needs before an incident opens: window/24 (15 min at a 6 h
- * window). Many false alerts were a verdict that held for a few minutes only.
+ * Consecutive judgements a leak verdict needs before an incident opens, one per completed fine
+ * bucket (fineWidth: window/144, so 15 min at a 6 h window). Many false alerts were a verdict
+ * that held for a few minutes only.
  */
 export const PERSIST = 6;
 /** Long windows judged besides the trend window. */
