@@ -240,15 +240,31 @@ function pinnedGoal(b: BucketFields, goal: number): boolean {
   return b.cycleMin > 1.5 * goal;
 }
 
-/** Whether at least 30 % of the buckets show a goal pinned below their HeapAlloc floor. */
+/** Buckets a goal must stay put over before its stillness says "limit" (half an hour at a 6 h window). */
+const STILL_BUCKETS = 12;
+/** How far a goal set by GOGC moves at the least between buckets: each cycle's marked heap differs. */
+const STILL_SPREAD = 0.002;
+
+/**
+ * Whether a limit pins the goal: at least 30 % of the buckets show a goal pinned below their
+ * HeapAlloc floor, or the goal has not moved at all (within STILL_SPREAD) over STILL_BUCKETS or
+ * more. A GOGC goal follows the heap each cycle marks; one that stands still while the heap under
+ * it grows is a limit's (GOMEMLIMIT we were not told about), and a goal-derived floor would read
+ * that leak as a flat heap.
+ */
 export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
   let seen = 0;
   let pinned = 0;
+  let least = Infinity;
+  let most = -Infinity;
   for (const b of buckets) {
     const goal = goalFloor(b, ratio);
     if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
     seen++;
     if (pinnedGoal(b, goal)) pinned++;
+    least = Math.min(least, goal);
+    most = Math.max(most, goal);
   }
+  if (seen >= STILL_BUCKETS && most <= least * (1 + STILL_SPREAD)) return true;
   return seen > 0 && pinned >= 0.3 * seen;
 }

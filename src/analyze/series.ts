@@ -5,7 +5,7 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { Bucket, BucketFolder, estimateGoalRatio, heapFloor } from './buckets.js';
+import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
 
 /** Bucketed floor series of one metric. `t` in hours since `origin`, `v` in the metric's unit. */
 export interface FloorSeries {
@@ -41,6 +41,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
   const kept = buckets.filter((b) => b.b >= startBucket && (b.b + 1) * width <= now);
   const origin = startBucket * width;
   const ratio = estimateGoalRatio(kept);
+  const pinned = goalPinned(kept, ratio);
   const out: FloorSet = {
     heap: { t: [], v: [] }, sys: { t: [], v: [] }, rss: { t: [], v: [] }, goroutines: { t: [], v: [] },
     allocRate: { t: [], v: [], variance: [] },
@@ -52,7 +53,7 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
   };
   for (const b of kept) {
     const t = (b.t - origin) / HOUR;
-    add(out.heap, t, heapFloor(b, ratio));
+    add(out.heap, t, heapFloor(b, ratio, pinned));
     add(out.sys, t, b.sys);
     add(out.rss, t, b.rss);
     add(out.goroutines, t, b.goroutines);

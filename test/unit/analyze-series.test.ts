@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { History } from '../../src/analyze/history.js';
 import { bucketWidth, floorSeries } from '../../src/analyze/series.js';
+import { fitTrend } from '../../src/analyze/trend.js';
 import { isRestart } from '../../src/model/restart.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 const MB = 1e6;
 
 describe('restarts and lifetimes', () => {
@@ -20,7 +23,7 @@ describe('restarts and lifetimes', () => {
   });
 });
 
-function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: number; known: boolean; limit?: number }): Sample[] {
+function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: number; known: boolean; limit?: number; limitUntold?: boolean }): Sample[] {
   const out: Sample[] = [];
   let phase = 0;
   let numGC = 0;
@@ -34,7 +37,7 @@ function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: 
     }
     const s: Sample = { t: m * MIN, heapAlloc: live + phase, nextGC: goal, numGC };
     if (opts.known) s.gogc = opts.gogc;
-    if (opts.limit !== undefined) s.gomemlimit = opts.limit;
+    if (opts.limit !== undefined && !opts.limitUntold) s.gomemlimit = opts.limit;
     out.push(s);
   }
   return out;
@@ -69,6 +72,29 @@ describe('heap floor', () => {
     const f = floorSeries(samples, 0, 0, 60 * MIN, w, undefined).heap;
     for (const v of f.v) expect(v / (400 * MB)).toBeLessThan(1.05);
     for (const v of f.v) expect(v / (400 * MB)).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    { desc: 'GOGC known', known: true },
+    { desc: 'GOGC unknown', known: false },
+  ])('$desc, GOMEMLIMIT not told: a goal that stands still while the heap grows under it is a limit, and the floor follows HeapAlloc', ({ known }) => {
+    // 150 MB live growing 10 MB/h under a goal held at 290 MB (GOGC 100 alone would put it at 300-340 MB).
+    const live = (m: number): number => 150 * MB + (m / 60) * 10 * MB;
+    const samples = cycleTrace({ minutes: 240, live, gogc: 100, known, limit: 290 * MB, limitUntold: true });
+    expect(samples.every((s) => s.gomemlimit === undefined && s.nextGC === 290 * MB)).toBe(true);
+    const fromSeries = floorSeries(samples, 0, 0, 240 * MIN, w, undefined).heap;
+    const h = new History({ window: 6 * HOUR, longest: 0, gogc: undefined });
+    for (const s of samples) h.push(s);
+    const fromHistory = h.series('heap', h.fine, 0, h.fine.length, 0, 0, 0);
+    for (const f of [fromSeries, fromHistory]) {
+      expect(f.v.length).toBeGreaterThan(40);
+      // HeapAlloc minima sample the sawtooth: never under the live heap, a few % over it at most.
+      f.v.forEach((v, i) => expect(v / live(f.t[i] * 60)).toBeGreaterThanOrEqual(0.999));
+      f.v.forEach((v, i) => expect(v / live(f.t[i] * 60)).toBeLessThan(1.12));
+      // The growth shows: the floor's trend is the live heap's 10 MB/h (a goal-derived floor would be flat).
+      expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeGreaterThan(0.8);
+      expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeLessThan(1.2);
+    }
   });
 
   it('takes the service GOGC over none in the samples', () => {
