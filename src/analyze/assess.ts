@@ -7,7 +7,9 @@
  *    for spans shorter than the window (traffic wanders for an hour at rates a window never
  *    sustains) and it is ≥ 99 % significant (Mann–Kendall, autocorrelation-corrected);
  *  - its conservative rise is ≥ 5× the floor's own noise (an idle server's jitter is not growth);
- *  - no single jump carries most of the rise (steps, Sys ratcheting, pools that resize);
+ *  - no single jump carries most of the rise (steps, Sys ratcheting, pools that resize), and where
+ *    one carries a large share, the span without it still clears the bar (a step and some wander
+ *    is not a leak; a staircase leak has other steps);
  *  - its last third still grows above the threshold at ≥ half the span's rate;
  *  - what co-moving traffic explains does not account for it (traffic.ts);
  *  - it is not a curve that levels off (saturation.ts);
@@ -37,6 +39,8 @@ const NOISE_MULTIPLE = 5;
 const MAX_JUMP_SHARE = 0.6;
 const MAX_JUMP_SHARE_STEPPY = 0.35;
 const MAX_TOP_QUARTER_SHARE = 0.7;
+/** Share of the rise a single jump may carry before the span is judged again without it. */
+const STEP_SHARE = 0.45;
 const RECENT_FRACTION = 1 / 3;
 const MIN_RECENT_POINTS = 4;
 
@@ -59,6 +63,11 @@ export interface SpanInput {
   noise: () => number;
   /** Growth per hour traffic explains from time t to the end (0 when none). */
   explained?: (t: number) => number;
+  /**
+   * Whether the floor's jumps are the metric's own (default): under a memory limit the heap floor
+   * is HeapAlloc's least per bucket, whose jumps are as much the scrapes' phase in the GC cycle.
+   */
+  ownJumps?: boolean;
 }
 
 /** The span's fit when it passes the rank, noise, jump, recency and traffic checks; undefined otherwise. */
@@ -71,13 +80,19 @@ export function spanGrows(s: SpanInput): TrendFit | undefined {
   const f = fitRange(x, from, n);
   if (!(f.lower > bar && f.confidence >= MIN_CONFIDENCE)) return undefined;
   const steppy = metric === 'sys' || metric === 'goroutines';
-  if (largestJump(x, from) > (steppy ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours) return undefined;
+  const jump = largestJump(x, from);
+  if (jump.size > (steppy ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours) return undefined;
   if (metric === 'goroutines' && topQuarterRise(x, from) > MAX_TOP_QUARTER_SHARE * f.slope * hours) return undefined;
-  const lower = f.lower - (s.explained?.(x.t[from]) ?? 0);
+  const explained = s.explained?.(x.t[from]) ?? 0;
+  const lower = f.lower - explained;
   if (!(lower > bar)) return undefined;
   if (lower * hours < NOISE_MULTIPLE * s.noise()) return undefined;
   const recent = recentFit(x, from);
   if (!(recent.slope > threshold && recent.slope >= 0.5 * f.slope)) return undefined;
+  if (s.ownJumps !== false && jump.size > STEP_SHARE * f.slope * hours) {
+    const g = fitRange(withoutJump(x, jump), from, n);
+    if (!(g.lower - explained > bar && g.confidence >= MIN_CONFIDENCE)) return undefined;
+  }
   return f;
 }
 
@@ -134,12 +149,20 @@ const JUMP_SIDE = 3;
  * upward (a bucket that missed the end of a GC cycle), so a one-bucket spike is not a step while a
  * level shift is. Between consecutive points where the span is too short for that.
  */
-function largestJump(x: Points, from: number): number {
+function largestJump(x: Points, from: number): { size: number; at: number } {
   const n = x.v.length;
   const k = n - from >= 4 * JUMP_SIDE ? JUMP_SIDE : 1;
-  let max = 0;
-  for (let i = from + k; i + k <= n; i++) max = Math.max(max, leastOf(x.v, i, i + k) - leastOf(x.v, i - k, i));
-  return max;
+  let jump = { size: 0, at: -1 };
+  for (let i = from + k; i + k <= n; i++) {
+    const size = leastOf(x.v, i, i + k) - leastOf(x.v, i - k, i);
+    if (size > jump.size) jump = { size, at: i };
+  }
+  return jump;
+}
+
+/** x with the points from the jump on lowered by its size: the floor as if the step had not happened. */
+function withoutJump(x: Points, jump: { size: number; at: number }): Points {
+  return jump.at < 0 ? x : { t: x.t, v: x.v.map((v, i) => (i >= jump.at ? v - jump.size : v)) };
 }
 
 function leastOf(v: readonly number[], from: number, to: number): number {

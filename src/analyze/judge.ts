@@ -77,6 +77,11 @@ function underLimit(h: History, life: number): boolean {
   return told || h.goalPinned(life);
 }
 
+/** Whether the floor's jumps are the metric's own: not the heap's under a memory limit (assess.ts, SpanInput). */
+function ownJumpsOf(ctx: JudgeContext, metric: Metric): boolean {
+  return metric !== 'heap' || !underLimit(ctx.history, ctx.life.index);
+}
+
 /** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */
 function goalAtMinimum(h: History, life: number): boolean {
   const last = h.fine[h.fine.length - 1];
@@ -155,6 +160,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   }
 
   const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
+  const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
   let slowing: boolean | undefined;
@@ -176,7 +182,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
     const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
-    const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained });
+    const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained, ownJumps });
     if (f && confirmed(x, from, bar, floorNoiseOf(), dayOf, () => (slowing ??= slowsDown(x)))) return leaking(f);
   }
   // A cycle shorter than a third of the window (traffic with a period of an hour or two) swings the
@@ -189,7 +195,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const bar = threshold * Math.sqrt(Math.max(1, winH / spanH));
     let noise: number | undefined;
     const noiseOf = (): number => (noise ??= localNoise(xs, winH / 6));
-    const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: noiseOf });
+    const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: noiseOf, ownJumps });
     if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noiseOf(), () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
@@ -268,7 +274,7 @@ export function judgeLong(ctx: JudgeContext, metric: Metric, windows: readonly n
     const hours = x.t[n - 1] - x.t[0];
     let noise: number | undefined;
     const noiseOf = (): number => (noise ??= localNoise(x, wH / 6));
-    const f = spanGrows({ metric, x, from: 0, hours, bar, threshold: bar, noise: noiseOf });
+    const f = spanGrows({ metric, x, from: 0, hours, bar, threshold: bar, noise: noiseOf, ownJumps: ownJumpsOf(ctx, metric) });
     if (!f) continue;
     if (!newHigh(x, x, x.t[n - 1] - wH / 4, noiseOf())) continue;
     if (levelsOff(x, x.t[0], bar)) continue;

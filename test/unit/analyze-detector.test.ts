@@ -113,6 +113,21 @@ describe('detect', () => {
     expect(v.events.flatMap((e) => (e.type === 'open' ? [e.metric] : []))).toEqual(['heap']);
   });
 
+  // Two steps of the same size a few hours apart (a cache resized twice, a pool grown twice): within
+  // one window the larger carries under 60 % of the rise, but without it what is left is one step.
+  const steps = (h: number): number => 200 * MB * (1 + (h >= 8.7 ? 0.25 : 0) + (h >= 11.5 ? 0.25 : 0));
+  it('opens nothing for two steps up in one window (the rise without the larger is a step, not growth)', () => {
+    const s = trace({ hours: 16, heap: steps });
+    expect(replay(s, service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - T0) / HOUR).toFixed(2)}h`)).toEqual([]);
+  });
+
+  it('opens a heap incident for a staircase leak (a step every 30 min), whose rise is all steps', () => {
+    const stairs = (h: number): number => 200 * MB * (1 + (h < 8 ? 0 : 0.02 * Math.floor((h - 8) * 2)));
+    const opened = replay(trace({ hours: 16, heap: stairs }), service).incidents.filter((i) => i.metric === 'heap');
+    expect(opened.length).toBe(1);
+    expect((Date.parse(opened[0].openedAt) - T0) / HOUR).toBeLessThan(11);
+  });
+
   it('never fits across a restart: two flat lifetimes at different levels are not a leak', () => {
     const s = trace({ hours: 8, heap: (h) => (h < 4 ? 150 : 400) * MB, restartsAt: [4] });
     expect(replay(s, service).incidents).toEqual([]);
