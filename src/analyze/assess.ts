@@ -41,6 +41,11 @@ const MAX_JUMP_SHARE_STEPPY = 0.35;
 const MAX_TOP_QUARTER_SHARE = 0.7;
 /** Share of the rise a single jump may carry before the span is judged again without it. */
 const STEP_SHARE = 0.45;
+/**
+ * Points a span needs for that second judgement (2 h at the default window): over fewer, the
+ * largest jump is the floor's wander as often as a step, and the single-jump cap alone applies.
+ */
+const STEP_POINTS = 48;
 const RECENT_FRACTION = 1 / 3;
 const MIN_RECENT_POINTS = 4;
 
@@ -89,7 +94,7 @@ export function spanGrows(s: SpanInput): TrendFit | undefined {
   if (lower * hours < NOISE_MULTIPLE * s.noise()) return undefined;
   const recent = recentFit(x, from);
   if (!(recent.slope > threshold && recent.slope >= 0.5 * f.slope)) return undefined;
-  if (s.ownJumps !== false && jump.size > STEP_SHARE * f.slope * hours) {
+  if (s.ownJumps !== false && n - from >= STEP_POINTS && jump.size > STEP_SHARE * f.slope * hours) {
     const g = fitRange(withoutJump(x, jump), from, n);
     if (!(g.lower - explained > bar && g.confidence >= MIN_CONFIDENCE)) return undefined;
   }
