@@ -30,6 +30,7 @@ export interface BucketFields {
   readonly goalMin: number;
   readonly ratioMax: number;
   readonly sys: number;
+  readonly heapSys: number;
   readonly rss: number;
   readonly goroutines: number;
   readonly allocBytes: number;
@@ -67,7 +68,7 @@ const COLUMNS = FLOOR0 + FLOORS.length;
 // columns, then four-byte ones (Int32 first, then Float32), each list in column order.
 const WIDE_F64 = ['allocBytes', 'allocMs', 'rateSum', 'rateSq', 'memlimit'] as const;
 const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
-const WIDE_F32 = ['ratioMax', 'gcs'] as const;
+const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: (typeof FLOORS)[number]): number => FLOOR0 + FLOORS.indexOf(f);
 const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
@@ -76,6 +77,7 @@ const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf(
 const RATE_SUM = WIDE_F64.indexOf('rateSum'), RATE_SQ = WIDE_F64.indexOf('rateSq'), MEMLIMIT = WIDE_F64.indexOf('memlimit');
 const SAMPLES = WIDE_I32.indexOf('samples'), RATE_N = WIDE_I32.indexOf('rateN'), AT_MINIMUM = WIDE_I32.indexOf('samplesAtMinimum');
 const RATIO_MAX = WIDE_I32.length + WIDE_F32.indexOf('ratioMax'), GCS = WIDE_I32.length + WIDE_F32.indexOf('gcs');
+const HEAP_SYS = WIDE_I32.length + WIDE_F32.indexOf('heapSys');
 
 /** Which of the newest buckets keep every field: at least `count` of them, and all within `span` ms of the newest. */
 export interface Recent {
@@ -225,6 +227,7 @@ export class BucketView implements BucketFields {
   get samplesAtMinimum(): number { return this.r.wideInt(this.q, AT_MINIMUM); }
   get ratioMax(): number { return this.r.wideCell(this.q, RATIO_MAX, false); }
   get gcs(): number { return this.r.wideCell(this.q, GCS, false); }
+  get heapSys(): number { return this.r.wideCell(this.q, HEAP_SYS, false); }
   get allocBytes(): number { return this.r.wideCell(this.q, ALLOC_BYTES, true); }
   get allocMs(): number { return this.r.wideCell(this.q, ALLOC_MS, true); }
   get rateSum(): number { return this.r.wideCell(this.q, RATE_SUM, true); }

@@ -32,6 +32,8 @@ export class Bucket implements BucketFields {
   goalMin = NaN;
   ratioMax = NaN;
   sys = NaN;
+  /** Least HeapSys: the address space the heap holds, which Sys includes. */
+  heapSys = NaN;
   rss = NaN;
   goroutines = NaN;
   /** Highest HeapAlloc (how close the sawtooth's peaks come to a limit). */
@@ -193,6 +195,7 @@ export class BucketFolder {
       if (s.heapAlloc !== undefined && s.heapAlloc > 0) m.ratioMax = Math.max(Number.isNaN(m.ratioMax) ? 0 : m.ratioMax, goal / s.heapAlloc);
     }
     m.sys = minOf(m.sys, s.sys);
+    m.heapSys = minOf(m.heapSys, s.heapSys);
     m.rss = minOf(m.rss, s.rss);
     m.goroutines = minOf(m.goroutines, s.goroutines);
     if (s.gomemlimit !== undefined && s.gomemlimit > 0 && s.gomemlimit < NO_LIMIT) m.memlimit = s.gomemlimit;

@@ -19,6 +19,7 @@ import { METRICS } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { incidentEvents, type IncidentEvent, type MetricAssessment } from './lifecycle.js';
 import { DAY, History } from './history.js';
+import { heapSysRise } from './evidence.js';
 import { judgeLong, judgeWindow, type JudgeContext, type Judgement } from './judge.js';
 import type { Trend } from '../model/trend.js';
 
@@ -104,6 +105,8 @@ export class Detector {
       if (j.note !== undefined) a.note = j.note;
       const rise = this.judged.get(m)?.rise;
       if (rise !== undefined) a.rise = rise;
+      const heapSys = m === 'sys' && a.leaking ? heapSysRise(h, life.index, now, this.service.warmup) : undefined;
+      if (heapSys !== undefined) a.heapSysRise = heapSys;
       assessments.push(a);
     }
     const heapOpen = incidents.some((i) => i.metric === 'heap' && i.resolvedAt === null);
@@ -167,6 +170,9 @@ export class Detector {
  * A heap leak also raises Sys and RSS; one incident is enough. RSS or Sys growth the heap does
  * not account for is reported on its own, with a note saying a heap profile cannot explain it.
  */
+/** Share of a Sys rise HeapSys must make up for it to be the heap's high-water mark. */
+const HEAP_SYS_SHARE = 0.5;
+
 function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean, heapJudgeable: boolean): void {
   const heap = assessments.find((a) => a.metric === 'heap');
   if (!heap) return;
@@ -185,6 +191,9 @@ function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolea
     // the window (a cache that filled) is the heap's growth, not memory outside it. The GC goal makes
     // the heap's footprint up to twice its floor.
     else if (heap.rise !== undefined && a.rise !== undefined && heap.rise > 0 && 2 * heap.rise >= a.rise) a.explained = true;
+    // Sys keeps the address space the heap once took: a rise that is mostly HeapSys is the heap's
+    // high-water mark (a traffic peak above the earlier ones), not the runtime's own memory leaking.
+    else if (a.heapSysRise !== undefined && a.rise !== undefined && a.heapSysRise >= HEAP_SYS_SHARE * a.rise) a.explained = true;
     else if (heap.leaking) a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
     else a.note = `${what} grows while the Go heap is flat: the memory is outside the Go heap (goroutine stacks, runtime metadata, retained pages, cgo or mmap); a heap profile cannot explain it, see \`leakwatch explain\``;
   }

@@ -175,3 +175,22 @@ export function gcPressure(h: History, x: Series, level: number): GcPressure | u
   if (f.confidence < 0.99) return undefined;
   return { early, late, limit, confidence: f.confidence };
 }
+
+/**
+ * How much of the heap's address space (HeapSys) came in over the trend window up to `now` in
+ * lifetime `life` (its last bucket's less its first, from uptime `minUptime` on); undefined when HeapSys
+ * is not scraped. Sys includes HeapSys and never gives it back: a traffic peak above the earlier
+ * ones raises both for good, and that high-water mark is no leak of the runtime's own memory.
+ */
+export function heapSysRise(h: History, life: number, now: number, minUptime: number): number | undefined {
+  const fine = h.fine;
+  let first = NaN;
+  let last = NaN;
+  for (let i = h.indexAt(now - h.opts.window); i < fine.length; i++) {
+    const b = fine[i];
+    if (b.life !== life || b.t - b.lifeStart < minUptime || Number.isNaN(b.heapSys)) continue;
+    if (Number.isNaN(first)) first = b.heapSys;
+    last = b.heapSys;
+  }
+  return Number.isNaN(first) ? undefined : last - first;
+}

@@ -32,6 +32,8 @@ export interface MetricAssessment {
   explained?: boolean;
   /** Rise of the floor over the window, where known. */
   rise?: number;
+  /** Sys only: how much of its rise over the window is the heap's address space (evidence.ts, heapSysRise). */
+  heapSysRise?: number;
   note?: string;
 }
 

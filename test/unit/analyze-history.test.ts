@@ -9,7 +9,7 @@ const EXACT = ['b', 't', 'life', 'lifeStart'] as const;
 const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
 /** Kept for the newest buckets only (the trend window). */
 const RECENT = ['samples', 'allocBytes', 'allocMs', 'rateN', 'rateSum', 'rateSq', 'memlimit', 'allocRate', 'rateVariance', 'samplesAtMinimum'] as const;
-const RECENT_F32 = ['ratioMax', 'gcs'] as const;
+const RECENT_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 type Fields = Record<(typeof EXACT | typeof FLOORS | typeof RECENT | typeof RECENT_F32)[number], number>;
 
 /** A service sawing between GCs, restarting every `lifeMs`, with every field the buckets fold. */
@@ -24,7 +24,7 @@ function trace(ms: number, everyMs: number, lifeMs: number): Sample[] {
     total += 1e6 + (t % 7) * 1e5;
     out.push({
       t, processStart: t - age, heapAlloc: 50e6 + (t % 11) * 1e6, nextGC: 100e6 + (t % 5) * 1e6, numGC, totalAlloc: total,
-      pauseTotalNs: numGC * 1000, sys: 120e6 + (t % 13) * 1e5, rss: 130e6 - (t % 17) * 1e5, goroutines: 40 + (t % 9),
+      pauseTotalNs: numGC * 1000, sys: 120e6 + (t % 13) * 1e5, heapSys: 110e6 + (t % 19) * 1e5, rss: 130e6 - (t % 17) * 1e5, goroutines: 40 + (t % 9),
       gomemlimit: t % 2 ? 2e9 : undefined,
     });
   }
