@@ -194,3 +194,27 @@ export function heapSysRise(h: History, life: number, now: number, minUptime: nu
   }
   return Number.isNaN(first) ? undefined : last - first;
 }
+
+/** Least rise of the allocation rate over the window, relative to its level, that counts as traffic rising. */
+const TRAFFIC_RISE = 0.1;
+
+/**
+ * Could rising traffic alone have raised the floor `x` over the span from index `from`? The
+ * allocation rate rose over the window (`rates`, the window's) significantly (its Sen lower bound
+ * above 0) and by TRAFFIC_RISE of its level or more, and the floor over the span rises by no larger
+ * a share of its level per hour. In-flight data scales with traffic at most proportionally, so a
+ * floor rising faster than traffic is something else; one rising slower may be the traffic's,
+ * which only the same hours of another day can tell (judge.ts asks this before a day of history).
+ * The traffic is read over the whole window: over an hour its rise is lost in its noise while the
+ * floor's is not. Not the traffic explainer's question (traffic.ts): that one learns from fast
+ * co-movements how much traffic moves the floor, which a slow cycle does not show.
+ */
+export function trafficCouldExplain(x: Points, from: number, rates: RateSeries): boolean {
+  const n = rates.t.length;
+  if (n < 8) return false;
+  const rate = fitTrend(rates.t, rates.v);
+  const level = medianOf(rates.v);
+  if (!(rate.lower > 0 && rate.slope * (rates.t[n - 1] - rates.t[0]) >= TRAFFIC_RISE * level)) return false;
+  const floor = fitTrend(x.t.slice(from), x.v.slice(from));
+  return floor.slope / medianOf(x.v.slice(from)) <= rate.slope / level;
+}

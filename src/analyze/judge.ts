@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config/schema.js';
 import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, trafficCouldExplain, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { findCycle, withoutCycle } from './season.js';
 import { trafficExplainer } from './traffic.js';
@@ -159,7 +159,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     return judged;
   }
 
-  const explained = trafficExplainer(x, allocRates(h, x), winH / 6);
+  const rates = allocRates(h, x);
+  const explained = trafficExplainer(x, rates, winH / 6);
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
@@ -173,8 +174,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (levelsOff(xs, spanStart, bar)) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
+    // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
-    if (dd && !dayOverDayGrows(dd, spanStart, threshold)) return false;
+    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates)) return false;
     return !(ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup));
   };
   const leaking = (f: TrendFit): Judgement => ({ metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise, ...(note ? { note } : {}) });
