@@ -22,16 +22,35 @@ function wander(rng: Rng, sd: number): () => number {
  * rises ~3%/h, faster than the 1 h span's bar. `allocFollowsTraffic`: whether TotalAlloc sees it.
  */
 function morningTrace(allocFollowsTraffic: boolean, seed: number): Sample[] {
-  const rng = new Rng(seed);
-  const noise = wander(rng, 0.05);
+  return trafficTrace({
+    hours: 6, seed, liveNoise: 0.0005, allocNoise: 0.1,
+    traffic: (rng) => {
+      const noise = wander(rng, 0.05);
+      return (h) => 1 + 0.5 * Math.max(0, h - 5) + noise();
+    },
+    live: (_h, traffic) => 300 * MB * (1 + 0.06 * traffic),
+    allocRate: (traffic) => 10 * MB * (allocFollowsTraffic ? traffic : 1),
+  });
+}
+
+/**
+ * 15 s samples, GOGC 100: at hour h, the traffic (made once per trace from its random stream), the
+ * live heap and the allocation rate (bytes/s) it brings, each scrape with relative noise.
+ */
+function trafficTrace(o: {
+  hours: number; seed: number; liveNoise: number; allocNoise: number;
+  traffic: (rng: Rng) => (h: number) => number; live: (h: number, traffic: number) => number; allocRate: (traffic: number) => number;
+}): Sample[] {
+  const rng = new Rng(o.seed);
+  const trafficAt = o.traffic(rng);
   const out: Sample[] = [];
   let numGC = 0;
   let totalAlloc = 0;
-  for (let t = T0; t <= T0 + 6 * HOUR; t += STEP) {
+  for (let t = T0; t <= T0 + o.hours * HOUR; t += STEP) {
     const h = (t - T0) / HOUR;
-    const traffic = 1 + 0.5 * Math.max(0, h - 5) + noise();
-    const live = 300 * MB * (1 + 0.06 * traffic) * (1 + 0.0005 * rng.normal());
-    totalAlloc += 10 * MB * (allocFollowsTraffic ? traffic : 1) * (STEP / 1000) * (1 + 0.1 * rng.normal());
+    const traffic = trafficAt(h);
+    const live = o.live(h, traffic) * (1 + o.liveNoise * rng.normal());
+    totalAlloc += o.allocRate(traffic) * (STEP / 1000) * (1 + o.allocNoise * rng.normal());
     numGC += 3;
     out.push({
       t, heapAlloc: Math.round(live * (1 + rng.next())), nextGC: Math.round(2 * live), gogc: 100, numGC,
@@ -107,23 +126,12 @@ describe('trafficFit', () => {
  * for the explainer to learn from an hour's co-movements), plus a leak of `leakPct` %/h from hour 4.
  */
 function slowCycleTrace(leakPct: number, seed: number): Sample[] {
-  const rng = new Rng(seed);
-  const out: Sample[] = [];
-  let numGC = 0;
-  let totalAlloc = 0;
-  for (let t = T0; t <= T0 + 14 * HOUR; t += STEP) {
-    const h = (t - T0) / HOUR;
-    const traffic = 1 - 0.4 * Math.cos((2 * Math.PI * h) / 16);
-    const live = 200 * MB * (0.8 + 0.2 * traffic + (leakPct / 100) * Math.max(0, h - 4)) * (1 + 0.001 * rng.normal());
-    totalAlloc += 0.5 * MB * traffic * (STEP / 1000) * (1 + 0.5 * rng.normal());
-    numGC += 3;
-    out.push({
-      t, heapAlloc: Math.round(live * (1 + rng.next())), nextGC: Math.round(2 * live), gogc: 100, numGC,
-      totalAlloc: Math.round(totalAlloc), sys: Math.round(live * 2.3), rss: Math.round(live * 2.1),
-      goroutines: Math.round(100 + 3 * rng.normal()), processStart: T0,
-    });
-  }
-  return out;
+  return trafficTrace({
+    hours: 14, seed, liveNoise: 0.001, allocNoise: 0.5,
+    traffic: () => (h) => 1 - 0.4 * Math.cos((2 * Math.PI * h) / 16),
+    live: (h, traffic) => 200 * MB * (0.8 + 0.2 * traffic + (leakPct / 100) * Math.max(0, h - 4)),
+    allocRate: (traffic) => 0.5 * MB * traffic,
+  });
 }
 
 describe('before a day of history: growth rising traffic could explain', () => {
