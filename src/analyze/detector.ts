@@ -166,13 +166,13 @@ export class Detector {
   }
 }
 
+/** Share of a Sys rise HeapSys must make up for it to be the heap's high-water mark. */
+const HEAP_SYS_SHARE = 0.5;
+
 /**
  * A heap leak also raises Sys and RSS; one incident is enough. RSS or Sys growth the heap does
  * not account for is reported on its own, with a note saying a heap profile cannot explain it.
  */
-/** Share of a Sys rise HeapSys must make up for it to be the heap's high-water mark. */
-const HEAP_SYS_SHARE = 0.5;
-
 function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean, heapJudgeable: boolean): void {
   const heap = assessments.find((a) => a.metric === 'heap');
   if (!heap) return;
