@@ -217,3 +217,10 @@ export function toTrend(f: TrendFit, current: number, limit: number | undefined)
 export function rateOf(service: ServiceConfig, metric: Metric): Rate | undefined {
   return service.thresholds[THRESHOLD[metric]];
 }
+
+/** Index of the first of the ascending times `t` at or after `x` (t.length when none). */
+export function firstAtOrAfter(t: readonly number[], x: number): number {
+  let i = 0;
+  while (i < t.length && t[i] < x) i++;
+  return i;
+}

@@ -6,7 +6,8 @@
 import type { ServiceConfig } from '../config/schema.js';
 import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
-import { fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
+import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
+import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, trafficCouldExplain, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { findCycle, withoutCycle } from './season.js';
@@ -215,49 +216,6 @@ function slowsDown(x: Points): boolean {
   return whole.slope > 0 && recent.slope < 0.5 * whole.slope && recent.upper < whole.slope;
 }
 
-/**
- * Did the lifetime's floor start flat? Its first `hours` after the warm-up (from `warmEnd`, in
- * hours of uptime) grow confidently slower than the threshold. Returns when that stretch ends (hours), where
- * a span under test may begin; undefined when it did not start flat or is too young to tell.
- */
-export function settledStart(x: Points & { u: number[] }, threshold: number, hours: number, warmEnd: number): number | undefined {
-  if (x.t.length === 0 || x.u[0] > warmEnd + hours / 2) return undefined;
-  const end = x.t[0] + hours;
-  const to = firstAtOrAfter(x.t, end);
-  if (to < MIN_POINTS || to >= x.t.length) return undefined;
-  const f = fitRange(x, 0, to);
-  return f.upper < threshold ? end : undefined;
-}
-
-const PACE_KEPT = 0.75;
-const Z95 = 1.645;
-
-/**
- * Does the floor grow at an unchanged pace: the Sen slopes of the latest two stretches of `hours`
- * both clear `bar` and the later is at least PACE_KEPT of the earlier? Returns where those
- * stretches begin (hours), undefined otherwise.
- */
-export function steadyPace(x: Points, bar: number, hours: number): number | undefined {
-  const n = x.t.length;
-  if (n === 0) return undefined;
-  const end = x.t[n - 1];
-  const a = firstAtOrAfter(x.t, end - 2 * hours - 1e-9);
-  const b = firstAtOrAfter(x.t, end - hours - 1e-9);
-  if (x.t[a] > end - 2 * hours + hours / 4 || b - a < MIN_POINTS || n - b < MIN_POINTS) return undefined;
-  const first = fitRange(x, a, b);
-  const second = fitRange(x, b, n);
-  // One-sided 95 % bounds: their distance from the slope is 1.645 standard errors.
-  const se1 = (first.slope - first.lower) / Z95;
-  const se2 = (second.slope - second.lower) / Z95;
-  const margin = second.slope - PACE_KEPT * first.slope - Z95 * Math.hypot(se2, PACE_KEPT * se1);
-  return first.slope > bar && second.slope > bar && margin >= 0 ? x.t[a] : undefined;
-}
-
-/** How long after its warm-up a process with no earlier lifetime in the history gets before any verdict. */
-export function firstLifetimeGuard(service: ServiceConfig): number {
-  return Math.max(3 * service.warmup, (3 * service.window) / 4);
-}
-
 /** Long windows over hourly buckets: a leak of a few MB a day that a 6 h window cannot see. */
 export function judgeLong(ctx: JudgeContext, metric: Metric, windows: readonly number[]): Judgement | undefined {
   const { service } = ctx;
@@ -291,10 +249,4 @@ function dayOverDayGrows(d: { t: number[]; v: number[] }, spanStart: number, thr
   if (d.t.length - from < MIN_POINTS) return false;
   const f = fitRange(d, from, d.t.length);
   return f.slope > 0.5 * threshold && f.confidence >= 0.95;
-}
-
-function firstAtOrAfter(t: readonly number[], x: number): number {
-  let i = 0;
-  while (i < t.length && t[i] < x) i++;
-  return i;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { levelsOff, spanGrows } from '../../src/analyze/assess.js';
 import { beyondCurve } from '../../src/analyze/saturation.js';
-import { settledStart, steadyPace } from '../../src/analyze/judge.js';
+import { settledStart, steadyPace } from '../../src/analyze/guard.js';
 import { replay } from '../../src/analyze/replay.js';
 import { recordedTrace } from '../bench/recorded.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
-import { firstLifetimeGuard } from '../../src/analyze/judge.js';
+import { firstLifetimeGuard } from '../../src/analyze/guard.js';
 import { formatTrace, parseTrace, TraceError } from '../../src/analyze/trace.js';
 import { SHAPES, scenario } from '../bench/scenarios.js';
 
