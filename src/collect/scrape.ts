@@ -16,7 +16,7 @@ import { bodyCap, fetchInPool, parseTextBody, sharedPools, type CollectPools } f
 import { readProcess } from './procfs.js';
 import { isRestart } from '../model/restart.js';
 import { pprofUrl, type ScrapeTarget, type SourceName } from './target.js';
-import { admitInto, describeInvalid, type InvalidValue, type ParseOptions } from './validate.js';
+import { admitInto, describeInvalid, type ParseOptions } from './validate.js';
 
 // The daemon imports both entry points from here.
 export { captureProfiles, type CapturedProfile, type ProfileFailure } from './profiles.js';
