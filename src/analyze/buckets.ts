@@ -251,9 +251,9 @@ const STILL_SPREAD = 0.002;
 /**
  * Whether a limit pins the goal: at least 30 % of the buckets show a goal pinned below their
  * HeapAlloc floor, or the goal has not moved at all (within STILL_SPREAD) over STILL_BUCKETS or
- * more. A GOGC goal follows the heap each cycle marks; one that stands still while the heap under
- * it grows is a limit's (GOMEMLIMIT we were not told about), and a goal-derived floor would read
- * that leak as a flat heap.
+ * more. A GOGC goal follows the heap each cycle marks, so one that stands still is a limit's
+ * (GOMEMLIMIT we were not told about), and a goal-derived floor would read a leak under it as a
+ * flat heap.
  */
 export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
   let seen = 0;
