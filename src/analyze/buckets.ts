@@ -245,7 +245,7 @@ function pinnedGoal(b: BucketFields, goal: number): boolean {
 
 /** Buckets a goal must stay put over before its stillness says "limit" (half an hour at a 6 h window). */
 const STILL_BUCKETS = 12;
-/** How far a goal set by GOGC moves at the least between buckets: each cycle's marked heap differs. */
+/** Spread (most/least − 1) within which a goal stands still: a GOGC goal moves more, each cycle marking a different heap. */
 const STILL_SPREAD = 0.002;
 
 /**
