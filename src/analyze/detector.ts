@@ -19,7 +19,6 @@ import { METRICS } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { incidentEvents, type IncidentEvent, type MetricAssessment } from './lifecycle.js';
 import { DAY, History } from './history.js';
-import { heapSysRise } from './evidence.js';
 import { judgeLong, judgeWindow, type JudgeContext, type Judgement } from './judge.js';
 import type { Trend } from '../model/trend.js';
 
@@ -105,7 +104,7 @@ export class Detector {
       if (j.note !== undefined) a.note = j.note;
       const rise = this.judged.get(m)?.rise;
       if (rise !== undefined) a.rise = rise;
-      const heapSys = m === 'sys' && a.leaking ? heapSysRise(h, life.index, now, this.service.warmup) : undefined;
+      const heapSys = this.judged.get(m)?.heapSysRise;
       if (heapSys !== undefined) a.heapSysRise = heapSys;
       assessments.push(a);
     }

@@ -177,18 +177,16 @@ export function gcPressure(h: History, x: Series, level: number): GcPressure | u
 }
 
 /**
- * How much of the heap's address space (HeapSys) came in over the trend window up to `now` in
- * lifetime `life` (its last bucket's less its first, from uptime `minUptime` on); undefined when HeapSys
- * is not scraped. Sys includes HeapSys and never gives it back: a traffic peak above the earlier
- * ones raises both for good, and that high-water mark is no leak of the runtime's own memory.
+ * How much of the heap's address space (HeapSys) came in between the first and the last point of
+ * the series `x` (the buckets it was read from); undefined when HeapSys is not scraped. Sys
+ * includes HeapSys and never gives it back: a traffic peak above the earlier ones raises both for
+ * good, and that high-water mark is no leak of the runtime's own memory.
  */
-export function heapSysRise(h: History, life: number, now: number, minUptime: number): number | undefined {
-  const fine = h.fine;
+export function heapSysRise(h: History, x: Series): number | undefined {
   let first = NaN;
   let last = NaN;
-  for (let i = h.indexAt(now - h.opts.window); i < fine.length; i++) {
-    const b = fine[i];
-    if (b.life !== life || b.t - b.lifeStart < minUptime || Number.isNaN(b.heapSys)) continue;
+  for (const b of h.bucketsOf(x.b)) {
+    if (!b || Number.isNaN(b.heapSys)) continue;
     if (Number.isNaN(first)) first = b.heapSys;
     last = b.heapSys;
   }
@@ -199,22 +197,30 @@ export function heapSysRise(h: History, life: number, now: number, minUptime: nu
 const TRAFFIC_RISE = 0.1;
 
 /**
- * Could rising traffic alone have raised the floor `x` over the span from index `from`? The
- * allocation rate rose over the window (`rates`, the window's) significantly (its Sen lower bound
- * above 0) and by TRAFFIC_RISE of its level or more, and the floor over the span rises by no larger
- * a share of its level per hour. In-flight data scales with traffic at most proportionally, so a
- * floor rising faster than traffic is something else; one rising slower may be the traffic's,
- * which only the same hours of another day can tell (judge.ts asks this before a day of history).
- * The traffic is read over the whole window: over an hour its rise is lost in its noise while the
- * floor's is not. Not the traffic explainer's question (traffic.ts): that one learns from fast
- * co-movements how much traffic moves the floor, which a slow cycle does not show.
+ * How fast traffic rose over the window, per hour as a share of its level: the allocation rate
+ * (`rates`, the window's) rose significantly (its Sen lower bound above 0) and by TRAFFIC_RISE of
+ * its level or more; 0 when it did not. Read over the whole window: over an hour its rise is lost
+ * in its noise while the floor's is not.
  */
-export function trafficCouldExplain(x: Points, from: number, rates: RateSeries): boolean {
+export function trafficRise(rates: RateSeries): number {
   const n = rates.t.length;
-  if (n < 8) return false;
+  if (n < 8) return 0;
   const rate = fitTrend(rates.t, rates.v);
   const level = medianOf(rates.v);
-  if (!(rate.lower > 0 && rate.slope * (rates.t[n - 1] - rates.t[0]) >= TRAFFIC_RISE * level)) return false;
+  return rate.lower > 0 && rate.slope * (rates.t[n - 1] - rates.t[0]) >= TRAFFIC_RISE * level ? rate.slope / level : 0;
+}
+
+/**
+ * Could traffic rising at `rise` (trafficRise) alone have raised the floor `x` over the span from
+ * index `from`? Only if the floor rises by no larger a share of its level per hour. In-flight data
+ * scales with traffic at most proportionally, so a floor rising faster than traffic is something
+ * else; one rising slower may be the traffic's, which only the same hours of another day can tell
+ * (judge.ts asks this before a day of history). Not the traffic explainer's question (traffic.ts):
+ * that one learns from fast co-movements how much traffic moves the floor, which a slow cycle does
+ * not show.
+ */
+export function trafficCouldExplain(x: Points, from: number, rise: number): boolean {
+  if (rise === 0) return false;
   const floor = fitTrend(x.t.slice(from), x.v.slice(from));
-  return floor.slope / medianOf(x.v.slice(from)) <= rate.slope / level;
+  return floor.slope / medianOf(x.v.slice(from)) <= rise;
 }

@@ -8,7 +8,7 @@ import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, newHigh, trafficCouldExplain, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { findCycle, withoutCycle } from './season.js';
 import { trafficExplainer } from './traffic.js';
@@ -28,6 +28,8 @@ export interface Judgement {
   stopped: boolean;
   /** Rise of the floor over the window (last − first point). */
   rise?: number;
+  /** Sys only: how much of that rise is the heap's address space (evidence.ts, heapSysRise). */
+  heapSysRise?: number;
   note?: string;
 }
 
@@ -115,6 +117,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const spanH = x.t[n - 1] - x.t[0];
   const winH = service.window / HOUR;
   const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false, rise: current - x.v[0] };
+  const heapSys = metric === 'sys' ? heapSysRise(h, x) : undefined;
+  if (heapSys !== undefined) quiet.heapSysRise = heapSys;
   if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
   const threshold = thresholdPerHour(rate, current);
   const lifeAge = ctx.now - ctx.life.start;
@@ -162,6 +166,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
 
   const rates = allocRates(h, x);
   const explained = trafficExplainer(x, rates, winH / 6);
+  let traffic: number | undefined;
+  const trafficRiseOf = (): number => (traffic ??= trafficRise(rates));
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
@@ -177,10 +183,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
-    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates)) return false;
+    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
     return !(ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup));
   };
-  const leaking = (f: TrendFit): Judgement => ({ metric, trend: toTrend(f, current, gcLimit), leaking: true, stopped: false, rise: quiet.rise, ...(note ? { note } : {}) });
+  const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
