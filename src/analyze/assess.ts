@@ -38,7 +38,6 @@ const MIN_CONFIDENCE = 0.99;
 const NOISE_MULTIPLE = 5;
 const MAX_JUMP_SHARE = 0.6;
 const MAX_JUMP_SHARE_STEPPY = 0.35;
-const MAX_TOP_QUARTER_SHARE = 0.7;
 /** Share of the rise a single jump may carry before the span is judged again without it. */
 const STEP_SHARE = 0.45;
 /**
@@ -46,6 +45,8 @@ const STEP_SHARE = 0.45;
  * largest jump is the floor's wander as often as a step, and the single-jump cap alone applies.
  */
 const STEP_POINTS = 48;
+/** A change between consecutive goroutine counts this many robust spreads from the usual change is a step. */
+const STEP_SPREADS = 5;
 const RECENT_FRACTION = 1 / 3;
 const MIN_RECENT_POINTS = 4;
 
@@ -77,9 +78,12 @@ export interface SpanInput {
 
 /** The span's fit when it passes the rank, noise, jump, recency and traffic checks; undefined otherwise. */
 export function spanGrows(s: SpanInput): TrendFit | undefined {
-  const { x, from, hours, bar, threshold, metric } = s;
-  const n = x.t.length;
+  const { from, hours, bar, threshold, metric } = s;
+  const n = s.x.t.length;
   if (n - from < MIN_POINTS) return undefined;
+  // A pool that resizes moves goroutines in a few large steps, up and down; a leak climbs
+  // through them. The count is judged as it would be without them.
+  const x = metric === 'goroutines' ? withoutSteps(s.x, from) : s.x;
   // Cheap first: a robust rise estimate (median of the last third − median of the first third).
   if (roughSlope(x, from) < 0.5 * bar) return undefined;
   const f = fitRange(x, from, n);
@@ -87,7 +91,6 @@ export function spanGrows(s: SpanInput): TrendFit | undefined {
   const steppy = metric === 'sys' || metric === 'goroutines';
   const jump = largestJump(x, from);
   if (jump.size > (steppy ? MAX_JUMP_SHARE_STEPPY : MAX_JUMP_SHARE) * f.slope * hours) return undefined;
-  if (metric === 'goroutines' && topQuarterRise(x, from) > MAX_TOP_QUARTER_SHARE * f.slope * hours) return undefined;
   const explained = s.explained?.(x.t[from]) ?? 0;
   const lower = f.lower - explained;
   if (!(lower > bar)) return undefined;
@@ -176,12 +179,26 @@ function leastOf(v: readonly number[], from: number, to: number): number {
   return m;
 }
 
-/** Sum of the largest quarter (at least 2) of the rises between consecutive points of x[from..]. */
-function topQuarterRise(x: Points, from: number): number {
-  const rises: number[] = [];
-  for (let i = from + 1; i < x.v.length; i++) rises.push(Math.max(0, x.v[i] - x.v[i - 1]));
-  rises.sort((a, b) => b - a);
-  return rises.slice(0, Math.max(2, Math.ceil(rises.length / 4))).reduce((a, b) => a + b, 0);
+/**
+ * x with the steps in x[from..] taken out: a change between consecutive points further from
+ * their median change than STEP_SPREADS robust spreads counts as that median. Where counts move
+ * by small changes (a leak, traffic), nothing is taken out.
+ */
+function withoutSteps(x: Points, from: number): Points {
+  const n = x.v.length;
+  if (n - from < 3) return x;
+  const d: number[] = [];
+  for (let i = from + 1; i < n; i++) d.push(x.v[i] - x.v[i - 1]);
+  const mid = medianOf(d);
+  const spread = 1.4826 * medianOf(d.map((c) => Math.abs(c - mid)));
+  const v = x.v.slice();
+  let level = x.v[from];
+  for (let i = from + 1; i < n; i++) {
+    const c = d[i - from - 1];
+    level += Math.abs(c - mid) > STEP_SPREADS * spread ? mid : c;
+    v[i] = level;
+  }
+  return { t: x.t, v };
 }
 
 /**
