@@ -7,6 +7,8 @@
  *    for spans shorter than the window (traffic wanders for an hour at rates a window never
  *    sustains) and it is ≥ 99 % significant (Mann–Kendall, autocorrelation-corrected);
  *  - its conservative rise is ≥ 5× the floor's own noise (an idle server's jitter is not growth);
+ *  - goroutine counts are judged with their steps taken out (a pool resizes in a few large steps,
+ *    up and down; a leak climbs through them);
  *  - no single jump carries most of the rise (steps, Sys ratcheting, pools that resize), and where
  *    one carries a large share, the span without it still clears the bar (a step and some wander
  *    is not a leak; a staircase leak has other steps);
