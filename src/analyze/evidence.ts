@@ -54,10 +54,12 @@ export function newHigh(day: Points, latest: Points, spanStart: number, noise: n
  * too levelled off, and the current level is not above where they levelled off, or the current
  * lifetime follows their curve (larger or slower this time) with nothing growing beyond it, this
  * is the service's usual warm-up, not a leak. A lifetime that ended still growing votes for a leak
- * unless its own floor was a warm-up curve cut short by the restart. An earlier lifetime must have
- * run window/24 past this uptime to vote; if none did, the current lifetime is judged as a first.
+ * unless its own floor was a warm-up curve cut short by the restart, or it ended below where one
+ * that settled levelled off. An earlier lifetime must have run window/24 past this uptime to vote;
+ * if none did, the current lifetime is judged as a first. `settledSeen`: one that voted levelled
+ * off (its tail did not grow), so it, not a curve fitted to the current lifetime, is the reference.
  */
-export function usualWarmup(h: History, metric: Metric, life: number, x: Series, spanStart: number, bar: number, threshold: number, noise: number, minUptime: number): boolean {
+export function usualWarmup(h: History, metric: Metric, life: number, x: Series, spanStart: number, bar: number, threshold: number, noise: number, minUptime: number): { usual: boolean; settledSeen: boolean } {
   const n = x.t.length;
   const uptimeH = x.u[n - 1];
   const level = x.v[n - 1];
@@ -76,8 +78,7 @@ export function usualWarmup(h: History, metric: Metric, life: number, x: Series,
   // Each earlier lifetime votes: one odd lifetime (a noisy tail at shutdown) does not veto the rest.
   // It need not have been watched at this very uptime (a daemon started late sees a lifetime from
   // its middle on); it must have been watched past it, for a while.
-  let levelled = 0;
-  let growing = 0;
+  const voters: { l: { u: number[]; v: number[] }; grew: boolean; plateau: number }[] = [];
   for (const l of lives.values()) {
     const end = l.u[l.u.length - 1];
     if (end < uptimeH + pastUptime(h) / HOUR) continue;
@@ -88,15 +89,22 @@ export function usualWarmup(h: History, metric: Metric, life: number, x: Series,
     // A tail that rose only back to where the lifetime had been (a traffic cycle within it) is no growth.
     const points = { t: l.u, v: l.v };
     const tailGrows = tail.n >= 4 && tail.slope >= threshold && newHigh(points, points, l.u[tailFrom], noise);
-    if (tailGrows && !cutShortWarming(l, threshold)) {
-      growing++;
+    voters.push({ l, grew: tailGrows, plateau: Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH)) });
+  }
+  // A lifetime that ended still growing, but below where one that settled levelled off, was cut
+  // short on the way there: it says nothing of a leak.
+  const settledTop = Math.max(...voters.filter((o) => !o.grew).map((o) => o.plateau));
+  let levelled = 0;
+  let growing = 0;
+  for (const { l, grew, plateau } of voters) {
+    if (grew && !cutShortWarming(l, threshold)) {
+      if (plateau > settledTop + Math.max(3 * noise, 0.02 * settledTop)) growing++;
       continue;
     }
-    const plateau = Math.max(...l.v.filter((_, i) => l.u[i] > uptimeH));
     if (level <= plateau + Math.max(3 * noise, 0.02 * plateau)) levelled++;
     else if (followsCurve(x, spanStart, l, bar)) levelled++;
   }
-  return levelled > 0 && levelled >= growing;
+  return { usual: levelled > 0 && levelled >= growing, settledSeen: settledTop > -Infinity };
 }
 
 /**

@@ -178,13 +178,16 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) return false;
     if (!newHigh(daySeries(), xs, spanStart, noise)) return false;
     if (slows()) return false;
-    if (levelsOff(xs, spanStart, bar)) return false;
+    // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
+    // off past this uptime: its warm-up is the reference then.
+    const earlier = ctx.life.index > 0 ? usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup) : undefined;
+    if (!earlier?.settledSeen && levelsOff(xs, spanStart, bar)) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
-    return !(ctx.life.index > 0 && usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup));
+    return !earlier?.usual;
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];

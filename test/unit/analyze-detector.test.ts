@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detect } from '../../src/analyze/detector.js';
 import { replay } from '../../src/analyze/replay.js';
 import { SHAPES, Rng, T0, benchService, scenario } from '../bench/scenarios.js';
+import { corpusTrace } from '../bench/corpus.js';
 import type { Incident, Metric } from '../../src/model/incident.js';
 import type { Sample } from '../../src/model/sample.js';
 
@@ -131,6 +132,26 @@ describe('detect', () => {
   it('never fits across a restart: two flat lifetimes at different levels are not a leak', () => {
     const s = trace({ hours: 8, heap: (h) => (h < 4 ? 150 : 400) * MB, restartsAt: [4] });
     expect(replay(s, service).incidents).toEqual([]);
+  });
+});
+
+describe('detect: lifetimes compared with one that settled', () => {
+  it('opens a heap incident within 2.5 h when a deploy brings a leak on top of a warm-up an earlier lifetime settled after', () => {
+    // A cache that fills along a logarithm (full after 1.1 h); from the second lifetime on a leak of 19 %/h of the settled heap.
+    // Fitted alone, the young lifetime's floor bends like a slower warm-up; the first lifetime says how this one levels off.
+    const fill = (hl: number): number => 200 * MB * (1 + 0.8 * Math.min(1, Math.log1p(hl / 0.123) / Math.log1p(9)));
+    const s = trace({ hours: 16, heap: (h, hl) => fill(hl) + (h >= 8 ? 0.19 * 360 * MB * hl : 0), restartsAt: [8] });
+    const opened = replay(s, service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - T0) / HOUR);
+    expect(opened.length).toBe(1);
+    expect(opened[0]).toBeGreaterThan(8);
+    expect(opened[0]).toBeLessThan(10.5);
+  });
+
+  it('opens nothing when lifetimes that ended still filling stayed below where a settled one levelled off', () => {
+    // A generated trace (the corpus' tuning set): 12 lifetimes of a cache filling along a capped
+    // logarithm for ~6 h; the first runs 8.7 h and settles, most later ones are cut short while filling.
+    const tr = corpusTrace('restarts', 3);
+    expect(replay(tr.samples, tr.service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - tr.samples[0].t) / HOUR).toFixed(2)}h`)).toEqual([]);
   });
 });
 
