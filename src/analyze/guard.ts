@@ -14,16 +14,18 @@ export function firstLifetimeGuard(service: ServiceConfig): number {
 
 /**
  * Did the lifetime's floor start flat? Its first `hours` after the warm-up (from `warmEnd`, in
- * hours of uptime) grow confidently slower than the threshold. Returns when that stretch ends (hours), where
- * a span under test may begin; undefined when it did not start flat or is too young to tell.
+ * hours of uptime) grow confidently slower than `bar`, the bar a span that long must clear to
+ * grow. Returns when that stretch ends (hours), where a span under test may begin, and the bound
+ * on its pace (a span must grow faster than that: a warm-up is steepest at birth); undefined when
+ * it did not start flat or is too young to tell.
  */
-export function settledStart(x: Points & { u: number[] }, threshold: number, hours: number, warmEnd: number): number | undefined {
+export function settledStart(x: Points & { u: number[] }, bar: number, hours: number, warmEnd: number): { from: number; pace: number } | undefined {
   if (x.t.length === 0 || x.u[0] > warmEnd + hours / 2) return undefined;
   const end = x.t[0] + hours;
   const to = firstAtOrAfter(x.t, end);
   if (to < MIN_POINTS || to >= x.t.length) return undefined;
   const f = fitRange(x, 0, to);
-  return f.upper < threshold ? end : undefined;
+  return f.upper < bar ? { from: end, pace: f.upper } : undefined;
 }
 
 const PACE_KEPT = 0.75;

@@ -149,7 +149,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // A young process with no earlier lifetime to compare with: growth since the warm-up may be a
   // slower warm-up still. It gets time to show whether it levels off: 3 warm-ups, at least 3/4 of a window.
   // Unless it started flat: a warm-up is steepest at birth, so growth that begins after a settled
-  // stretch is no warm-up of this process, whatever its length.
+  // stretch, and outpaces it, is no warm-up of this process, whatever its length.
   const guard = firstLifetimeGuard(service);
   const guarded = lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge);
   // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as
@@ -158,7 +158,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // GC's there as much as the heap's), not Sys or RSS (they follow the heap's warm-up with a lag,
   // so a flat start there says nothing).
   const shaped = metric === 'goroutines' || (metric === 'heap' && !underLimit(h, ctx.life.index));
-  const spanFrom = guarded && shaped ? settledStart(x, threshold, winH * MIN_SPAN, service.warmup / HOUR) ?? steadyPace(x, threshold * Math.sqrt(1 / MIN_SPAN), winH * MIN_SPAN) : undefined;
+  const sixthBar = threshold * Math.sqrt(1 / MIN_SPAN);
+  const settled = guarded && shaped ? settledStart(x, sixthBar, winH * MIN_SPAN, service.warmup / HOUR) : undefined;
+  const spanFrom = guarded && shaped ? settled?.from ?? steadyPace(x, sixthBar, winH * MIN_SPAN) : undefined;
   if (guarded && spanFrom === undefined) {
     // GC work rising is no verdict yet either: a warm-up filling toward the limit raises it too.
     return judged;
@@ -193,7 +195,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
-    const bar = threshold * Math.sqrt(Math.max(1, winH / hours));
+    const bar = Math.max(threshold * Math.sqrt(Math.max(1, winH / hours)), settled?.pace ?? 0);
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained, ownJumps });
     if (f && confirmed(x, from, bar, floorNoiseOf(), dayOf, () => (slowing ??= slowsDown(x)))) return leaking(f);
   }

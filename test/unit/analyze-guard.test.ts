@@ -24,12 +24,23 @@ const bar = threshold * Math.sqrt(6);
 describe('first lifetime: growth that is no warm-up', () => {
   it('a floor that sat flat for an hour after the warm-up, then climbs, started settled', () => {
     const x = floor(0.25, 2.5, (u) => 100 * MB + Math.max(0, u - 1.4) * 10 * MB, 0.2 * MB);
-    expect(settledStart(x, threshold, 1, 0.25)).toBeCloseTo(1.25, 5);
+    const s = settledStart(x, bar, 1, 0.25)!;
+    expect(s.from).toBeCloseTo(1.25, 5);
+    expect(s.pace).toBeLessThan(threshold);
+  });
+
+  it('a noisy floor that sat flat started settled too, judged as an hour\'s span is; growth after it must outpace its bound', () => {
+    // Five times the jitter: its hour cannot be told from growth at the threshold, only from growth at an hour's bar.
+    const x = floor(0.25, 2.5, (u) => 100 * MB + Math.max(0, u - 1.4) * 40 * MB, MB);
+    const s = settledStart(x, bar, 1, 0.25)!;
+    expect(s.from).toBeCloseTo(1.25, 5);
+    expect(s.pace).toBeGreaterThan(threshold);
+    expect(s.pace).toBeLessThan(bar);
   });
 
   it('a warm-up climbing from birth did not start settled', () => {
     const x = floor(0.25, 2.5, (u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 1.5)), 0.2 * MB);
-    expect(settledStart(x, threshold, 1, 0.25)).toBeUndefined();
+    expect(settledStart(x, bar, 1, 0.25)).toBeUndefined();
   });
 
   it('a leak from birth keeps its pace over two hours; exponential and hyperbolic warm-ups slow down', () => {
