@@ -119,11 +119,13 @@ function followsCurve(x: Series, spanStart: number, earlier: { u: number[]; v: n
 
 /**
  * A lifetime that ended still growing may have been cut short in its warm-up: its own floor is
- * a decelerating curve with nothing clearly at the threshold's pace beyond it (saturation.ts).
+ * a decelerating curve, bent within the lifetime (a time constant of at most half of it: a longer
+ * one is a nearly straight line that trades off with the linear term), with nothing clearly at
+ * the threshold's pace beyond it (saturation.ts).
  */
 function cutShortWarming(l: { u: number[]; v: number[] }, threshold: number): boolean {
   const fit = saturationFit(l.u, l.v, l.u[0], WARMUP_SHAPES);
-  return fit !== undefined && fit.decelerating && notClearlyAbove(fit, threshold);
+  return fit !== undefined && fit.decelerating && fit.tau <= (l.u[l.u.length - 1] - l.u[0]) / 2 && notClearlyAbove(fit, threshold);
 }
 
 /** Did an earlier lifetime in the history run past uptime `uptimeMs` (by window/24)? Then it can tell a warm-up from a leak. */

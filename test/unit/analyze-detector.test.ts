@@ -147,6 +147,16 @@ describe('detect: lifetimes compared with one that settled', () => {
     expect(opened[0]).toBeLessThan(10.5);
   });
 
+  it('opens a heap incident in the second lifetime when every lifetime leaks on top of a slow fill', () => {
+    // A fill along a capped logarithm (full after 2.7 h) plus 10 %/h of the settled heap from birth, restarted at 3.6 h and 9.6 h.
+    // The first lifetime bends early and then climbs straight: not a warm-up cut short by its restart.
+    const fill = (hl: number): number => 200 * MB * (1 + 0.9 * Math.min(1, Math.log1p(hl / 0.3) / Math.log1p(9)));
+    const s = trace({ hours: 16, heap: (_h, hl) => fill(hl) + 0.1 * 380 * MB * hl, restartsAt: [3.6, 9.6] });
+    const opened = replay(s, service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - T0) / HOUR);
+    expect(opened[0]).toBeGreaterThan(3.6);
+    expect(opened[0]).toBeLessThan(3.6 + 2.5);
+  });
+
   it('opens nothing when lifetimes that ended still filling stayed below where a settled one levelled off', () => {
     // A generated trace (the corpus' tuning set): 12 lifetimes of a cache filling along a capped
     // logarithm for ~6 h; the first runs 8.7 h and settles, most later ones are cut short while filling.
