@@ -10,6 +10,8 @@
 import type { Sample } from '../model/sample.js';
 import { isRestart } from '../model/restart.js';
 import { allocRateOf, rateVarianceOf, type BucketFields } from './bucket-ring.js';
+import { medianOf } from './assess.js';
+import { fitTrend } from './trend.js';
 
 /** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
 export const NO_LIMIT = 2 ** 62;
@@ -243,6 +245,8 @@ function pinnedGoal(b: BucketFields, goal: number): boolean {
   return b.cycleMin > 1.5 * goal;
 }
 
+/** Rise of the HeapAlloc floor, as a share of its level, that a GOGC goal follows and a limit's does not. */
+const FLOOR_RISE = 0.05;
 /** Buckets a goal must stay put over before its stillness says "limit" (half an hour at a 6 h window). */
 const STILL_BUCKETS = 12;
 /** Spread (most/least − 1) within which a goal stands still: a GOGC goal moves more, each cycle marking a different heap. */
@@ -250,16 +254,19 @@ const STILL_SPREAD = 0.002;
 
 /**
  * Whether a limit pins the goal: at least 30 % of the buckets show a goal pinned below their
- * HeapAlloc floor, or the goal has not moved at all (within STILL_SPREAD) over STILL_BUCKETS or
- * more. A GOGC goal follows the heap each cycle marks, so one that stands still is a limit's
- * (GOMEMLIMIT we were not told about), and a goal-derived floor would read a leak under it as a
- * flat heap.
+ * HeapAlloc floor, or, over STILL_BUCKETS or more, the goal has not moved at all (within
+ * STILL_SPREAD) or has not followed the HeapAlloc floor rising under it. A GOGC goal follows the
+ * heap each cycle marks, so one that stands still is a limit's (GOMEMLIMIT we were not told about),
+ * and a goal-derived floor would read a leak under it as a flat heap.
  */
 export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
   let seen = 0;
   let pinned = 0;
   let least = Infinity;
   let most = -Infinity;
+  const t: number[] = [];
+  const goals: number[] = [];
+  const floors: number[] = [];
   for (const b of buckets) {
     const goal = goalFloor(b, ratio);
     if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
@@ -267,7 +274,27 @@ export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | unde
     if (pinnedGoal(b, goal)) pinned++;
     least = Math.min(least, goal);
     most = Math.max(most, goal);
+    t.push(b.t);
+    goals.push(goal);
+    floors.push(b.cycleMin);
   }
   if (seen >= STILL_BUCKETS && most <= least * (1 + STILL_SPREAD)) return true;
+  if (seen >= STILL_BUCKETS && goalStaysUnderRise(t, goals, floors)) return true;
   return seen > 0 && pinned >= 0.3 * seen;
+}
+
+/**
+ * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
+ * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
+ * Bounds, not points, so a goal's jitter and a noisy floor do not count. The O(n²) fits run only
+ * when the floor's thirds say it rose at all.
+ */
+function goalStaysUnderRise(t: number[], goals: number[], floors: number[]): boolean {
+  const k = Math.floor(floors.length / 3);
+  if (!(medianOf(floors.slice(-k)) >= medianOf(floors.slice(0, k)) * (1 + FLOOR_RISE))) return false;
+  const span = t[t.length - 1] - t[0];
+  const floorRise = (fitTrend(t, floors).lower * span) / medianOf(floors);
+  if (floorRise < FLOOR_RISE) return false;
+  const goal = fitTrend(t, goals);
+  return (Math.max(Math.abs(goal.upper), Math.abs(goal.lower)) * span) / medianOf(goals) < floorRise / 4;
 }

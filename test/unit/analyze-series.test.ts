@@ -23,13 +23,15 @@ describe('restarts and lifetimes', () => {
   });
 });
 
-function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: number; known: boolean; limit?: number; limitUntold?: boolean }): Sample[] {
+function cycleTrace(opts: { minutes: number; live: (m: number) => number; gogc: number; known: boolean; limit?: number; limitUntold?: boolean; goalJitter?: number }): Sample[] {
   const out: Sample[] = [];
   let phase = 0;
   let numGC = 0;
   for (let m = 0; m < opts.minutes; m += 0.25) {
     const live = opts.live(m);
-    const goal = opts.limit !== undefined ? Math.min(live * (1 + opts.gogc / 100), opts.limit) : live * (1 + opts.gogc / 100);
+    // Under a limit the runtime's goal is the limit less its other memory, which moves a little from cycle to cycle.
+    const held = opts.limit !== undefined ? opts.limit * (1 + (opts.goalJitter ?? 0) * Math.sin(m / 7)) : Infinity;
+    const goal = Math.min(live * (1 + opts.gogc / 100), held);
     phase += 0.37 * (goal - live);
     while (phase >= goal - live) {
       phase -= goal - live;
@@ -92,6 +94,21 @@ describe('heap floor', () => {
       f.v.forEach((v, i) => expect(v / live(f.t[i] * 60)).toBeGreaterThanOrEqual(0.999));
       f.v.forEach((v, i) => expect(v / live(f.t[i] * 60)).toBeLessThan(1.12));
       // The growth shows: the floor's trend is the live heap's 10 MB/h (a goal-derived floor would be flat).
+      expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeGreaterThan(0.8);
+      expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeLessThan(1.2);
+    }
+  });
+
+  it('GOGC unknown, GOMEMLIMIT not told: a goal that wanders (±0.3 %) but does not follow the heap growing under it is a limit too', () => {
+    const live = (m: number): number => 150 * MB + (m / 60) * 10 * MB;
+    const samples = cycleTrace({ minutes: 240, live, gogc: 100, known: false, limit: 290 * MB, limitUntold: true, goalJitter: 0.003 });
+    const goals = samples.map((s) => s.nextGC!);
+    expect(Math.max(...goals) / Math.min(...goals) - 1).toBeGreaterThan(0.005);
+    const fromSeries = floorSeries(samples, 0, 0, 240 * MIN, w, undefined).heap;
+    const h = new History({ window: 6 * HOUR, longest: 0, gogc: undefined });
+    for (const s of samples) h.push(s);
+    const fromHistory = h.series('heap', h.fine, 0, h.fine.length, 0, 0, 0);
+    for (const f of [fromSeries, fromHistory]) {
       expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeGreaterThan(0.8);
       expect(fitTrend(f.t, f.v).slope / (10 * MB)).toBeLessThan(1.2);
     }
