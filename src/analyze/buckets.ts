@@ -260,26 +260,20 @@ const STILL_SPREAD = 0.002;
  * and a goal-derived floor would read a leak under it as a flat heap.
  */
 export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
-  let seen = 0;
   let pinned = 0;
-  let least = Infinity;
-  let most = -Infinity;
   const t: number[] = [];
   const goals: number[] = [];
   const floors: number[] = [];
   for (const b of buckets) {
     const goal = goalFloor(b, ratio);
     if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
-    seen++;
     if (pinnedGoal(b, goal)) pinned++;
-    least = Math.min(least, goal);
-    most = Math.max(most, goal);
     t.push(b.t);
     goals.push(goal);
     floors.push(b.cycleMin);
   }
-  if (seen >= STILL_BUCKETS && most <= least * (1 + STILL_SPREAD)) return true;
-  if (seen >= STILL_BUCKETS && goalStaysUnderRise(t, goals, floors)) return true;
+  const seen = goals.length;
+  if (seen >= STILL_BUCKETS && (Math.max(...goals) <= Math.min(...goals) * (1 + STILL_SPREAD) || goalStaysUnderRise(t, goals, floors))) return true;
   return seen > 0 && pinned >= 0.3 * seen;
 }
 

@@ -180,16 +180,19 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) return false;
     if (!newHigh(daySeries(), xs, spanStart, noise)) return false;
     if (slows()) return false;
+    // Earlier lifetimes at this uptime, read when a check needs them (a walk of the buckets and fits per lifetime).
+    let earlierMemo: ReturnType<typeof usualWarmup> | undefined;
+    const earlier = (): ReturnType<typeof usualWarmup> | undefined =>
+      ctx.life.index > 0 ? (earlierMemo ??= usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup)) : undefined;
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
-    const earlier = ctx.life.index > 0 ? usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup) : undefined;
-    if (!earlier?.settledSeen && levelsOff(xs, spanStart, bar)) return false;
+    if (levelsOff(xs, spanStart, bar) && !earlier()?.settledSeen) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
-    return !earlier?.usual;
+    return !earlier()?.usual;
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
