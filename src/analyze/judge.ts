@@ -11,7 +11,7 @@ import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, usualWarmup } from './evidence.js';
 import { DAY, type History, type Series } from './history.js';
 import { findCycle, withoutCycle } from './season.js';
-import { trafficExplainer } from './traffic.js';
+import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
 import type { TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
@@ -196,9 +196,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
+  const barOf = (hours: number): number => Math.max(threshold * Math.sqrt(Math.max(1, winH / hours)), settled?.pace ?? 0);
   for (const hours of spans) {
     const from = firstAtOrAfter(x.t, x.t[n - 1] - hours - 1e-9);
-    const bar = Math.max(threshold * Math.sqrt(Math.max(1, winH / hours)), settled?.pace ?? 0);
+    const bar = barOf(hours);
     const f = spanGrows({ metric, x, from, hours, bar, threshold, noise: floorNoiseOf, explained, ownJumps });
     if (f && confirmed(x, from, bar, floorNoiseOf(), dayOf, () => (slowing ??= slowsDown(x)))) return leaking(f);
   }
@@ -214,6 +215,22 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const noiseOf = (): number => (noise ??= localNoise(xs, winH / 6));
     const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: noiseOf, ownJumps });
     if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noiseOf(), () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
+  }
+  // Traffic that swings the floor (a cycle of any period, its wander) hides a leak while it falls.
+  // Where the allocation rate accounts for most of the floor's spread over a span, the span is
+  // judged again with traffic's share taken out (traffic.ts), by the same checks.
+  for (const hours of metric === 'heap' ? spans : []) {
+    const start = x.t[n - 1] - hours - 1e-9;
+    const adjusted = withoutTraffic(x, rates, winH / 6, start);
+    if (!adjusted) continue;
+    const xa = adjusted.x;
+    const from = firstAtOrAfter(xa.t, start);
+    const bar = barOf(hours);
+    let noise: number | undefined;
+    const noiseOf = (): number => (noise ??= localNoise(xa, winH / 6));
+    const dayWithout = (): Series => minusTraffic(dayOf(), allocRates(h, dayOf()), adjusted.coef);
+    const f = spanGrows({ metric, x: xa, from, hours, bar, threshold, noise: noiseOf, ownJumps });
+    if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa))) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;

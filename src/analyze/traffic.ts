@@ -16,12 +16,27 @@
  * regression, so a leak that coincides with rising traffic cannot teach the coefficient to
  * explain itself away. The coefficient is used only when it is positive and clearly significant;
  * otherwise the floor is judged as it is.
+ *
+ * Where traffic swings the floor more than anything else (a traffic cycle of any period), the
+ * floor is also judged with traffic's share taken out (`withoutTraffic`): a leak under a falling
+ * cycle shows there, where subtracting alone could never show it. That can add an alert, so it
+ * asks more: a coefficient known to ±20 % (|t| ≥ 5), moved two standard errors against a leak
+ * (more taken out while traffic rises, less while it falls), and taking out a third or more of the
+ * floor's spread around its trend over the span. Traffic wander alone on a warm-up takes out
+ * little: there the floor is judged as it is.
  */
+import { medianOf } from './assess.js';
+import type { Series } from './history.js';
 import type { FloorSeries, RateSeries } from './series.js';
 import { detrend, theilSen } from './trend.js';
 
 /** |t| the traffic coefficient needs before it adjusts anything. */
 const MIN_T = 3;
+/** |t| it needs before the floor is judged with traffic taken out, and the standard errors it is moved by. */
+const MIN_T_REMOVE = 5;
+const REMOVE_MARGIN = 2;
+/** Share of the floor's spread around its trend over a span that may remain once traffic is taken out. */
+const MAX_SPREAD_LEFT = 0.6;
 /** Points a chunk needs to contribute its residuals. */
 const MIN_CHUNK_POINTS = 4;
 /** Residual pairs the regression needs overall. */
@@ -112,17 +127,90 @@ export function trafficExplainer(heap: FloorSeries, rate: RateSeries, chunkHours
   // Lazy: the detector asks only about spans that already look like a leak.
   let fit: TrafficFit | undefined | null = null;
   return (t) => {
-    if (fit === null) {
-      const f = memo.get(heap, rate, chunkHours, () => trafficFit(heap, rate, chunkHours) ?? null) ?? undefined;
-      fit = f && f.coef > 0 && f.coef >= MIN_T * f.se ? f : undefined;
-    }
+    if (fit === null) fit = significantFit(heap, rate, chunkHours, MIN_T);
     if (fit === undefined) return 0;
-    let i = 0;
-    while (i < rate.t.length && rate.t[i] < t) i++;
-    if (rate.t.length - i < 3) return 0;
-    const slope = memo.get({ t: [], v: [] }, rate, -i, () => theilSen(rate.t.slice(i), rate.v.slice(i)));
-    return Math.max(0, fit.coef * slope);
+    const slope = rateSlopeFrom(rate, t);
+    return slope === undefined ? 0 : Math.max(0, fit.coef * slope);
   };
+}
+
+/**
+ * The floor `heap` with traffic's share taken out, for judging the span from time `t` on: each
+ * point less the coefficient times the allocation rate there (points without a rate dropped).
+ * Undefined unless the coefficient is clearly known. `coef` is the coefficient used, for taking
+ * traffic out of other stretches of the same floor alike (minusTraffic). Judge the span on it
+ * only where traffic swings the floor (`takesOutSpread`): the checks are cheaper the other way round.
+ */
+export function withoutTraffic(heap: Series, rate: RateSeries, chunkHours: number, t: number): { x: Series; coef: number } | undefined {
+  const fit = significantFit(heap, rate, chunkHours, MIN_T_REMOVE);
+  const rising = fit && risingFrom(rate, t);
+  if (!fit || rising === undefined) return undefined;
+  const coef = Math.max(0, fit.coef + (rising ? REMOVE_MARGIN : -REMOVE_MARGIN) * fit.se);
+  return { x: minusTraffic(heap, rate, coef), coef };
+}
+
+/** Taking traffic out (`without`) leaves at most MAX_SPREAD_LEFT of the floor's spread around its trend from time t on. */
+export function takesOutSpread(heap: FloorSeries, without: FloorSeries, t: number): boolean {
+  return spreadFrom(without, t) <= MAX_SPREAD_LEFT * spreadFrom(heap, t);
+}
+
+/** `heap` less `coef` times the allocation rate at each point; points without a rate are dropped. */
+export function minusTraffic(heap: Series, rate: RateSeries, coef: number): Series {
+  const out: Series = { origin: heap.origin, t: [], v: [], u: [], b: [] };
+  // Both ascending in time, the rates at a subset of the floor's points.
+  for (let i = 0, j = 0; i < heap.t.length && j < rate.t.length; i++) {
+    while (j < rate.t.length && rate.t[j] < heap.t[i]) j++;
+    if (rate.t[j] !== heap.t[i]) continue;
+    out.t.push(heap.t[i]);
+    out.v.push(heap.v[i] - coef * rate.v[j]);
+    out.u.push(heap.u[i]);
+    out.b.push(heap.b[i]);
+  }
+  return out;
+}
+
+/** Median absolute distance of x's points from time t on to their Theil–Sen line. */
+function spreadFrom(x: FloorSeries, t: number): number {
+  let i = 0;
+  while (i < x.t.length && x.t[i] < t) i++;
+  const ts = x.t.slice(i);
+  const vs = x.v.slice(i);
+  if (ts.length < 3) return NaN;
+  const slope = theilSen(ts, vs);
+  const r = vs.map((v, k) => v - slope * ts[k]);
+  const mid = medianOf(r);
+  return medianOf(r.map((y) => Math.abs(y - mid)));
+}
+
+/** Whether the allocation rate's least-squares line rises from time t on (only its direction matters); undefined over fewer than 3 points. */
+function risingFrom(rate: RateSeries, t: number): boolean | undefined {
+  let i = 0;
+  while (i < rate.t.length && rate.t[i] < t) i++;
+  const n = rate.t.length - i;
+  if (n < 3) return undefined;
+  let mt = 0;
+  let mv = 0;
+  for (let k = i; k < rate.t.length; k++) {
+    mt += rate.t[k] / n;
+    mv += rate.v[k] / n;
+  }
+  let sxy = 0;
+  for (let k = i; k < rate.t.length; k++) sxy += (rate.t[k] - mt) * (rate.v[k] - mv);
+  return sxy > 0;
+}
+
+/** The fit when its coefficient is positive and at least minT standard errors (memoized per input). */
+function significantFit(heap: FloorSeries, rate: RateSeries, chunkHours: number, minT: number): TrafficFit | undefined {
+  const f = memo.get(heap, rate, chunkHours, () => trafficFit(heap, rate, chunkHours) ?? null) ?? undefined;
+  return f && f.coef > 0 && f.coef >= minT * f.se ? f : undefined;
+}
+
+/** The allocation rate's Theil–Sen slope from time t to the end; undefined over fewer than 3 points. */
+function rateSlopeFrom(rate: RateSeries, t: number): number | undefined {
+  let i = 0;
+  while (i < rate.t.length && rate.t[i] < t) i++;
+  if (rate.t.length - i < 3) return undefined;
+  return memo.get({ t: [], v: [] }, rate, -i, () => theilSen(rate.t.slice(i), rate.v.slice(i)));
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
-import { trafficExplainer, trafficFit } from '../../src/analyze/traffic.js';
+import { takesOutSpread, trafficExplainer, trafficFit, withoutTraffic } from '../../src/analyze/traffic.js';
+import type { Series } from '../../src/analyze/history.js';
+import { fitTrend } from '../../src/analyze/trend.js';
 import type { FloorSeries, RateSeries } from '../../src/analyze/series.js';
 import { Rng, T0, benchService } from '../bench/scenarios.js';
 import type { Sample } from '../../src/model/sample.js';
@@ -145,5 +147,62 @@ describe('before a day of history: growth rising traffic could explain', () => {
     const opened = replay(slowCycleTrace(15, seed), service).incidents.filter((i) => i.metric === 'heap');
     expect(opened.length).toBe(1);
     expect((Date.parse(opened[0].openedAt) - T0) / HOUR).toBeLessThan(7);
+  });
+});
+
+/**
+ * Traffic on an 8 h cycle (±60 %) with wander, over a 300 MB heap whose in-flight data, a quarter
+ * of it at mean traffic, follows traffic: the floor swings ±15 %. From hour 7, where traffic has
+ * begun to fall, a leak of `leakPct` %/h of the base.
+ */
+function cycleTrace(leakPct: number, seed: number): Sample[] {
+  return trafficTrace({
+    hours: 16, seed, liveNoise: 0.001, allocNoise: 0.1,
+    traffic: (rng) => {
+      const noise = wander(rng, 0.1);
+      return (h) => 1 + 0.6 * Math.sin((2 * Math.PI * (h - 5)) / 8) + noise();
+    },
+    live: (h, traffic) => 300 * MB * (0.75 + 0.25 * traffic + (leakPct / 100) * Math.max(0, h - 7)),
+    allocRate: (traffic) => 10 * MB * traffic,
+  });
+}
+
+/** Bucketed floor of a slow cycle the allocation rate follows, as a detector Series: heap = base + coef × rate + leak. */
+function cycleSeries(opts: { coef: number; leakPerHour: number; seed: number }): { heap: Series; rate: RateSeries } {
+  const { heap: h, rate } = series({ ...opts, rateTrendPerHour: 0 });
+  // A cycle of the true rate (6 h, ±4 MB/s) the floor follows by coef.
+  const swing = h.t.map((t) => 4 * MB * Math.sin((2 * Math.PI * t) / 6));
+  const heap: Series = { origin: 0, t: h.t, v: h.v.map((v, i) => v + opts.coef * swing[i]), u: h.t, b: h.t.map((_, i) => i) };
+  return { heap, rate: { ...rate, v: rate.v.map((v, i) => v + swing[i]) } };
+}
+
+describe('the floor judged with traffic taken out', () => {
+  const service = benchService('unit');
+
+  it('takes a cycle the allocation rate follows out of the floor, leaving the leak', () => {
+    const { heap, rate } = cycleSeries({ coef: 2, leakPerHour: 2 * MB, seed: 7 });
+    const without = withoutTraffic(heap, rate, 1, 3)!;
+    expect(without).toBeDefined();
+    expect(takesOutSpread(heap, without.x, 3)).toBe(true);
+    const t = without.x.t.filter((x) => x >= 3);
+    const slope = fitTrend(t, without.x.v.slice(-t.length)).slope;
+    expect(slope).toBeGreaterThan(1.5 * MB);
+    expect(slope).toBeLessThan(2.5 * MB);
+  });
+
+  it('leaves alone a floor that does not follow traffic', () => {
+    const { heap, rate } = cycleSeries({ coef: 0, leakPerHour: 2 * MB, seed: 7 });
+    const without = withoutTraffic(heap, rate, 1, 3);
+    expect(without === undefined || !takesOutSpread(heap, without.x, 3)).toBe(true);
+  });
+
+  it.each([1, 2])('a traffic cycle alone opens nothing (seed %i)', (seed) => {
+    expect(replay(cycleTrace(0, seed), service).incidents).toEqual([]);
+  });
+
+  it.each([1, 2])('a 2 %/h leak while the cycle falls opens a heap incident within 6 h (seed %i)', (seed) => {
+    const opened = replay(cycleTrace(2, seed), service).incidents.filter((i) => i.metric === 'heap');
+    expect(opened.length).toBe(1);
+    expect((Date.parse(opened[0].openedAt) - T0) / HOUR - 7).toBeLessThan(6);
   });
 });
