@@ -154,15 +154,24 @@ export function takesOutSpread(heap: FloorSeries, without: FloorSeries, t: numbe
   return spreadFrom(without, t) <= MAX_SPREAD_LEFT * spreadFrom(heap, t);
 }
 
-/** `heap` less `coef` times the allocation rate at each point; points without a rate are dropped. */
+/**
+ * `heap` less `coef` times the allocation rate at each point; points without a rate are dropped.
+ * The rate there is the mean of its bucket's and the neighbours': a bucket's rate is measured
+ * over a few scrapes, and its noise times the coefficient would be noise the floor does not have.
+ */
 export function minusTraffic(heap: Series, rate: RateSeries, coef: number): Series {
   const out: Series = { origin: heap.origin, t: [], v: [], u: [], b: [] };
+  const last = rate.v.length - 1;
   // Both ascending in time, the rates at a subset of the floor's points.
-  for (let i = 0, j = 0; i < heap.t.length && j < rate.t.length; i++) {
-    while (j < rate.t.length && rate.t[j] < heap.t[i]) j++;
+  for (let i = 0, j = 0; i < heap.t.length && j <= last; i++) {
+    while (j <= last && rate.t[j] < heap.t[i]) j++;
     if (rate.t[j] !== heap.t[i]) continue;
+    const from = Math.max(0, j - 1);
+    const to = Math.min(last, j + 1);
+    let sum = 0;
+    for (let k = from; k <= to; k++) sum += rate.v[k];
     out.t.push(heap.t[i]);
-    out.v.push(heap.v[i] - coef * rate.v[j]);
+    out.v.push(heap.v[i] - (coef * sum) / (to - from + 1));
     out.u.push(heap.u[i]);
     out.b.push(heap.b[i]);
   }

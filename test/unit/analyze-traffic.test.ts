@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/analyze/replay.js';
-import { takesOutSpread, trafficExplainer, trafficFit, withoutTraffic } from '../../src/analyze/traffic.js';
+import { minusTraffic, takesOutSpread, trafficExplainer, trafficFit, withoutTraffic } from '../../src/analyze/traffic.js';
 import type { Series } from '../../src/analyze/history.js';
 import { fitTrend } from '../../src/analyze/trend.js';
 import type { FloorSeries, RateSeries } from '../../src/analyze/series.js';
@@ -204,5 +204,30 @@ describe('the floor judged with traffic taken out', () => {
     const opened = replay(cycleTrace(2, seed), service).incidents.filter((i) => i.metric === 'heap');
     expect(opened.length).toBe(1);
     expect((Date.parse(opened[0].openedAt) - T0) / HOUR - 7).toBeLessThan(6);
+  });
+});
+
+describe('minusTraffic', () => {
+  it.each([1, 2, 3])('takes out a bucket rate\'s own noise with it only in part: the rate is averaged with its neighbours (seed %i)', (seed) => {
+    // Buckets every 2.5 min, the true rate wandering on a 10 min scale; each bucket's rate measured with 0.8 MB/s noise.
+    const rng = new Rng(seed);
+    const a = Math.exp(-2.5 / 10);
+    let w = 0;
+    const heap: Series = { origin: 0, t: [], v: [], u: [], b: [] };
+    const rate: RateSeries = { t: [], v: [], variance: [] };
+    for (let i = 0; i < 144; i++) {
+      const t = i / 24;
+      w = a * w + MB * Math.sqrt(1 - a * a) * rng.normal();
+      heap.t.push(t); heap.u.push(t); heap.b.push(i);
+      heap.v.push(300 * MB + 2 * (10 * MB + w));
+      rate.t.push(t);
+      rate.v.push(10 * MB + w + 0.8 * MB * rng.normal());
+      rate.variance.push((0.8 * MB) ** 2);
+    }
+    const left = minusTraffic(heap, rate, 2).v;
+    const mid = [...left].sort((x, y) => x - y)[72];
+    const spread = [...left.map((v) => Math.abs(v - mid))].sort((x, y) => x - y)[72];
+    // Subtracting each bucket's own rate would leave 2 × 0.8 MB/s × 0.674 ≈ 1.08 MB of spread.
+    expect(spread).toBeLessThan(0.85 * MB);
   });
 });
