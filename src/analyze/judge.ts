@@ -91,15 +91,25 @@ function goalAtMinimum(h: History, life: number): boolean {
   return last !== undefined && last.life === life && last.samplesAtMinimum > 0;
 }
 
+/** Neighbours on each side whose least HeapAlloc a point's floor takes under a memory limit (±5 min at a 6 h window). */
+const ENVELOPE_SIDE = 2;
+
 /**
  * Under a memory limit the GC goal says nothing of the live heap and the floor is the least
- * HeapAlloc a bucket saw: a bucket whose samples all missed the end of a GC cycle reads high. The
- * least of each point and its neighbours keeps the floor and drops those.
+ * HeapAlloc a bucket saw: a scrape lands some way into a GC cycle, so each reads the live heap
+ * plus what was allocated since that cycle began, and a bucket whose samples all landed late
+ * reads high. The least of each point and its ENVELOPE_SIDE neighbours on each side keeps the
+ * floor and drops those: under a limit that GCs every few seconds, the least of one or three
+ * buckets' scrapes still wanders by a good share of the headroom.
  */
 function lowerEnvelope(x: Series): Series {
   const n = x.v.length;
   if (n < 3) return x;
-  const v = x.v.map((_, i) => Math.min(x.v[Math.max(0, i - 1)], x.v[i], x.v[Math.min(n - 1, i + 1)]));
+  const v = x.v.map((_, i) => {
+    let least = Infinity;
+    for (let j = Math.max(0, i - ENVELOPE_SIDE); j <= Math.min(n - 1, i + ENVELOPE_SIDE); j++) least = Math.min(least, x.v[j]);
+    return least;
+  });
   return { ...x, v };
 }
 
