@@ -184,25 +184,28 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
   let slowing: boolean | undefined;
-  // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle).
-  const confirmed = (xs: Series, from: number, bar: number, noise: number, daySeries: () => Series, slows: () => boolean): boolean => {
+  // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle, or
+  // without traffic). Where traffic was taken out, whether the lifetime is warming up is read on
+  // both, `xs` and `own` (the floor as it is): a warm-up by either reading is a warm-up.
+  const confirmed = (xs: Series, from: number, bar: number, noise: number, daySeries: () => Series, slows: () => boolean, own?: { x: Series; noise: number }): boolean => {
     const spanStart = xs.t[from];
     if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) return false;
     if (!newHigh(daySeries(), xs, spanStart, noise)) return false;
     if (slows()) return false;
+    const readings = own ? [{ x: xs, noise }, own] : [{ x: xs, noise }];
     // Earlier lifetimes at this uptime, read when a check needs them (a walk of the buckets and fits per lifetime).
-    let earlierMemo: ReturnType<typeof usualWarmup> | undefined;
-    const earlier = (): ReturnType<typeof usualWarmup> | undefined =>
-      ctx.life.index > 0 ? (earlierMemo ??= usualWarmup(h, metric, ctx.life.index, xs, spanStart, bar, threshold, noise, service.warmup)) : undefined;
+    let earlierMemo: ReturnType<typeof usualWarmup>[] | undefined;
+    const earlier = (): ReturnType<typeof usualWarmup>[] =>
+      ctx.life.index > 0 ? (earlierMemo ??= readings.map((r) => usualWarmup(h, metric, ctx.life.index, r.x, spanStart, bar, threshold, r.noise, service.warmup))) : [];
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
-    if (levelsOff(xs, spanStart, bar) && !earlier()?.settledSeen) return false;
+    if (readings.some((r) => levelsOff(r.x, spanStart, bar)) && !(ctx.life.index > 0 && earlier().every((e) => e.settledSeen))) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
-    return !earlier()?.usual;
+    return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
@@ -240,7 +243,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const noiseOf = (): number => (noise ??= localNoise(xa, winH / 6));
     const dayWithout = (): Series => minusTraffic(dayOf(), allocRates(h, dayOf()), adjusted.coef);
     const f = spanGrows({ metric, x: xa, from, hours, bar, threshold, noise: noiseOf, ownJumps });
-    if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa))) return leaking(f);
+    if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa), { x, noise: floorNoiseOf() })) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;

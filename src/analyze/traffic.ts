@@ -21,9 +21,10 @@
  * floor is also judged with traffic's share taken out (`withoutTraffic`): a leak under a falling
  * cycle shows there, where subtracting alone could never show it. That can add an alert, so it
  * asks more: a coefficient known to ±20 % (|t| ≥ 5), moved two standard errors against a leak
- * (more taken out while traffic rises, less while it falls), and taking out a third or more of the
+ * (more taken out while traffic rises, less while it falls), and taking out half or more of the
  * floor's spread around its trend over the span. Traffic wander alone on a warm-up takes out
- * little: there the floor is judged as it is.
+ * little: there the floor is judged as it is. Whether a lifetime is warming up is still read on
+ * its floor as it is too (judge.ts).
  */
 import { medianOf } from './assess.js';
 import type { Series } from './history.js';
@@ -36,7 +37,7 @@ const MIN_T = 3;
 const MIN_T_REMOVE = 5;
 const REMOVE_MARGIN = 2;
 /** Share of the floor's spread around its trend over a span that may remain once traffic is taken out. */
-const MAX_SPREAD_LEFT = 0.6;
+const MAX_SPREAD_LEFT = 0.5;
 /** Points a chunk needs to contribute its residuals. */
 const MIN_CHUNK_POINTS = 4;
 /** Residual pairs the regression needs overall. */

@@ -5,6 +5,7 @@ import type { Series } from '../../src/analyze/history.js';
 import { fitTrend } from '../../src/analyze/trend.js';
 import type { FloorSeries, RateSeries } from '../../src/analyze/series.js';
 import { Rng, T0, benchService } from '../bench/scenarios.js';
+import { corpusTrace } from '../bench/corpus.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const HOUR = 3_600_000;
@@ -194,6 +195,23 @@ describe('the floor judged with traffic taken out', () => {
     const { heap, rate } = cycleSeries({ coef: 0, leakPerHour: 2 * MB, seed: 7 });
     const without = withoutTraffic(heap, rate, 1, 3);
     expect(without === undefined || !takesOutSpread(heap, without.x, 3)).toBe(true);
+  });
+
+  // Generated traces (the corpus' validation set, which counts as tuning data since a decision was made on it).
+  const incidentsOf = (cls: string, seed: number): string[] => {
+    const tr = corpusTrace(cls, seed);
+    return replay(tr.samples, tr.service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - tr.samples[0].t) / HOUR).toFixed(2)}h`);
+  };
+
+  it('a lifetime warming up under a traffic cycle is a warm-up, though with traffic taken out it reads otherwise', () => {
+    // 10 lifetimes, each filling along a capped logarithm for ~5 h, under a 6.7 h cycle of ±78 % traffic.
+    expect(incidentsOf('mixed', 1000004)).toEqual([]);
+  });
+
+  it('traffic must take out half the floor\'s spread: a wide cycle it takes out less of is judged as it is', () => {
+    // One lifetime under a 14 h cycle of ±80 % traffic, allocating 67 kB/s: a GC every ~45 min, so
+    // the floor follows slow swings in full but fast co-movements only in part.
+    expect(incidentsOf('mixed', 1000022)).toEqual([]);
   });
 
   it.each([1, 2])('a traffic cycle alone opens nothing (seed %i)', (seed) => {
