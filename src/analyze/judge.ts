@@ -199,7 +199,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
       ctx.life.index > 0 ? (earlierMemo ??= readings.map((r) => usualWarmup(h, metric, ctx.life.index, r.x, spanStart, bar, threshold, r.noise, service.warmup))) : [];
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
-    if (readings.some((r) => levelsOff(r.x, spanStart, bar)) && !(ctx.life.index > 0 && earlier().every((e) => e.settledSeen))) return false;
+    const settledSeen = (): boolean => earlier().length > 0 && earlier().every((e) => e.settledSeen);
+    if (readings.some((r) => levelsOff(r.x, spanStart, bar)) && !settledSeen()) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).

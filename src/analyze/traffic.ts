@@ -26,10 +26,10 @@
  * little: there the floor is judged as it is. Whether a lifetime is warming up is still read on
  * its floor as it is too (judge.ts).
  */
-import { medianOf } from './assess.js';
+import { firstAtOrAfter, medianOf } from './assess.js';
 import type { Series } from './history.js';
 import type { FloorSeries, RateSeries } from './series.js';
-import { detrend, theilSen } from './trend.js';
+import { detrend, olsSlope, theilSen } from './trend.js';
 
 /** |t| the traffic coefficient needs before it adjusts anything. */
 const MIN_T = 3;
@@ -181,8 +181,7 @@ export function minusTraffic(heap: Series, rate: RateSeries, coef: number): Seri
 
 /** Median absolute distance of x's points from time t on to their Theil–Sen line. */
 function spreadFrom(x: FloorSeries, t: number): number {
-  let i = 0;
-  while (i < x.t.length && x.t[i] < t) i++;
+  const i = firstAtOrAfter(x.t, t);
   const ts = x.t.slice(i);
   const vs = x.v.slice(i);
   if (ts.length < 3) return NaN;
@@ -194,19 +193,8 @@ function spreadFrom(x: FloorSeries, t: number): number {
 
 /** Whether the allocation rate's least-squares line rises from time t on (only its direction matters); undefined over fewer than 3 points. */
 function risingFrom(rate: RateSeries, t: number): boolean | undefined {
-  let i = 0;
-  while (i < rate.t.length && rate.t[i] < t) i++;
-  const n = rate.t.length - i;
-  if (n < 3) return undefined;
-  let mt = 0;
-  let mv = 0;
-  for (let k = i; k < rate.t.length; k++) {
-    mt += rate.t[k] / n;
-    mv += rate.v[k] / n;
-  }
-  let sxy = 0;
-  for (let k = i; k < rate.t.length; k++) sxy += (rate.t[k] - mt) * (rate.v[k] - mv);
-  return sxy > 0;
+  const i = firstAtOrAfter(rate.t, t);
+  return rate.t.length - i < 3 ? undefined : olsSlope(rate.t.slice(i), rate.v.slice(i)) > 0;
 }
 
 /** The fit when its coefficient is positive and at least minT standard errors (memoized per input). */
@@ -217,8 +205,7 @@ function significantFit(heap: FloorSeries, rate: RateSeries, chunkHours: number,
 
 /** The allocation rate's Theil–Sen slope from time t to the end; undefined over fewer than 3 points. */
 function rateSlopeFrom(rate: RateSeries, t: number): number | undefined {
-  let i = 0;
-  while (i < rate.t.length && rate.t[i] < t) i++;
+  const i = firstAtOrAfter(rate.t, t);
   if (rate.t.length - i < 3) return undefined;
   return memo.get({ t: [], v: [] }, rate, -i, () => theilSen(rate.t.slice(i), rate.v.slice(i)));
 }

@@ -195,6 +195,16 @@ export function timeToLimit(current: number, slopePerHour: number, limit: number
 
 /** OLS residuals of (t, v) around their own line. */
 export function detrend(t: readonly number[], v: readonly number[]): number[] {
+  const { slope, mt, mv } = olsLine(t, v);
+  return v.map((x, i) => x - mv - slope * (t[i] - mt));
+}
+
+/** Least-squares slope of (t, v) (0 when all t are equal): O(n), where a Theil–Sen slope is O(n²). */
+export function olsSlope(t: readonly number[], v: readonly number[]): number {
+  return olsLine(t, v).slope;
+}
+
+function olsLine(t: readonly number[], v: readonly number[]): { slope: number; mt: number; mv: number } {
   const n = t.length;
   const mt = t.reduce((a, b) => a + b, 0) / n;
   const mv = v.reduce((a, b) => a + b, 0) / n;
@@ -204,6 +214,5 @@ export function detrend(t: readonly number[], v: readonly number[]): number[] {
     stt += (t[i] - mt) ** 2;
     stv += (t[i] - mt) * (v[i] - mv);
   }
-  const b = stt > 0 ? stv / stt : 0;
-  return v.map((x, i) => x - mv - b * (t[i] - mt));
+  return { slope: stt > 0 ? stv / stt : 0, mt, mv };
 }
