@@ -3,13 +3,13 @@
  * spans of the whole, 1/2, 1/4 and 1/8 of it, then the long windows (a day, a week) for slow
  * leaks. Pure; detector.ts adds persistence and hysteresis on top.
  */
-import type { ServiceConfig } from '../config/schema.js';
 import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, usualWarmup } from './evidence.js';
-import { DAY, type History, type Series } from './history.js';
+import { DAY, type Series } from './history.js';
+import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { findCycle, withoutCycle } from './season.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
 import type { TrendFit } from './trend.js';
@@ -33,11 +33,7 @@ export interface Judgement {
   note?: string;
 }
 
-export interface JudgeContext {
-  service: ServiceConfig;
-  history: History;
-  now: number;
-  life: { index: number; start: number };
+export interface JudgeContext extends FloorContext {
   /** Enough GC cycles late in the window to tell the heap floor stopped. */
   heapJudgeable: boolean;
   /** Metrics with an open incident: only they need to know whether growth stopped. */
@@ -65,57 +61,9 @@ function decimatedFit(x: { t: number[]; v: number[] }): ReturnType<typeof fitRan
   return fitRange({ t, v }, 0, t.length);
 }
 
-/** The current lifetime's post-warm-up floor within the last `span` ms. */
-function floorSeries(ctx: JudgeContext, metric: Metric, span: number, hourly = false): Series {
-  const h = ctx.history;
-  const list = hourly ? h.hourly : h.fine;
-  const x = h.series(metric, list, h.indexAt(ctx.now - span, list), list.length, ctx.life.index, ctx.service.warmup, ctx.life.start);
-  return metric === 'heap' && !hourly && underLimit(h, ctx.life.index) ? lowerEnvelope(x) : x;
-}
-
-/** A memory limit sets the GC goal in lifetime `life`: told (GOMEMLIMIT with the goal at it) or seen (goal pinned). */
-function underLimit(h: History, life: number): boolean {
-  const last = h.fine[h.fine.length - 1];
-  const told = last !== undefined && last.life === life && !Number.isNaN(last.memlimit) && Number.isNaN(last.goalLive) && Number.isNaN(last.goalMin);
-  return told || h.goalPinned(life);
-}
-
-/** Whether the floor's jumps are the metric's own: not the heap's under a memory limit (assess.ts, SpanInput). */
-function ownJumpsOf(ctx: JudgeContext, metric: Metric): boolean {
-  return metric !== 'heap' || !underLimit(ctx.history, ctx.life.index);
-}
-
-/** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */
-function goalAtMinimum(h: History, life: number): boolean {
-  const last = h.fine[h.fine.length - 1];
-  return last !== undefined && last.life === life && last.samplesAtMinimum > 0;
-}
-
-/** Neighbours on each side whose least HeapAlloc a point's floor takes under a memory limit (±5 min at a 6 h window). */
-const ENVELOPE_SIDE = 2;
-
-/**
- * Under a memory limit the GC goal says nothing of the live heap and the floor is the least
- * HeapAlloc a bucket saw: a scrape lands some way into a GC cycle, so each reads the live heap
- * plus what was allocated since that cycle began, and a bucket whose samples all landed late
- * reads high. The least of each point and its ENVELOPE_SIDE neighbours on each side keeps the
- * floor and drops those: under a limit that GCs every few seconds, the least of one or three
- * buckets' scrapes still wanders by a good share of the headroom.
- */
-function lowerEnvelope(x: Series): Series {
-  const n = x.v.length;
-  if (n < 3) return x;
-  const v = x.v.map((_, i) => {
-    let least = Infinity;
-    for (let j = Math.max(0, i - ENVELOPE_SIDE); j <= Math.min(n - 1, i + ENVELOPE_SIDE); j++) least = Math.min(least, x.v[j]);
-    return least;
-  });
-  return { ...x, v };
-}
-
 export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | undefined {
   const { service, history: h } = ctx;
-  const x = floorSeries(ctx, metric, service.window);
+  const x = lifetimeFloor(ctx, metric, service.window);
   const n = x.t.length;
   if (n < 3) return undefined;
   const current = x.v[n - 1];
@@ -182,7 +130,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const trafficRiseOf = (): number => (traffic ??= trafficRise(rates));
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
-  const dayOf = (): Series => (day ??= floorSeries(ctx, metric, DAY));
+  const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
   let slowing: boolean | undefined;
   // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle, or
   // without traffic). Where traffic was taken out, whether the lifetime is warming up is read on
@@ -269,7 +217,7 @@ export function judgeLong(ctx: JudgeContext, metric: Metric, windows: readonly n
   const winH = service.window / HOUR;
   for (const w of windows) {
     if (w <= service.window) continue;
-    const x = floorSeries(ctx, metric, w, true);
+    const x = lifetimeFloor(ctx, metric, w, true);
     const n = x.t.length;
     const wH = w / HOUR;
     if (n < 12 || x.t[n - 1] - x.t[0] < 0.75 * wH) continue;
