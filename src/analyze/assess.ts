@@ -23,7 +23,7 @@
  */
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
-import { notClearlyAbove, saturationFit } from './saturation.js';
+import { notClearlyAbove, saturationFit, type SaturationFit } from './saturation.js';
 import { fitTrend, timeToLimit, type TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
@@ -106,12 +106,26 @@ export function spanGrows(s: SpanInput): TrendFit | undefined {
   return f;
 }
 
-/** The saturating model on the lifetime's floor explains the span's growth as a curve that levels off. */
-export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, bar: number): boolean {
-  const u0 = uptimeAt(floor, spanStartT);
-  const fit = saturationFit(floor.u, floor.v, u0);
-  // Decelerating, and what grows beyond the curve is not clearly above the bar.
-  return fit !== undefined && fit.decelerating && (notClearlyAbove(fit, bar) || fit.curveAlone());
+/**
+ * The saturating model on the lifetime's floor explains the span's growth as a curve that levels
+ * off. A warm-up slower than the window has left its steep start behind the window, where the
+ * floor is nearly straight: when that floor bends the way a warm-up does at all (concave, however
+ * weakly), the lifetime's longer floor (`lifetime`, up to a day) is asked too. Not where it bends
+ * upward: the growth now is no warm-up's tail, and over a long floor a curve that took the early
+ * fill leaves the present growth "not clearly" above the bar only because the fit is poor.
+ */
+export function levelsOff(floor: Points & { u: number[] }, spanStartT: number, bar: number, lifetime?: Points & { u: number[] }): boolean {
+  const fit = saturationFit(floor.u, floor.v, uptimeAt(floor, spanStartT));
+  if (fit === undefined) return false;
+  if (bends(fit, bar)) return true;
+  if (!lifetime || !fit.concave) return false;
+  const whole = saturationFit(lifetime.u, lifetime.v, uptimeAt(lifetime, spanStartT));
+  return whole !== undefined && bends(whole, bar);
+}
+
+/** Decelerating, and what grows beyond the curve is not clearly above the bar. */
+function bends(fit: SaturationFit, bar: number): boolean {
+  return fit.decelerating && (notClearlyAbove(fit, bar) || fit.curveAlone());
 }
 
 function uptimeAt(floor: Points & { u: number[] }, t: number): number {

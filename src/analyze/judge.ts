@@ -140,7 +140,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (spanFrom !== undefined && spanStart < spanFrom - 1e-9) return false;
     if (!newHigh(daySeries(), xs, spanStart, noise)) return false;
     if (slows()) return false;
-    const readings = own ? [{ x: xs, noise }, own] : [{ x: xs, noise }];
+    // The floor as it is (own) is not read over the lifetime: where traffic swings it, a day of its cycle bends as a warm-up does.
+    const readings: { x: Series; noise: number; day?: () => Series }[] = [{ x: xs, noise, day: daySeries }, ...(own ? [own] : [])];
     // Earlier lifetimes at this uptime, read when a check needs them (a walk of the buckets and fits per lifetime).
     let earlierMemo: ReturnType<typeof usualWarmup>[] | undefined;
     const earlier = (): ReturnType<typeof usualWarmup>[] =>
@@ -148,7 +149,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
     const settledSeen = (): boolean => earlier().length > 0 && earlier().every((e) => e.settledSeen);
-    if (readings.some((r) => levelsOff(r.x, spanStart, bar)) && !settledSeen()) return false;
+    // A lifetime older than the window: its floor since the start is asked too (not under a
+    // memory limit, where a spiral nearing the limit bends like a warm-up).
+    const lifelong = ownJumps && lifeAge > service.window;
+    if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).

@@ -17,6 +17,8 @@
 export interface SaturationFit {
   /** The saturating model fits significantly better and its curve is concave (decelerating). */
   decelerating: boolean;
+  /** Its curve is concave, significantly or not: the points bend the way a warm-up does. */
+  concave: boolean;
   /** Decelerating, and the saturating curve alone, bent within the data, fits as well: nothing grows beyond it. */
   curveAlone(): boolean;
   /** Linear growth per hour within the span once the curve is accounted for. */
@@ -154,6 +156,7 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const decelerating = F > F_CRIT && c * rising > 0;
   return {
     decelerating,
+    concave: c * rising > 0,
     // Only asked when the linear term's bound alone does not settle it: 27 more fits.
     curveAlone: () => decelerating && s2 > 0 && ((plainSse(u, y, span) - fit.sse) / s2) * deflate < F_LINEAR,
     rate: r,
