@@ -301,13 +301,14 @@ describe('detect: a heap inside the runtime minimum', () => {
   });
 });
 
-describe('detect: under a memory limit that collects every few seconds', () => {
-  const openedAfterOnset = (cls: string, seed: number): number[] => {
-    const tr = corpusTrace(cls, seed);
-    const onset = tr.truth.onsets?.[0] ?? 0;
-    return replay(tr.samples, tr.service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - tr.samples[0].t) / HOUR - onset);
-  };
+/** Hours from the onset of a generated trace's leak (from its start when none) to each heap incident's opening. */
+function openedAfterOnset(cls: string, seed: number): number[] {
+  const tr = corpusTrace(cls, seed);
+  const onset = tr.truth.onsets?.[0] ?? 0;
+  return replay(tr.samples, tr.service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - tr.samples[0].t) / HOUR - onset);
+}
 
+describe('detect: under a memory limit that collects every few seconds', () => {
   it('finds a 2 %/h leak whose scrapes each land some way into a GC cycle within 4 h', () => {
     // A generated trace (the corpus' tuning set): 317 MB live under a 605 MB GOMEMLIMIT at GOGC 400,
     // allocating 18 MB/s: a GC every ~15 s, so each scrape reads the live heap plus up to the
@@ -323,12 +324,6 @@ describe('detect: under a memory limit that collects every few seconds', () => {
 });
 
 describe('detect: a warm-up slower than the window', () => {
-  const openedAfterOnset = (cls: string, seed: number): number[] => {
-    const tr = corpusTrace(cls, seed);
-    const onset = tr.truth.onsets?.[0] ?? 0;
-    return replay(tr.samples, tr.service).incidents.filter((i) => i.metric === 'heap').map((i) => (Date.parse(i.openedAt) - tr.samples[0].t) / HOUR - onset);
-  };
-
   it('opens nothing for a cache that fills along a hyperbola for a day, though the window alone reads it as straight', () => {
     // A generated trace (the corpus' tuning set): 36 MB doubling along x/(x + 0.95 h), so 9.5 h in
     // it still grows at twice the 0.5 %/h threshold; the 6 h window has left its steep start behind.
