@@ -32,8 +32,8 @@ export interface Verdict {
 
 /**
  * Consecutive judgements a leak verdict needs before an incident opens, one per completed fine
- * bucket (fineWidth: window/144, so 15 min at a 6 h window). Many false alerts were a verdict
- * that held for a few minutes only.
+ * bucket (fineWidth: window/144, 2.5 min at a 6 h window, so six of them span 15 min). Many false
+ * alerts were a verdict that held for a few minutes only.
  */
 export const PERSIST = 6;
 /** Long windows judged besides the trend window. */
