@@ -189,7 +189,8 @@ function withoutJump(x: Points, jump: { size: number; at: number }): Points {
   return jump.at < 0 ? x : { t: x.t, v: x.v.map((v, i) => (i >= jump.at ? v - jump.size : v)) };
 }
 
-function leastOf(v: readonly number[], from: number, to: number): number {
+/** Least of v[from..to). */
+export function leastOf(v: readonly number[], from: number, to: number): number {
   let m = Infinity;
   for (let i = from; i < to; i++) m = Math.min(m, v[i]);
   return m;

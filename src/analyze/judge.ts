@@ -131,6 +131,11 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
+  let dayRates: ReturnType<typeof allocRates> | undefined;
+  const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
+  // A lifetime older than the window: warm-up checks also read its floor since the start (not
+  // under a memory limit, where a spiral nearing the limit bends like a warm-up).
+  const lifelong = ownJumps && lifeAge > service.window;
   let slowing: boolean | undefined;
   // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle, or
   // without traffic). Where traffic was taken out, whether the lifetime is warming up is read on
@@ -149,9 +154,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
     const settledSeen = (): boolean => earlier().length > 0 && earlier().every((e) => e.settledSeen);
-    // A lifetime older than the window: its floor since the start is asked too (not under a
-    // memory limit, where a spiral nearing the limit bends like a warm-up).
-    const lifelong = ownJumps && lifeAge > service.window;
     if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
@@ -180,7 +182,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     let noise: number | undefined;
     const noiseOf = (): number => (noise ??= localNoise(xs, winH / 6));
     const f = spanGrows({ metric, x: xs, from: 0, hours: spanH, bar, threshold, noise: noiseOf, ownJumps });
-    if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noiseOf(), () => withoutCycle(dayOf(), cycle), () => slowsDown(xs))) return leaking(f);
+    let dayWithoutCycle: Series | undefined;
+    const dayOfCycle = (): Series => (dayWithoutCycle ??= withoutCycle(dayOf(), cycle));
+    if (f && steadyPace(xs, bar, spanH / 2) !== undefined && confirmed(xs, 0, bar, noiseOf(), dayOfCycle, () => slowsDown(xs))) return leaking(f);
   }
   // Traffic that swings the floor (a cycle of any period, its wander) hides a leak while it falls.
   // Where the allocation rate accounts for most of the floor's spread over a span, the span is
@@ -194,7 +198,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const bar = barOf(hours);
     let noise: number | undefined;
     const noiseOf = (): number => (noise ??= localNoise(xa, winH / 6));
-    const dayWithout = (): Series => minusTraffic(dayOf(), allocRates(h, dayOf()), adjusted.coef);
+    let dayWithoutMemo: Series | undefined;
+    const dayWithout = (): Series => (dayWithoutMemo ??= minusTraffic(dayOf(), dayRatesOf(), adjusted.coef));
     const f = spanGrows({ metric, x: xa, from, hours, bar, threshold, noise: noiseOf, ownJumps });
     if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa), { x, noise: floorNoiseOf() })) return leaking(f);
   }

@@ -26,10 +26,10 @@
  * little: there the floor is judged as it is. Whether a lifetime is warming up is still read on
  * its floor as it is too (judge.ts).
  */
-import { firstAtOrAfter, medianOf } from './assess.js';
+import { firstAtOrAfter } from './assess.js';
 import type { Series } from './history.js';
 import type { FloorSeries, RateSeries } from './series.js';
-import { detrend, olsSlope, theilSen } from './trend.js';
+import { detrend, lineNoise, olsSlope, theilSen } from './trend.js';
 
 /** |t| the traffic coefficient needs before it adjusts anything. */
 const MIN_T = 3;
@@ -179,16 +179,10 @@ export function minusTraffic(heap: Series, rate: RateSeries, coef: number): Seri
   return out;
 }
 
-/** Median absolute distance of x's points from time t on to their Theil–Sen line. */
+/** Spread of x's points from time t on around their Theil–Sen line (trend.ts, lineNoise). */
 function spreadFrom(x: FloorSeries, t: number): number {
   const i = firstAtOrAfter(x.t, t);
-  const ts = x.t.slice(i);
-  const vs = x.v.slice(i);
-  if (ts.length < 3) return NaN;
-  const slope = theilSen(ts, vs);
-  const r = vs.map((v, k) => v - slope * ts[k]);
-  const mid = medianOf(r);
-  return medianOf(r.map((y) => Math.abs(y - mid)));
+  return x.t.length - i < 3 ? NaN : lineNoise(x.t.slice(i), x.v.slice(i));
 }
 
 /** Whether the allocation rate's least-squares line rises from time t on (only its direction matters); undefined over fewer than 3 points. */

@@ -176,6 +176,11 @@ export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_S
   return { slope, lower, upper, confidence: normalCdf(zs), noise: residualScale(t, v, slope), s: mk.s, varS, n };
 }
 
+/** Robust scale (1.4826·MAD) of (t, v) around its Theil–Sen line, as `fitTrend`'s noise, without the rank test. */
+export function lineNoise(t: ArrayLike<number>, v: ArrayLike<number>): number {
+  return residualScale(t, v, theilSen(t, v));
+}
+
 function residualScale(t: ArrayLike<number>, v: ArrayLike<number>, slope: number): number {
   const n = t.length;
   const r = new Float64Array(n);

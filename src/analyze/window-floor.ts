@@ -4,6 +4,7 @@
  */
 import type { ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
+import { leastOf } from './assess.js';
 import type { History, Series } from './history.js';
 
 export interface FloorContext {
@@ -53,10 +54,6 @@ const ENVELOPE_SIDE = 2;
 function lowerEnvelope(x: Series): Series {
   const n = x.v.length;
   if (n < 3) return x;
-  const v = x.v.map((_, i) => {
-    let least = Infinity;
-    for (let j = Math.max(0, i - ENVELOPE_SIDE); j <= Math.min(n - 1, i + ENVELOPE_SIDE); j++) least = Math.min(least, x.v[j]);
-    return least;
-  });
+  const v = x.v.map((_, i) => leastOf(x.v, Math.max(0, i - ENVELOPE_SIDE), Math.min(n, i + ENVELOPE_SIDE + 1)));
   return { ...x, v };
 }
