@@ -148,8 +148,8 @@ export class Detector {
       this.judged.set(m, j);
       // Hysteresis on the warm-up verdict too: a fill slower than an exponential (a hyperbola, a
       // logarithm up to a cache's cap) fits the saturating model well at one evaluation and not
-      // at the next as the window slides. Growth the whole window judged a warm-up stays one until
-      // the leak verdict has held for half the hold time since.
+      // at the next as the window slides. Growth judged a warm-up stays one until the leak verdict
+      // has held for half the hold time since.
       if (j.warmup && !j.leaking) this.warmedAt.set(m, now);
       const leaking = j.leaking || this.long.get(m)?.leaking === true;
       this.streak.set(m, leaking ? (this.streak.get(m) ?? 0) + 1 : 0);

@@ -26,7 +26,7 @@ export interface Judgement {
   leaking: boolean;
   /** This evaluation alone says: growth has stopped. */
   stopped: boolean;
-  /** The whole floor grew, and the growth was turned down as a warm-up (a curve levelling off, or the lifetime's usual one). */
+  /** A span grew, and the growth was turned down as a warm-up (a curve levelling off, or the lifetime's usual one). */
   warmup?: boolean;
   /** Rise of the floor over the window (last − first point). */
   rise?: number;
@@ -157,10 +157,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
     const settledSeen = (): boolean => earlier().length > 0 && earlier().every((e) => e.settledSeen);
-    // The verdict the detector holds (detector.ts) is the whole floor's: a shorter span alone read
-    // as a warm-up while the whole is not (a staircase leak on a landing) says nothing of the lifetime.
     const warming = (): boolean => {
-      if (from === 0) warmup = true;
+      warmup = true;
       return false;
     };
     if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return warming();
