@@ -6,9 +6,8 @@
  *  2. when a bucket completes, every metric is judged (judge.ts): the trend window over several
  *     spans, a day and a week for slow leaks, with the checks that tell leaks from warm-ups,
  *     cycles, restarts, steps and noise (assess.ts, evidence.ts, saturation.ts);
- *  3. a verdict must persist: `leaking` after PERSIST consecutive judgements, and half the hold
- *     time since growth was last judged a warm-up; `stopped` after growth has stayed stopped for
- *     the hold time (window/6, at least 3 buckets);
+ *  3. a verdict must persist: `leaking` after PERSIST consecutive judgements, `stopped` after
+ *     growth has stayed stopped for the hold time (window/6, at least 3 buckets);
  *  4. the lifecycle (lifecycle.ts) turns that into incident events.
  *
  * Between bucket completions nothing the judgement reads changes, so a scrape costs a fold and
@@ -51,8 +50,6 @@ export class Detector {
   private long = new Map<Metric, Judgement>();
   private streak = new Map<Metric, number>();
   private stoppedSince = new Map<Metric, number>();
-  /** When this lifetime's growth of a metric was last turned down as a warm-up. */
-  private warmedAt = new Map<Metric, number>();
   private trendFits: JudgeContext['trendFits'] = new Map();
   private version = -1;
   private hourlyVersion = -1;
@@ -87,7 +84,6 @@ export class Detector {
       this.long.clear();
       this.streak.clear();
       this.stoppedSince.clear();
-      this.warmedAt.clear();
       this.trendFits.clear();
     }
     if (h.version !== this.version) {
@@ -100,10 +96,9 @@ export class Detector {
       const j = this.long.get(m)?.leaking && !this.judged.get(m)?.leaking ? this.long.get(m) : this.judged.get(m);
       if (!j) continue;
       const since = this.stoppedSince.get(m);
-      const warmed = this.warmedAt.get(m);
       const a: MetricAssessment = {
         metric: m, trend: j.trend,
-        leaking: (this.streak.get(m) ?? 0) >= PERSIST && (warmed === undefined || now - warmed >= hold / 2),
+        leaking: (this.streak.get(m) ?? 0) >= PERSIST,
         stopped: since !== undefined && now - since >= hold,
       };
       if (j.note !== undefined) a.note = j.note;
@@ -114,9 +109,7 @@ export class Detector {
       assessments.push(a);
     }
     const heapOpen = incidents.some((i) => i.metric === 'heap' && i.resolvedAt === null);
-    // The heap's leak verdict explains RSS and Sys also while it is held back after a warm-up verdict.
-    const heapGrowing = (this.streak.get('heap') ?? 0) >= PERSIST;
-    explainByHeap(assessments, heapOpen, heapGrowing, this.heapJudgeable(now, life.start));
+    explainByHeap(assessments, heapOpen, this.heapJudgeable(now, life.start));
     const began = life.index > 0 || h.lastSample?.processStart !== undefined ? life.start : -Infinity;
     const events = incidentEvents(assessments, incidents, { now, lifetimeBegan: began, cooldown: this.service.cooldown });
     const trends: Partial<Record<Metric, Trend>> = {};
@@ -146,11 +139,6 @@ export class Detector {
         continue;
       }
       this.judged.set(m, j);
-      // Hysteresis on the warm-up verdict too: a fill slower than an exponential (a hyperbola, a
-      // logarithm up to a cache's cap) fits the saturating model well at one evaluation and not
-      // at the next as the window slides. Growth judged a warm-up stays one until the leak verdict
-      // has held for half the hold time since.
-      if (j.warmup && !j.leaking) this.warmedAt.set(m, now);
       const leaking = j.leaking || this.long.get(m)?.leaking === true;
       this.streak.set(m, leaking ? (this.streak.get(m) ?? 0) + 1 : 0);
       if (j.stopped && !leaking) {
@@ -184,7 +172,7 @@ const HEAP_SYS_SHARE = 0.5;
  * A heap leak also raises Sys and RSS; one incident is enough. RSS or Sys growth the heap does
  * not account for is reported on its own, with a note saying a heap profile cannot explain it.
  */
-function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean, heapGrowing: boolean, heapJudgeable: boolean): void {
+function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolean, heapJudgeable: boolean): void {
   const heap = assessments.find((a) => a.metric === 'heap');
   if (!heap) return;
   for (const a of assessments) {
@@ -197,7 +185,7 @@ function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolea
     }
     // Compare relative rates: RSS and Sys follow the GC goal, (1+GOGC/100) times the live heap.
     const rel = (x: MetricAssessment): number => x.trend.slopePerHour / Math.max(1, x.trend.current);
-    if (rel(heap) >= (heapGrowing || heapIncidentOpen ? 0.25 : 0.5) * rel(a)) a.explained = true;
+    if (rel(heap) >= (heap.leaking || heapIncidentOpen ? 0.25 : 0.5) * rel(a)) a.explained = true;
     // Pages follow the heap with a lag: RSS or Sys still catching up with a heap that grew earlier in
     // the window (a cache that filled) is the heap's growth, not memory outside it. The GC goal makes
     // the heap's footprint up to twice its floor.
@@ -205,7 +193,7 @@ function explainByHeap(assessments: MetricAssessment[], heapIncidentOpen: boolea
     // Sys keeps the address space the heap once took: a rise that is mostly HeapSys is the heap's
     // high-water mark (a traffic peak above the earlier ones), not the runtime's own memory leaking.
     else if (a.heapSysRise !== undefined && a.rise !== undefined && a.heapSysRise >= HEAP_SYS_SHARE * a.rise) a.explained = true;
-    else if (heapGrowing) a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
+    else if (heap.leaking) a.note = `${what} grows faster than the Go heap: most of the growth is outside the Go heap; see \`leakwatch explain\``;
     else a.note = `${what} grows while the Go heap is flat: the memory is outside the Go heap (goroutine stacks, runtime metadata, retained pages, cgo or mmap); a heap profile cannot explain it, see \`leakwatch explain\``;
   }
 }

@@ -26,8 +26,6 @@ export interface Judgement {
   leaking: boolean;
   /** This evaluation alone says: growth has stopped. */
   stopped: boolean;
-  /** A span grew, and the growth was turned down as a warm-up (a curve levelling off, or the lifetime's usual one). */
-  warmup?: boolean;
   /** Rise of the floor over the window (last − first point). */
   rise?: number;
   /** Sys only: how much of that rise is the heap's address space (evidence.ts, heapSysRise). */
@@ -139,7 +137,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // under a memory limit, where a spiral nearing the limit bends like a warm-up).
   const lifelong = ownJumps && lifeAge > service.window;
   let slowing: boolean | undefined;
-  let warmup = false;
   // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle, or
   // without traffic). Where traffic was taken out, whether the lifetime is warming up is read on
   // both, `xs` and `own` (the floor as it is): a warm-up by either reading is a warm-up.
@@ -157,17 +154,13 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // A curve fitted to this lifetime alone is a guess where an earlier lifetime was seen to level
     // off past this uptime: its warm-up is the reference then.
     const settledSeen = (): boolean => earlier().length > 0 && earlier().every((e) => e.settledSeen);
-    const warming = (): boolean => {
-      warmup = true;
-      return false;
-    };
-    if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return warming();
+    if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
     const dd = seasonal();
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
-    return earlier().some((e) => e.usual) ? warming() : true;
+    return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
   const spans = [spanH, ...SPAN_FRACTIONS.map((f) => f * winH).filter((s) => s < spanH && s >= winH * MIN_SPAN - 1e-9)];
@@ -211,7 +204,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa), { x, noise: floorNoiseOf() })) return leaking(f);
   }
   if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
-  return warmup ? { ...judged, warmup } : judged;
+  return judged;
 }
 
 /**

