@@ -43,7 +43,12 @@ function lowerBound(fit: { rate: number; rateSe: number }): number {
 const F_CRIT = 12;
 /** F beyond which a linear term adds to the curve alone (one parameter, a grid-searched τ: conservative). */
 const F_LINEAR = 10;
-const PLAIN_TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 0.4, 0.5, 0.6, 2 / 3];
+/**
+ * Time constants the curve alone is tried with, as fractions of the data's span: 1/16 to 2/3, each
+ * 1.2× the last. On a floor with little noise a time constant a third off the warm-up's own leaves
+ * a misfit the linear term takes up, and the F test then reads a curve as a curve and a line.
+ */
+const PLAIN_TAU_FRACTIONS = Array.from({ length: 14 }, (_, k) => Math.min(2 / 3, (1 / 16) * 1.2 ** k));
 const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 1, 2];
 
 /** Least squares y ~ X (columns), by the normal equations; k ≤ 3. */
@@ -157,7 +162,7 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   return {
     decelerating,
     concave: c * rising > 0,
-    // Only asked when the linear term's bound alone does not settle it: 27 more fits.
+    // Only asked when the linear term's bound alone does not settle it: 42 more fits.
     curveAlone: () => decelerating && s2 > 0 && ((plainSse(u, y, span) - fit.sse) / s2) * deflate < F_LINEAR,
     rate: r,
     rateSe,
