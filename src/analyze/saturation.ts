@@ -158,10 +158,11 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const deflate = (1 - rho) / (1 + rho);
   const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
-  const decelerating = F > F_CRIT && c * rising > 0;
+  const concave = c * rising > 0;
+  const decelerating = F > F_CRIT && concave;
   return {
     decelerating,
-    concave: c * rising > 0,
+    concave,
     // Only asked when the linear term's bound alone does not settle it: 42 more fits.
     curveAlone: () => decelerating && s2 > 0 && ((plainSse(u, y, span) - fit.sse) / s2) * deflate < F_LINEAR,
     rate: r,

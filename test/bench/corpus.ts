@@ -59,12 +59,15 @@ export interface TraceId {
   seed: number;
 }
 
-/** The traces of a set, classes interleaved so the first `n` are balanced across classes. */
-export function setTraces(set: CorpusSet, n = PER_CLASS * CLASSES.length, only?: string): TraceId[] {
+/**
+ * The traces of a set, classes interleaved so the first `n` are balanced across classes; `skip`
+ * seeds per class left out first (a slice of the set not yet looked at).
+ */
+export function setTraces(set: CorpusSet, n = PER_CLASS * CLASSES.length, only?: string, skip = 0): TraceId[] {
   const names = only ? CLASS_NAMES.filter((c) => c === only) : CLASS_NAMES;
   if (names.length === 0) throw new Error(`unknown class ${only}; classes: ${CLASS_NAMES.join(', ')}`);
   const out: TraceId[] = [];
-  for (let i = 0; out.length < n; i++) for (const cls of names) if (out.length < n) out.push({ cls, seed: FIRST_SEED[set] + i });
+  for (let i = 0; out.length < n; i++) for (const cls of names) if (out.length < n) out.push({ cls, seed: FIRST_SEED[set] + skip + i });
   return out;
 }
 

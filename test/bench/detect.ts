@@ -7,6 +7,7 @@
  *   --set tuning|validation|holdout  which seed space (default validation: tune on tuning; holdout
  *                             once validation has informed a decision)
  *   --n N                     traces per set, balanced over classes (default: the full set)
+ *   --skip K                  leave out each class's first K seeds (report on a slice not yet looked at)
  *   --class NAME              one class only
  *   --verbose                 one line per trace, incident times relative to the onset
  *   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
@@ -31,6 +32,8 @@ const RULES = ['leakwatch', 'prometheus', 'coroot'];
 interface Options {
   set: CorpusSet;
   n?: number;
+  /** Seeds per class left out first. */
+  skip: number;
   cls?: string;
   verbose: boolean;
   dump?: { id: string; file: string };
@@ -55,7 +58,7 @@ function options(): Options {
     return Number(v);
   };
   return {
-    set, n: count('--n'), cls: get('--class'), verbose: a.includes('--verbose'),
+    set, n: count('--n'), skip: count('--skip', 0)!, cls: get('--class'), verbose: a.includes('--verbose'),
     dump: dumpId && dumpFile ? { id: dumpId, file: dumpFile } : undefined, replay7d: a.includes('--replay-7d'),
     threads: count('--threads', availableParallelism())!,
   };
@@ -212,7 +215,7 @@ async function main(): Promise<void> {
   const svc = corpusService('bench');
   const rate = (r: Rate | undefined): string => (r === undefined ? 'off' : formatRate(r));
   const t = svc.thresholds;
-  const jobs: Job[] = setTraces(opt.set, opt.n ?? undefined, opt.cls);
+  const jobs: Job[] = setTraces(opt.set, opt.n ?? undefined, opt.cls, opt.skip);
   const recorded = opt.cls ? [] : recordedNames();
   jobs.push(...recorded.map((name) => ({ recorded: name })));
   console.log(`${opt.set} set: ${jobs.length - recorded.length} generated traces (${opt.cls ?? `${CLASSES.length} classes`}) + ${recorded.length} recorded; ` +
