@@ -4,7 +4,7 @@
  * allocation rate (traffic) and the GC's effort under a memory limit. Pure.
  */
 import type { Metric } from '../model/incident.js';
-import { medianOf, type Points } from './assess.js';
+import { firstAtOrAfter, medianOf, MIN_POINTS, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
 import type { RateSeries } from './series.js';
 import { beyondCurve, notClearlyAbove, saturationFit, WARMUP_SHAPES } from './saturation.js';
@@ -203,34 +203,54 @@ export function heapSysRise(h: History, x: Series): number | undefined {
   return Number.isNaN(first) ? undefined : last - first;
 }
 
-/** Least rise of the allocation rate over the window, relative to its level, that counts as traffic rising. */
+/** Least rise of the allocation rate over a span, relative to its level, that counts as traffic rising. */
 const TRAFFIC_RISE = 0.1;
 
 /**
- * How fast traffic rose over the window, per hour as a share of its level: the allocation rate
- * (`rates`, the window's) rose significantly (its Sen lower bound above 0) and by TRAFFIC_RISE of
- * its level or more; 0 when it did not. Read over the whole window: over an hour its rise is lost
- * in its noise while the floor's is not.
+ * How fast traffic rose from `start` on, per hour as a share of its level: the allocation rate
+ * rose significantly (its Sen lower bound above 0) and by TRAFFIC_RISE of its level or more; 0
+ * when it did not.
  */
-export function trafficRise(rates: RateSeries): number {
-  const n = rates.t.length;
-  if (n < 8) return 0;
-  const rate = fitTrend(rates.t, rates.v);
-  const level = medianOf(rates.v);
-  return rate.lower > 0 && rate.slope * (rates.t[n - 1] - rates.t[0]) >= TRAFFIC_RISE * level ? rate.slope / level : 0;
+function trafficRise(rates: RateSeries, start: number): number {
+  const from = firstAtOrAfter(rates.t, start);
+  const t = rates.t.slice(from);
+  const v = rates.v.slice(from);
+  if (t.length < 8) return 0;
+  const rate = fitTrend(t, v);
+  const level = medianOf(v);
+  return rate.lower > 0 && rate.slope * (t[t.length - 1] - t[0]) >= TRAFFIC_RISE * level ? rate.slope / level : 0;
 }
 
 /**
- * Could traffic rising at `rise` (trafficRise) alone have raised the floor `x` over the span from
- * index `from`? Only if the floor rises by no larger a share of its level per hour. In-flight data
- * scales with traffic at most proportionally, so a floor rising faster than traffic is something
- * else; one rising slower may be the traffic's, which only the same hours of another day can tell
- * (judge.ts asks this before a day of history). Not the traffic explainer's question (traffic.ts):
- * that one learns from fast co-movements how much traffic moves the floor, which a slow cycle does
- * not show.
+ * Could traffic alone have raised the floor `x` over the span from index `from`? Only if traffic
+ * (the allocation rate, `rates`, the window's) rose, and the floor by no larger a share of its
+ * level per hour. In-flight data scales with traffic at most proportionally, so a floor rising
+ * faster than traffic is something else; one rising slower may be the traffic's, which only the
+ * same hours of another day can tell (judge.ts asks this before a day of history). Traffic is read
+ * over the span (at least `minHours` of it: over an hour its rise is lost in its noise while the
+ * floor's is not) and over the whole window, the faster of the two: a cycle longer than the window
+ * rises within a span while the window's trend stays flat. Not the traffic explainer's question
+ * (traffic.ts): that one learns from fast co-movements how much traffic moves the floor, which a
+ * slow cycle does not show.
  */
-export function trafficCouldExplain(x: Points, from: number, rise: number): boolean {
+export function trafficCouldExplain(x: Points, from: number, rates: RateSeries, minHours: number): boolean {
+  const end = x.t[x.t.length - 1];
+  const rise = Math.max(trafficRise(rates, Math.min(x.t[from], end - minHours - 1e-9)), trafficRise(rates, -Infinity));
   if (rise === 0) return false;
   const floor = fitTrend(x.t.slice(from), x.v.slice(from));
   return floor.slope / medianOf(x.v.slice(from)) <= rise;
+}
+
+/**
+ * RSS and Sys follow the heap: does the heap floor (`heap`) carry the growth of `x` over the span
+ * from `spanStart` on? It grows there too, as a share of its level at least half as fast (the
+ * comparison explainByHeap makes over the window, detector.ts).
+ */
+export function heapCarries(heap: Points, x: Points, spanStart: number): boolean {
+  const i = firstAtOrAfter(heap.t, spanStart);
+  const j = firstAtOrAfter(x.t, spanStart);
+  if (heap.t.length - i < MIN_POINTS || x.t.length - j < MIN_POINTS) return false;
+  const h = fitTrend(heap.t.slice(i), heap.v.slice(i)).slope / medianOf(heap.v.slice(i));
+  const m = fitTrend(x.t.slice(j), x.v.slice(j)).slope / medianOf(x.v.slice(j));
+  return h > 0 && h >= 0.5 * m;
 }

@@ -7,7 +7,7 @@ import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { findCycle, withoutCycle } from './season.js';
@@ -126,11 +126,11 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
 
   const rates = allocRates(h, x);
   const explained = trafficExplainer(x, rates, winH / 6);
-  let traffic: number | undefined;
-  const trafficRiseOf = (): number => (traffic ??= trafficRise(rates));
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
+  let heapFloor: Series | undefined;
+  const heapFloorOf = (): Series => (heapFloor ??= lifetimeFloor(ctx, 'heap', service.window));
   let dayRates: ReturnType<typeof allocRates> | undefined;
   const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
@@ -157,9 +157,11 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (readings.some((r) => levelsOff(r.x, spanStart, bar, lifelong ? r.day?.() : undefined)) && !settledSeen()) return false;
     // With a day of this lifetime behind, like with like: the same span must also grow against the
     // same hours yesterday, or it is the daily cycle (or yesterday's wander) coming round again.
-    // Without, growth rising traffic could explain waits for that comparison (evidence.ts).
+    // Without, growth rising traffic could explain waits for that comparison (evidence.ts), and
+    // RSS or Sys growth the heap floor carries over the span is the heap's to judge.
     const dd = seasonal();
-    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, trafficRiseOf())) return false;
+    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3)) return false;
+    if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
     return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
