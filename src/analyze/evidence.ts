@@ -244,13 +244,15 @@ export function trafficCouldExplain(x: Points, from: number, rates: RateSeries, 
 /**
  * RSS and Sys follow the heap: does the heap floor (`heap`) carry the growth of `x` over the span
  * from `spanStart` on? It grows there too, as a share of its level at least half as fast (the
- * comparison explainByHeap makes over the window, detector.ts).
+ * comparison explainByHeap makes over the window, detector.ts), and in bytes by at least a quarter
+ * as much (the GC goal makes the heap's footprint a few times its floor; a heap of a few MiB
+ * growing by a share carries no tens of MiB of RSS).
  */
 export function heapCarries(heap: Points, x: Points, spanStart: number): boolean {
   const i = firstAtOrAfter(heap.t, spanStart);
   const j = firstAtOrAfter(x.t, spanStart);
   if (heap.t.length - i < MIN_POINTS || x.t.length - j < MIN_POINTS) return false;
-  const h = fitTrend(heap.t.slice(i), heap.v.slice(i)).slope / medianOf(heap.v.slice(i));
-  const m = fitTrend(x.t.slice(j), x.v.slice(j)).slope / medianOf(x.v.slice(j));
-  return h > 0 && h >= 0.5 * m;
+  const h = fitTrend(heap.t.slice(i), heap.v.slice(i)).slope;
+  const m = fitTrend(x.t.slice(j), x.v.slice(j)).slope;
+  return h > 0 && 4 * h >= m && h / medianOf(heap.v.slice(i)) >= (0.5 * m) / medianOf(x.v.slice(j));
 }

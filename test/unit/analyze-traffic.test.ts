@@ -3,6 +3,7 @@ import { replay } from '../../src/analyze/replay.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, trafficFit, withoutTraffic } from '../../src/analyze/traffic.js';
 import type { Series } from '../../src/analyze/history.js';
 import { fitTrend } from '../../src/analyze/trend.js';
+import { heapCarries } from '../../src/analyze/evidence.js';
 import type { FloorSeries, RateSeries } from '../../src/analyze/series.js';
 import { Rng, T0, benchService } from '../bench/scenarios.js';
 import { corpusTrace } from '../bench/corpus.js';
@@ -249,5 +250,28 @@ describe('minusTraffic', () => {
     const spread = [...left.map((v) => Math.abs(v - mid))].sort((x, y) => x - y)[72];
     // Subtracting each bucket's own rate would leave 2 × 0.8 MB/s × 0.674 ≈ 1.08 MB of spread.
     expect(spread).toBeLessThan(0.85 * MB);
+  });
+});
+
+describe('RSS growth the heap floor carries', () => {
+  // Floors every 2.5 min over 2 h, with a little deterministic noise.
+  const floor = (f: (h: number) => number) => {
+    const t = Array.from({ length: 49 }, (_, i) => (i * 2.5) / 60);
+    return { t, v: t.map((h, i) => f(h) * (1 + 0.002 * Math.sin(i * 2.399963))) };
+  };
+
+  it('is the heap\'s where the heap floor rises with it: as fast as a share of its level, and by a good part of its bytes', () => {
+    // A 130 MB floor rising 26 MB/h under a 330 MB RSS rising 53 MB/h (the GC goal doubles the heap's footprint).
+    expect(heapCarries(floor((h) => 130 * MB + 26 * MB * h), floor((h) => 330 * MB + 53 * MB * h), 0)).toBe(true);
+  });
+
+  it('is not where a heap of a few MiB rises by a share while RSS grows by tens of MiB outside it', () => {
+    // The heap floor of a program mapping memory outside the heap: 2 MB rising by half in an hour
+    // (as a share, faster than half RSS's), 1 MB/h; RSS 40 MB rising 30 MB/h.
+    expect(heapCarries(floor((h) => 2 * MB * (1 + 0.5 * h)), floor((h) => 40 * MB + 30 * MB * h), 0)).toBe(false);
+  });
+
+  it('is not where the heap floor is flat', () => {
+    expect(heapCarries(floor(() => 130 * MB), floor((h) => 330 * MB + 53 * MB * h), 0)).toBe(false);
   });
 });
