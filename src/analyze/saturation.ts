@@ -8,8 +8,11 @@
  *
  * u₁ is the first point, u0 the start of the span under test (growth before it is free to be
  * a warm-up), τ is searched on a grid from 1/16 to 2× the data's span. A long τ makes the curve
- * nearly straight, so it only wins the F test where the data really bends. When the saturating model fits significantly
- * better, the leak rate is its r — what is left once the levelling-off curve is accounted for.
+ * nearly straight, so it only wins the F test where the data really bends. It must also beat a
+ * straight line through all the points (a + b·(u − u₁)): a leak older than the span is one, and
+ * against the hinged line its growth before u0 would pass for a curve's steep start. When the
+ * saturating model fits significantly better, the leak rate is its r — what is left once the
+ * levelling-off curve is accounted for.
  * Pure least squares on bucket floors (already robust minima); the F statistic is deflated by the
  * residuals' lag-1 autocorrelation, as monitoring series are autocorrelated.
  */
@@ -159,7 +162,9 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
   const concave = c * rising > 0;
-  const decelerating = F > F_CRIT && concave;
+  const straight = u0 > u1 ? ols([one, Float64Array.from(u, (x) => x - u1)], y) : lin;
+  const bentFromLine = !straight || (s2 > 0 ? ((straight.sse - fit.sse) / s2) * deflate > F_CRIT : straight.sse > fit.sse);
+  const decelerating = F > F_CRIT && bentFromLine && concave;
   return {
     decelerating,
     concave,

@@ -91,6 +91,15 @@ describe('curves that level off, of three shapes', () => {
     expect(levelsOff(floorOf((u) => 100 * MB + 60 * MB * (1 - Math.exp(-u / 0.8)) + 6 * MB * u), uptime[0], threshold)).toBe(false);
     expect(levelsOff(floorOf((u) => 100 * MB + 6 * MB * u), uptime[0], threshold)).toBe(false);
   });
+
+  it('nor does a leak older than the span tested: a straight line from birth, judged on its last sixth, third or half', () => {
+    // 2 MB/h, four times the threshold. Against a line flat before the span, the growth before it
+    // looked like a curve's steep start, and the curve took most of the span's growth too.
+    const line = floorOf((u) => 100 * MB + 2 * MB * u);
+    for (const share of [1 / 6, 1 / 3, 1 / 2]) {
+      expect(levelsOff(line, uptime[Math.floor(uptime.length * (1 - share))], threshold * Math.sqrt(1 / share))).toBe(false);
+    }
+  });
 });
 
 describe('a lifetime against an earlier one\'s curve', () => {
