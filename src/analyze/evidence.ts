@@ -211,7 +211,7 @@ const TRAFFIC_RISE = 0.1;
  * rose significantly (its Sen lower bound above 0) and by TRAFFIC_RISE of its level or more; 0
  * when it did not.
  */
-function trafficRise(rates: RateSeries, start: number): number {
+export function trafficRise(rates: RateSeries, start = -Infinity): number {
   const from = firstAtOrAfter(rates.t, start);
   const t = rates.t.slice(from);
   const v = rates.v.slice(from);
@@ -228,14 +228,17 @@ function trafficRise(rates: RateSeries, start: number): number {
  * faster than traffic is something else; one rising slower may be the traffic's, which only the
  * same hours of another day can tell (judge.ts asks this before a day of history). Traffic is read
  * over the span (at least `minHours` of it: over an hour its rise is lost in its noise while the
- * floor's is not) and over the whole window, the faster of the two: a cycle longer than the window
- * rises within a span while the window's trend stays flat. Not the traffic explainer's question
+ * floor's is not) and over the whole window (`windowRise`: trafficRise of `rates`, read once per
+ * judgement), the faster of the two: a cycle longer than the window rises within a span while the
+ * window's trend stays flat. Not the traffic explainer's question
  * (traffic.ts): that one learns from fast co-movements how much traffic moves the floor, which a
  * slow cycle does not show.
  */
-export function trafficCouldExplain(x: Points, from: number, rates: RateSeries, minHours: number): boolean {
-  const end = x.t[x.t.length - 1];
-  const rise = Math.max(trafficRise(rates, Math.min(x.t[from], end - minHours - 1e-9)), trafficRise(rates, -Infinity));
+export function trafficCouldExplain(x: Points, from: number, rates: RateSeries, minHours: number, windowRise: () => number): boolean {
+  const start = Math.min(x.t[from], x.t[x.t.length - 1] - minHours - 1e-9);
+  // A span reaching back to the rates' start is the window: its rise is the window's.
+  const spanRise = rates.t.length > 0 && start > rates.t[0] ? trafficRise(rates, start) : 0;
+  const rise = Math.max(spanRise, windowRise());
   if (rise === 0) return false;
   const floor = fitTrend(x.t.slice(from), x.v.slice(from));
   return floor.slope / medianOf(x.v.slice(from)) <= rise;

@@ -7,7 +7,7 @@ import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, heapCarries, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { findCycle, withoutCycle } from './season.js';
@@ -126,6 +126,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
 
   const rates = allocRates(h, x);
   const explained = trafficExplainer(x, rates, winH / 6);
+  let windowRise: number | undefined;
+  const windowRiseOf = (): number => (windowRise ??= trafficRise(rates));
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
@@ -160,7 +162,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts), and
     // RSS or Sys growth the heap floor carries over the span is the heap's to judge.
     const dd = seasonal();
-    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3)) return false;
+    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3, windowRiseOf)) return false;
     if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
     return !earlier().some((e) => e.usual);
   };

@@ -159,17 +159,21 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const dof = n - 4;
   const s2 = fit.sse / dof;
   const deflate = (1 - rho) / (1 + rho);
-  const F = s2 > 0 ? ((lin.sse - fit.sse) / s2) * deflate : lin.sse > fit.sse ? Infinity : 0;
+  // F of this fit against a simpler model's squared error (autocorrelation-deflated).
+  const gain = (nullSse: number): number => (s2 > 0 ? ((nullSse - fit.sse) / s2) * deflate : nullSse > fit.sse ? Infinity : 0);
   const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
   const concave = c * rising > 0;
-  const straight = u0 > u1 ? ols([one, Float64Array.from(u, (x) => x - u1)], y) : lin;
-  const bentFromLine = !straight || (s2 > 0 ? ((straight.sse - fit.sse) / s2) * deflate > F_CRIT : straight.sse > fit.sse);
-  const decelerating = F > F_CRIT && bentFromLine && concave;
+  // The straight line is fitted only when the hinged one lost; from the first point they are the same.
+  const beatsStraight = (): boolean => {
+    const straight = u0 > u1 ? ols([one, Float64Array.from(u, (x) => x - u1)], y) : lin;
+    return !straight || gain(straight.sse) > F_CRIT;
+  };
+  const decelerating = concave && gain(lin.sse) > F_CRIT && beatsStraight();
   return {
     decelerating,
     concave,
     // Only asked when the linear term's bound alone does not settle it: 42 more fits.
-    curveAlone: () => decelerating && s2 > 0 && ((plainSse(u, y, span) - fit.sse) / s2) * deflate < F_LINEAR,
+    curveAlone: () => decelerating && s2 > 0 && gain(plainSse(u, y, span)) < F_LINEAR,
     rate: r,
     rateSe,
     tau,
