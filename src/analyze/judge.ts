@@ -10,6 +10,7 @@ import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
+import { goroutinesCarry } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
 import type { TrendFit } from './trend.js';
@@ -133,6 +134,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
   let heapFloor: Series | undefined;
   const heapFloorOf = (): Series => (heapFloor ??= lifetimeFloor(ctx, 'heap', service.window));
+  let goroutineFloor: Series | undefined;
+  const goroutineFloorOf = (): Series => (goroutineFloor ??= lifetimeFloor(ctx, 'goroutines', service.window));
   let dayRates: ReturnType<typeof allocRates> | undefined;
   const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
@@ -164,6 +167,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const dd = seasonal();
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3, windowRiseOf)) return false;
     if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
+    // Heap a resizing worker pool carries is the pool's, bounded by its size (pool.ts).
+    if (metric === 'heap' && goroutinesCarry(xs, goroutineFloorOf(), spanStart, bar, winH / 6)) return false;
     return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
