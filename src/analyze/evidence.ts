@@ -135,6 +135,11 @@ export function earlierLifetimeReached(h: History, life: number, uptimeMs: numbe
   return false;
 }
 
+/** The goroutine count in the bucket of each point of `x` (NaN where none was seen), as allocRates reads rates. */
+export function goroutinesAt(h: History, x: Series): number[] {
+  return h.bucketsOf(x.b).map((b) => (b ? b.goroutines : NaN));
+}
+
 /** Mean allocation rate (bytes/s) per bucket of `x`, with the variance of that mean. */
 export function allocRates(h: History, x: Series): RateSeries {
   const out: RateSeries = { t: [], v: [], variance: [] };

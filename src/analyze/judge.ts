@@ -7,7 +7,7 @@ import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
-import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
+import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, goroutinesAt, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { goroutinesCarry } from './pool.js';
@@ -134,8 +134,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
   let heapFloor: Series | undefined;
   const heapFloorOf = (): Series => (heapFloor ??= lifetimeFloor(ctx, 'heap', service.window));
-  let goroutineFloor: Series | undefined;
-  const goroutineFloorOf = (): Series => (goroutineFloor ??= lifetimeFloor(ctx, 'goroutines', service.window));
   let dayRates: ReturnType<typeof allocRates> | undefined;
   const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
@@ -168,7 +166,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3, windowRiseOf)) return false;
     if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
     // Heap a resizing worker pool carries is the pool's, bounded by its size (pool.ts).
-    if (metric === 'heap' && goroutinesCarry(xs, goroutineFloorOf(), spanStart, bar, winH / 6)) return false;
+    if (metric === 'heap' && goroutinesCarry(xs, () => goroutinesAt(h, xs), spanStart, bar, winH / 6)) return false;
     return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });
