@@ -111,13 +111,10 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   }
   if (fits.length === 0) return undefined;
   const least = fits.reduce((a, b) => (b.fit.sse < a.fit.sse ? b : a));
-  // Of the shapes and time constants the data cannot tell from the best (F < STRETCH_F), which
-  // trade the curve's pace for linear growth, the one that leaves the least growth beyond the curve.
-  const s2Least = least.fit.sse / Math.max(1, n - 4);
-  const near = fine
-    ? fits.filter((f) => s2Least === 0 || (f.fit.sse - least.fit.sse) / s2Least < STRETCH_F).map((f) => ({ f, ...rated(f, y, hinge) })).filter((c) => !clearlyShrinks(c))
-    : [];
-  const { fit, tau, col, rising } = near.length > 0 ? near.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a)).f : least;
+  // Shapes and time constants trade the curve's pace for linear growth: of those the data cannot
+  // tell from the best, the one that leaves the least growth beyond its curve (not clearly shrinking).
+  const near = fine ? plausible(fits.map((f) => ({ ...f, sse: f.fit.sse, ...rated(f, y, hinge) })), n).filter((f) => !clearlyShrinks(f)) : [];
+  const { fit, tau, col, rising } = near.length > 0 ? leastGrowth(near) : least;
   const [a, c, r] = fit.beta;
   const { rho, rateSe } = rated({ fit, col }, y, hinge);
   const dof = n - 4;
@@ -216,20 +213,23 @@ export function beyondCurve(u: readonly number[], v: readonly number[], u0: numb
     const col = Float64Array.from(uu, (x) => interpolate(tu, ts, x / c));
     const fit = ols([one, col, hinge], y);
     if (!fit || !(fit.beta[1] > 0)) continue;
-    const [a, s, r] = fit.beta;
-    const res = new Float64Array(n);
-    for (let i = 0; i < n; i++) res[i] = y[i] - (a + s * col[i] + r * hinge[i]);
-    const rho = lag1(res);
-    const s2 = fit.sse / Math.max(1, n - 4);
-    fits.push({ sse: fit.sse, rate: r, rateSe: Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / ((1 - rho) / (1 + rho))) });
+    fits.push({ sse: fit.sse, ...rated({ fit, col }, y, hinge) });
   }
   if (fits.length === 0) return undefined;
-  // Neighbouring stretches fit nearly as well and trade pace for linear growth: of those the data
-  // cannot tell from the best (F < STRETCH_F), the one that leaves the least growth beyond the curve.
+  // Neighbouring stretches fit nearly as well and trade pace for linear growth.
+  return leastGrowth(plausible(fits, n));
+}
+
+/** The fits the data cannot tell from the best one of `n` points (F < STRETCH_F against its error). */
+function plausible<T extends { sse: number }>(fits: readonly T[], n: number): T[] {
   const best = Math.min(...fits.map((f) => f.sse));
   const s2 = best / Math.max(1, n - 4);
-  const plausible = fits.filter((f) => s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F);
-  return plausible.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a));
+  return fits.filter((f) => (s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F));
+}
+
+/** The fit that leaves the least growth beyond its curve: the lowest bound of its linear rate. */
+function leastGrowth<T extends { rate: number; rateSe: number }>(fits: readonly T[]): T {
+  return fits.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a));
 }
 
 /** Points each side of a point in the moving average that smooths an earlier lifetime's floor. */
