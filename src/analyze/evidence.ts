@@ -7,7 +7,7 @@ import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, medianOf, MIN_POINTS, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
 import type { RateSeries } from './series.js';
-import { beyondCurve, clearlyShrinks, notClearlyAbove, saturationFit, WARMUP_SHAPES } from './saturation.js';
+import { beyondCurve, notClearlyAbove, saturationFit, WARMUP_SHAPES } from './saturation.js';
 import { fitTrend } from './trend.js';
 
 const HOUR = 3_600_000;
@@ -121,13 +121,11 @@ function followsCurve(x: Series, spanStart: number, earlier: { u: number[]; v: n
  * A lifetime that ended still growing may have been cut short in its warm-up: its own floor is
  * a decelerating curve, bent within the lifetime (a time constant of at most half of it: a longer
  * one is a nearly straight line that trades off with the linear term), with nothing clearly at
- * the threshold's pace beyond it, nor clearly shrinking (a misfit). Of the three shapes and the
- * time constants that fit it about as well, the one that leaves the least growth beyond is asked:
- * a fill cut short reads as a curve and a leak at a time constant a little off its own (saturation.ts).
+ * the threshold's pace beyond it (saturation.ts).
  */
 function cutShortWarming(l: { u: number[]; v: number[] }, threshold: number): boolean {
   const fit = saturationFit(l.u, l.v, l.u[0], WARMUP_SHAPES);
-  return fit !== undefined && fit.decelerating && notClearlyAbove(fit, threshold) && !clearlyShrinks(fit);
+  return fit !== undefined && fit.decelerating && fit.tau <= (l.u[l.u.length - 1] - l.u[0]) / 2 && notClearlyAbove(fit, threshold);
 }
 
 /** Did an earlier lifetime in the history run past uptime `uptimeMs` (by window/24)? Then it can tell a warm-up from a leak. */

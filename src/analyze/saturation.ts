@@ -12,14 +12,10 @@
  * straight line through all the points (a + b·(u − u₁)): a leak older than the span is one, and
  * against the hinged line its growth before u0 would pass for a curve's steep start. When the
  * saturating model fits significantly better, the leak rate is its r — what is left once the
- * levelling-off curve is accounted for. With the slower shapes too (an earlier lifetime's whole
- * floor), τ is searched finer and within the data, and of the fits about as good as the best the
- * one that leaves the least growth beyond its curve is kept: curve and line trade off.
+ * levelling-off curve is accounted for.
  * Pure least squares on bucket floors (already robust minima); the F statistic is deflated by the
  * residuals' lag-1 autocorrelation, as monitoring series are autocorrelated.
  */
-
-import { lag1, ols } from './least-squares.js';
 
 export interface SaturationFit {
   /** The saturating model fits significantly better and its curve is concave (decelerating). */
@@ -42,11 +38,6 @@ export function notClearlyAbove(fit: { rate: number; rateSe: number }, bar: numb
   return lowerBound(fit) < bar;
 }
 
-/** It is clearly below zero: the curve runs ahead of the points and the line pulls it back, a misfit, not a reading. */
-export function clearlyShrinks(fit: { rate: number; rateSe: number }): boolean {
-  return fit.rate + 1.645 * fit.rateSe < 0;
-}
-
 function lowerBound(fit: { rate: number; rateSe: number }): number {
   return fit.rate - 1.645 * fit.rateSe;
 }
@@ -62,12 +53,63 @@ const F_LINEAR = 10;
  */
 const PLAIN_TAU_FRACTIONS = Array.from({ length: 14 }, (_, k) => Math.min(2 / 3, (1 / 16) * 1.2 ** k));
 const TAU_FRACTIONS = [1 / 16, 1 / 10, 1 / 6, 1 / 4, 1 / 3, 1 / 2, 1, 2];
-/**
- * Bent within the data (τ up to half its span), each 1.2× the last, for the slower shapes
- * (hyperbolic, logarithmic): a time constant a third off the fill's own leaves a misfit that the
- * linear term takes up as growth.
- */
-const FINE_TAU_FRACTIONS = Array.from({ length: 12 }, (_, k) => (1 / 16) * 1.2 ** k);
+
+/** Least squares y ~ X (columns), by the normal equations; k ≤ 3. */
+function ols(cols: Float64Array[], y: ArrayLike<number>): { beta: number[]; sse: number; inv: number[][] } | undefined {
+  const k = cols.length;
+  const n = y.length;
+  const a: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const rhs = new Array<number>(k).fill(0);
+  for (let i = 0; i < k; i++) {
+    for (let j = i; j < k; j++) {
+      let s = 0;
+      for (let r = 0; r < n; r++) s += cols[i][r] * cols[j][r];
+      a[i][j] = s;
+      a[j][i] = s;
+    }
+    let s = 0;
+    for (let r = 0; r < n; r++) s += cols[i][r] * y[r];
+    rhs[i] = s;
+  }
+  const inv = invert(a);
+  if (!inv) return undefined;
+  const beta = inv.map((row) => row.reduce((s, x, j) => s + x * rhs[j], 0));
+  let sse = 0;
+  for (let r = 0; r < n; r++) {
+    let f = 0;
+    for (let i = 0; i < k; i++) f += beta[i] * cols[i][r];
+    sse += (y[r] - f) ** 2;
+  }
+  return { beta, sse, inv };
+}
+
+/** Gauss–Jordan inverse of a small symmetric matrix; undefined when singular. */
+function invert(m: number[][]): number[][] | undefined {
+  const k = m.length;
+  const a = m.map((row, i) => [...row, ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+    if (Math.abs(a[p][c]) < 1e-12 * Math.max(1, Math.abs(a[c][c]))) return undefined;
+    [a[c], a[p]] = [a[p], a[c]];
+    const d = a[c][c];
+    for (let j = 0; j < 2 * k; j++) a[c][j] /= d;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = a[r][c];
+      if (f !== 0) for (let j = 0; j < 2 * k; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  return a.map((row) => row.slice(k));
+}
+
+function lag1(res: Float64Array): number {
+  let c0 = 0;
+  let c1 = 0;
+  for (let i = 0; i < res.length; i++) c0 += res[i] * res[i];
+  for (let i = 1; i < res.length; i++) c1 += res[i] * res[i - 1];
+  return c0 > 0 ? Math.max(0, Math.min(0.95, c1 / c0)) : 0;
+}
 
 /**
  * Three shapes of warm-up in uptime x with time constant τ, and the sign of a rising one's
@@ -99,29 +141,27 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
   const hinge = Float64Array.from(u, (x) => Math.max(0, x - u0));
   const lin = ols([one, hinge], y);
   if (!lin) return undefined;
-  const fine = shapes !== EXPONENTIAL;
-  const fits: Fitted[] = [];
+  let best: { tau: number; fit: NonNullable<ReturnType<typeof ols>>; col: Float64Array; rising: number } | undefined;
   for (const [shape, rising] of shapes) {
-    for (const f of fine ? FINE_TAU_FRACTIONS : TAU_FRACTIONS) {
+    for (const f of TAU_FRACTIONS) {
       const tau = span * f;
       const col = Float64Array.from(u, (x) => shape(x, u1, tau));
       const fit = ols([one, col, hinge], y);
-      if (fit) fits.push({ tau, fit, col, rising });
+      if (fit && (!best || fit.sse < best.fit.sse)) best = { tau, fit, col, rising };
     }
   }
-  if (fits.length === 0) return undefined;
-  const least = fits.reduce((a, b) => (b.fit.sse < a.fit.sse ? b : a));
-  // Shapes and time constants trade the curve's pace for linear growth: of those the data cannot
-  // tell from the best, the one that leaves the least growth beyond its curve (not clearly shrinking).
-  const near = fine ? plausible(fits.map((f) => ({ ...f, sse: f.fit.sse, ...rated(f, y, hinge) })), n).filter((f) => !clearlyShrinks(f)) : [];
-  const { fit, tau, col, rising } = near.length > 0 ? leastGrowth(near) : least;
+  if (!best) return undefined;
+  const { fit, tau, col, rising } = best;
   const [a, c, r] = fit.beta;
-  const { rho, rateSe } = rated({ fit, col }, y, hinge);
+  const res = new Float64Array(n);
+  for (let i = 0; i < n; i++) res[i] = y[i] - (a + c * col[i] + r * hinge[i]);
+  const rho = lag1(res);
   const dof = n - 4;
   const s2 = fit.sse / dof;
   const deflate = (1 - rho) / (1 + rho);
   // F of this fit against a simpler model's squared error (autocorrelation-deflated).
   const gain = (nullSse: number): number => (s2 > 0 ? ((nullSse - fit.sse) / s2) * deflate : nullSse > fit.sse ? Infinity : 0);
+  const rateSe = Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / deflate);
   const concave = c * rising > 0;
   // The straight line is fitted only when the hinged one lost; from the first point they are the same.
   const beatsStraight = (): boolean => {
@@ -139,23 +179,6 @@ export function saturationFit(u: readonly number[], v: readonly number[], u0: nu
     tau,
     f: mean + a + r * hinge[n - 1],
   };
-}
-
-interface Fitted {
-  tau: number;
-  fit: NonNullable<ReturnType<typeof ols>>;
-  col: Float64Array;
-  rising: number;
-}
-
-/** A fit's linear rate beyond its curve, its standard error inflated by the residuals' lag-1 autocorrelation. */
-function rated(f: Pick<Fitted, 'fit' | 'col'>, y: Float64Array, hinge: Float64Array): { rate: number; rateSe: number; rho: number } {
-  const [a, c, r] = f.fit.beta;
-  const res = new Float64Array(y.length);
-  for (let i = 0; i < y.length; i++) res[i] = y[i] - (a + c * f.col[i] + r * hinge[i]);
-  const rho = lag1(res);
-  const s2 = f.fit.sse / Math.max(1, y.length - 4);
-  return { rate: r, rateSe: Math.sqrt(Math.max(0, s2 * f.fit.inv[2][2]) / ((1 - rho) / (1 + rho))), rho };
 }
 
 /** Least squared error of a rising warm-up curve alone (no linear term), bent within the data: τ at most 2/3 of its span. */
@@ -213,23 +236,20 @@ export function beyondCurve(u: readonly number[], v: readonly number[], u0: numb
     const col = Float64Array.from(uu, (x) => interpolate(tu, ts, x / c));
     const fit = ols([one, col, hinge], y);
     if (!fit || !(fit.beta[1] > 0)) continue;
-    fits.push({ sse: fit.sse, ...rated({ fit, col }, y, hinge) });
+    const [a, s, r] = fit.beta;
+    const res = new Float64Array(n);
+    for (let i = 0; i < n; i++) res[i] = y[i] - (a + s * col[i] + r * hinge[i]);
+    const rho = lag1(res);
+    const s2 = fit.sse / Math.max(1, n - 4);
+    fits.push({ sse: fit.sse, rate: r, rateSe: Math.sqrt(Math.max(0, s2 * fit.inv[2][2]) / ((1 - rho) / (1 + rho))) });
   }
   if (fits.length === 0) return undefined;
-  // Neighbouring stretches fit nearly as well and trade pace for linear growth.
-  return leastGrowth(plausible(fits, n));
-}
-
-/** The fits the data cannot tell from the best one of `n` points (F < STRETCH_F against its error). */
-function plausible<T extends { sse: number }>(fits: readonly T[], n: number): T[] {
+  // Neighbouring stretches fit nearly as well and trade pace for linear growth: of those the data
+  // cannot tell from the best (F < STRETCH_F), the one that leaves the least growth beyond the curve.
   const best = Math.min(...fits.map((f) => f.sse));
   const s2 = best / Math.max(1, n - 4);
-  return fits.filter((f) => (s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F));
-}
-
-/** The fit that leaves the least growth beyond its curve: the lowest bound of its linear rate. */
-function leastGrowth<T extends { rate: number; rateSe: number }>(fits: readonly T[]): T {
-  return fits.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a));
+  const plausible = fits.filter((f) => s2 === 0 ? f.sse === best : (f.sse - best) / s2 < STRETCH_F);
+  return plausible.reduce((a, b) => (lowerBound(b) < lowerBound(a) ? b : a));
 }
 
 /** Points each side of a point in the moving average that smooths an earlier lifetime's floor. */

@@ -163,15 +163,6 @@ describe('detect: lifetimes compared with one that settled', () => {
     const tr = corpusTrace('restarts', 3);
     expect(replay(tr.samples, tr.service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - tr.samples[0].t) / HOUR).toFixed(2)}h`)).toEqual([]);
   });
-
-  it('opens nothing when every earlier lifetime ended still filling, on a curve of a shape and pace a line need not add to', () => {
-    // A generated trace (the corpus' tuning set): 11 lifetimes of a hyperbolic fill (τ 0.6 h, 86 %
-    // of the heap), each a little larger or slower. The fourth, larger this time, follows the curve
-    // of the second, cut short at 1.9 h still filling: the fit nearest that lifetime's points read
-    // it as a curve and growth beyond, a time constant as close to them leaves no growth at all.
-    const tr = corpusTrace('restarts', 39);
-    expect(replay(tr.samples, tr.service).incidents.map((i) => `${i.metric}@${((Date.parse(i.openedAt) - tr.samples[0].t) / HOUR).toFixed(2)}h`)).toEqual([]);
-  });
 });
 
 describe('detect: restarts cut short during their warm-up', () => {
