@@ -10,7 +10,7 @@ import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, goroutinesAt, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
-import { goroutinesCarry } from './pool.js';
+import { goroutinesCarry, poolShare, type PoolShare } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
 import type { TrendFit } from './trend.js';
@@ -134,6 +134,13 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
   let heapFloor: Series | undefined;
   const heapFloorOf = (): Series => (heapFloor ??= lifetimeFloor(ctx, 'heap', service.window));
+  // The goroutines' share of a floor (pool.ts), learnt once per floor judged: the floor as it is, without its cycle or its traffic.
+  const poolShares = new Map<Series, PoolShare>();
+  const poolShareOf = (xs: Series): PoolShare => {
+    let share = poolShares.get(xs);
+    if (!share) poolShares.set(xs, (share = poolShare(xs, goroutinesAt(h, xs), winH / 6)));
+    return share;
+  };
   let dayRates: ReturnType<typeof allocRates> | undefined;
   const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
@@ -166,7 +173,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3, windowRiseOf)) return false;
     if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
     // Heap a resizing worker pool carries is the pool's, bounded by its size (pool.ts).
-    if (metric === 'heap' && goroutinesCarry(xs, () => goroutinesAt(h, xs), spanStart, bar, winH / 6)) return false;
+    if (metric === 'heap' && goroutinesCarry(poolShareOf(xs), spanStart, bar)) return false;
     return !earlier().some((e) => e.usual);
   };
   const leaking = (f: TrendFit): Judgement => ({ ...quiet, trend: toTrend(f, current, gcLimit), leaking: true, ...(note ? { note } : {}) });

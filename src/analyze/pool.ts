@@ -13,7 +13,7 @@
  * The count has no measurement noise to correct for (its variance is left unknown: trafficFit
  * then keeps the plain, conservative slope). The span then counts as carried when, with that
  * share taken out, its conservative slope no longer clears the bar and at least half its growth
- * is gone: a real leak keeps its slope once goroutines' noise is taken out, growth that is the
+ * is gone: a real leak keeps its slope once the goroutines' share is taken out, growth that is the
  * pool's steps does not.
  */
 import { firstAtOrAfter, fitRange, type Points } from './assess.js';
@@ -25,21 +25,28 @@ const MIN_T = 5;
 const MIN_SHARE = 0.5;
 
 /** The heap floor's points that have a goroutine count, those counts, and the bytes one goroutine carries. */
-interface PoolShare {
+export interface PoolShare {
   heap: Points;
   goroutines: number[];
   fit: TrafficFit | undefined;
 }
 
 /**
- * Does the goroutine count carry the growth of the heap floor `heap` from `spanStart` on, against
- * `bar`? `goroutines()` gives the count in the bucket of each of `heap`'s points (NaN where none was
- * seen). The coefficient is the window's, the same for every span judged on the same floor: read
- * once per floor.
+ * The goroutines' share of the heap floor `heap`, from the count in the bucket of each of its
+ * points (NaN where none was seen). The coefficient is the window's, the same for every span
+ * judged on the same floor: the caller reads it once per floor.
  */
-export function goroutinesCarry(heap: Points, goroutines: () => readonly number[], spanStart: number, bar: number, chunkHours: number): boolean {
-  let share = shares.get(heap);
-  if (!share) shares.set(heap, (share = poolShare(heap, goroutines(), chunkHours)));
+export function poolShare(heap: Points, goroutines: readonly number[], chunkHours: number): PoolShare {
+  const keep = heap.t.flatMap((_, i) => (Number.isNaN(goroutines[i]) ? [] : [i]));
+  const h = { t: keep.map((i) => heap.t[i]), v: keep.map((i) => heap.v[i]) };
+  const g = keep.map((i) => goroutines[i]);
+  if (keep.length < heap.t.length / 2) return { heap: h, goroutines: g, fit: undefined };
+  const fit = trafficFit(h, { t: h.t, v: g, variance: g.map(() => NaN) }, chunkHours);
+  return { heap: h, goroutines: g, fit: fit && fit.coef > 0 && fit.coef >= MIN_T * fit.se ? fit : undefined };
+}
+
+/** Does the goroutine count carry the growth of the heap floor from `spanStart` on, against `bar`? */
+export function goroutinesCarry(share: PoolShare, spanStart: number, bar: number): boolean {
   const { fit, heap: h, goroutines: g } = share;
   if (!fit) return false;
   const from = firstAtOrAfter(h.t, spanStart);
@@ -48,15 +55,4 @@ export function goroutinesCarry(heap: Points, goroutines: () => readonly number[
   const before = fitRange(h, from, h.t.length);
   const after = fitRange(rest, from, h.t.length);
   return after.lower <= bar && after.slope <= MIN_SHARE * before.slope;
-}
-
-const shares = new WeakMap<Points, PoolShare>();
-
-function poolShare(heap: Points, goroutines: readonly number[], chunkHours: number): PoolShare {
-  const keep = heap.t.flatMap((_, i) => (Number.isNaN(goroutines[i]) ? [] : [i]));
-  const h = { t: keep.map((i) => heap.t[i]), v: keep.map((i) => heap.v[i]) };
-  const g = keep.map((i) => goroutines[i]);
-  if (keep.length < heap.t.length / 2) return { heap: h, goroutines: g, fit: undefined };
-  const fit = trafficFit(h, { t: h.t, v: g, variance: g.map(() => NaN) }, chunkHours);
-  return { heap: h, goroutines: g, fit: fit && fit.coef > 0 && fit.coef >= MIN_T * fit.se ? fit : undefined };
 }
