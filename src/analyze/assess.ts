@@ -24,7 +24,7 @@
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
 import { notClearlyAbove, saturationFit, type SaturationFit } from './saturation.js';
-import { fitTrend, timeToLimit, type TrendFit } from './trend.js';
+import { fitTrend, medianOfRange, timeToLimit, type TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
 export type ThresholdKey = 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goroutineGrowth';
@@ -150,19 +150,15 @@ export function fitRange(x: Points, from: number, to: number): TrendFit {
 function roughSlope(x: Points, from: number): number {
   const n = x.t.length;
   const k = Math.max(1, Math.floor((n - from) / 3));
-  const a = medianOf(x.v.slice(from, from + k));
-  const b = medianOf(x.v.slice(n - k));
+  const a = medianOf(x.v, from, from + k);
+  const b = medianOf(x.v, n - k);
   // Times are ascending: their medians are the middle ones.
   const dt = (x.t[n - k + ((k - 1) >> 1)] + x.t[n - 1 - ((k - 1) >> 1)]) / 2 - (x.t[from + ((k - 1) >> 1)] + x.t[from + k - 1 - ((k - 1) >> 1)]) / 2;
   return dt > 0 ? (b - a) / dt : 0;
 }
 
-export function medianOf(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  // A typed array sorts numerically without a comparator call per comparison.
-  const s = new Float64Array(xs).sort();
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+export function medianOf(xs: readonly number[], from = 0, to = xs.length): number {
+  return medianOfRange(xs, from, to);
 }
 
 const JUMP_SIDE = 3;

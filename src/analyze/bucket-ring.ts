@@ -45,6 +45,9 @@ export interface BucketFields {
   readonly rateVariance: number;
 }
 
+/** The fields the GC goal's checks read (buckets.ts: estimateGoalRatio, goalPinned, heapFloor). */
+export type GoalFields = Pick<BucketFields, 't' | 'ratioMax' | 'goalLive' | 'cycleMin' | 'goalMin'>;
+
 /** Mean allocation rate (bytes/s) of a bucket, NaN when unknown. */
 export function allocRateOf(allocBytes: number, allocMs: number): number {
   return allocMs > 0 ? (allocBytes / allocMs) * 1000 : NaN;
@@ -63,6 +66,7 @@ export function rateVarianceOf(rateN: number, rateSum: number, rateSq: number): 
 // 64 bytes at 1 GB), in columns FLOOR0 on.
 const B = 0, LIFE = 1, FLOOR0 = 2;
 const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
+export type Floor = (typeof FLOORS)[number];
 const COLUMNS = FLOOR0 + FLOORS.length;
 // The newest buckets only (`Recent`): what the checks read within the trend window. Float64
 // columns, then four-byte ones (Int32 first, then Float32), each list in column order.
@@ -71,6 +75,7 @@ const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
 const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: (typeof FLOORS)[number]): number => FLOOR0 + FLOORS.indexOf(f);
+const FLOOR_COL = Object.fromEntries(FLOORS.map((f) => [f, floorCol(f)])) as Record<Floor, number>;
 const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
 const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
 const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');
@@ -162,6 +167,17 @@ export class BucketRing {
 
   lifeAt(i: number): number {
     return this.all.i32[LIFE * this.all.cap + this.all.slot(i)];
+  }
+
+  /** What the GC goal's checks read of the i-th oldest bucket (buckets.ts, goalPinned), as a plain object. */
+  goalFieldsAt(i: number): GoalFields {
+    const q = this.first + i;
+    return { t: this.tAt(i), ratioMax: this.wideCell(q, RATIO_MAX, false), goalLive: this.floorAt(i, 'goalLive'), cycleMin: this.floorAt(i, 'cycleMin'), goalMin: this.floorAt(i, 'goalMin') };
+  }
+
+  /** A floor of the i-th oldest bucket, read in place (what a view's getter reads, without the view). */
+  floorAt(i: number, f: Floor): number {
+    return this.all.f32[FLOOR_COL[f] * this.all.cap + this.all.slot(i)];
   }
 
   /**

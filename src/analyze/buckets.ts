@@ -9,9 +9,9 @@
  */
 import type { Sample } from '../model/sample.js';
 import { isRestart } from '../model/restart.js';
-import { allocRateOf, rateVarianceOf, type BucketFields } from './bucket-ring.js';
+import { allocRateOf, rateVarianceOf, type BucketFields, type GoalFields } from './bucket-ring.js';
 import { medianOf } from './assess.js';
-import { fitTrend } from './trend.js';
+import { fitTrend, theilSen } from './trend.js';
 
 /** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
 export const NO_LIMIT = 2 ** 62;
@@ -209,14 +209,17 @@ export class BucketFolder {
  * best NextGC/HeapAlloc ratios (a sample just after a GC sees the full ratio), snapped to steps
  * of 5 GOGC points so it stays put from one bucket to the next.
  */
-export function estimateGoalRatio(buckets: Iterable<BucketFields>): number | undefined {
-  const ratios: number[] = [];
-  for (const b of buckets) if (b.ratioMax > 1) ratios.push(b.ratioMax);
-  if (ratios.length < 3) return undefined;
-  ratios.sort((a, b) => a - b);
+export function estimateGoalRatio(buckets: Iterable<GoalFields>): number | undefined {
+  const seen: number[] = [];
+  for (const b of buckets) if (b.ratioMax > 1) seen.push(b.ratioMax);
+  if (seen.length < 3) return undefined;
+  const ratios = Float64Array.from(seen).sort();
   const q = ratios[Math.floor(0.9 * (ratios.length - 1))];
   return 1 + Math.round((q - 1) * 20) / 20;
 }
+
+/** What a bucket's heap floor is read from. */
+export type HeapFloors = Pick<GoalFields, 'goalLive' | 'cycleMin' | 'goalMin'>;
 
 /**
  * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
@@ -226,7 +229,7 @@ export function estimateGoalRatio(buckets: Iterable<BucketFields>): number | und
  * scrape period in step with the GC period, every scrape late in its cycle. Without `pinned`
  * (a lone bucket), the bucket decides for itself.
  */
-export function heapFloor(b: BucketFields, ratio: number | undefined, pinned?: boolean): number {
+export function heapFloor(b: HeapFloors, ratio: number | undefined, pinned?: boolean): number {
   const goal = goalFloor(b, ratio);
   const cycle = b.cycleMin;
   if (Number.isNaN(goal)) return cycle;
@@ -237,11 +240,11 @@ export function heapFloor(b: BucketFields, ratio: number | undefined, pinned?: b
   return goal;
 }
 
-function goalFloor(b: BucketFields, ratio: number | undefined): number {
+function goalFloor(b: HeapFloors, ratio: number | undefined): number {
   return !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
 }
 
-function pinnedGoal(b: BucketFields, goal: number): boolean {
+function pinnedGoal(b: HeapFloors, goal: number): boolean {
   return b.cycleMin > 1.5 * goal;
 }
 
@@ -259,11 +262,9 @@ const STILL_SPREAD = 0.002;
  * heap each cycle marks, so one that stands still is a limit's (GOMEMLIMIT we were not told about),
  * and a goal-derived floor would read a leak under it as a flat heap.
  */
-export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | undefined): boolean {
+export function goalPinned(buckets: Iterable<GoalFields>, ratio: number | undefined): boolean {
   let pinned = 0;
-  const t: number[] = [];
-  const goals: number[] = [];
-  const floors: number[] = [];
+  const [t, goals, floors]: number[][] = [[], [], []];
   for (const b of buckets) {
     const goal = goalFloor(b, ratio);
     if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
@@ -281,14 +282,19 @@ export function goalPinned(buckets: Iterable<BucketFields>, ratio: number | unde
  * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
  * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
  * Bounds, not points, so a goal's jitter and a noisy floor do not count. The O(n²) fits run only
- * when the floor's thirds say it rose at all.
+ * when the floor's thirds and Theil–Sen slopes leave the answer open.
  */
 function goalStaysUnderRise(t: number[], goals: number[], floors: number[]): boolean {
   const k = Math.floor(floors.length / 3);
   if (!(medianOf(floors.slice(-k)) >= medianOf(floors.slice(0, k)) * (1 + FLOOR_RISE))) return false;
   const span = t[t.length - 1] - t[0];
-  const floorRise = (fitTrend(t, floors).lower * span) / medianOf(floors);
+  // Sen's bounds lie either side of the Theil–Sen slope, a third of a fit's cost: where the slope settles it, no fit.
+  const level = medianOf(floors);
+  if (level > 0 && (theilSen(t, floors) * span) / level < FLOOR_RISE) return false;
+  const floorRise = (fitTrend(t, floors).lower * span) / level;
   if (floorRise < FLOOR_RISE) return false;
+  const goalLevel = medianOf(goals);
+  if (goalLevel > 0 && (Math.abs(theilSen(t, goals)) * span) / goalLevel >= floorRise / 4) return false;
   const goal = fitTrend(t, goals);
-  return (Math.max(Math.abs(goal.upper), Math.abs(goal.lower)) * span) / medianOf(goals) < floorRise / 4;
+  return (Math.max(Math.abs(goal.upper), Math.abs(goal.lower)) * span) / goalLevel < floorRise / 4;
 }

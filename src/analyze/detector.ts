@@ -54,6 +54,7 @@ export class Detector {
   private version = -1;
   private hourlyVersion = -1;
   private life = -1;
+  private judgeableMemo = { version: -1, start: -1, value: false };
 
   constructor(readonly service: ServiceConfig, history?: History) {
     this.history = history ?? new History({ window: service.window, longest: Math.max(...LONG_WINDOWS), gogc: service.gogc });
@@ -152,16 +153,21 @@ export class Detector {
     const h = this.history;
     const from = Math.max(lifeStart + this.service.warmup, now - this.service.window);
     const recentFrom = now - (now - from) / 3;
+    const start = h.indexAt(recentFrom);
+    // Asked at every scrape; its buckets only change when one completes or the start moves.
+    const memo = this.judgeableMemo;
+    if (memo.version === h.version && memo.start === start) return memo.value;
     let gcs = 0;
     let known = false;
     const fine = h.fine;
-    for (let i = h.indexAt(recentFrom); i < fine.length; i++) {
+    for (let i = start; i < fine.length; i++) {
       const b = fine[i];
       if (Number.isNaN(b.gcs)) continue;
       known = true;
       gcs += b.gcs;
     }
-    return !known || gcs >= 2;
+    this.judgeableMemo = { version: h.version, start, value: !known || gcs >= 2 };
+    return this.judgeableMemo.value;
   }
 }
 

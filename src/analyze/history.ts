@@ -8,7 +8,9 @@
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, type BucketFields, type BucketView } from './bucket-ring.js';
+import { BucketRing, type BucketFields, type BucketView, type Floor, type GoalFields } from './bucket-ring.js';
+
+const FLOOR_OF: Record<Exclude<Metric, 'heap'>, Floor> = { sys: 'sys', rss: 'rss', goroutines: 'goroutines' };
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -175,8 +177,8 @@ export class History {
     let e = this.ratioCache.get(life);
     if (!e) {
       const ring = this.fineRing;
-      const own: BucketView[] = [];
-      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(this.fine[i]);
+      const own: GoalFields[] = [];
+      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(ring.goalFieldsAt(i));
       const ratio = estimateGoalRatio(own);
       e = { ratio, pinned: goalPinned(own, ratio) };
       this.ratioCache.set(life, e);
@@ -199,23 +201,36 @@ export class History {
   }
 
   /**
-   * Floors of `metric` from buckets `list[from..to)` of lifetime `life` whose uptime is at least
-   * `minUptime` ms. Time in hours since `origin`.
+   * Floors of `metric` from buckets `list[from..to)` (`fine` or `hourly`) of lifetime `life` whose
+   * uptime is at least `minUptime` ms. Time in hours since `origin`. Read from the ring in place:
+   * the detector builds a few of these per metric per bucket.
    */
   series(metric: Metric, list: readonly BucketFields[], from: number, to: number, life: number, minUptime: number, origin: number): Series {
-    const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
     const ring = this.ringOf(list);
+    if (!ring) throw new Error('History.series: the list must be fine or hourly');
     const out: Series = { origin, t: [], v: [], u: [], b: [] };
+    const lifeStart = ring.lifeStartOf(life);
+    const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
+    const pinned = metric === 'heap' && this.goalPinned(life);
+    const heap = { goalLive: NaN, cycleMin: NaN, goalMin: NaN };
+    const floor = metric === 'heap' ? undefined : FLOOR_OF[metric];
     for (let i = from; i < to; i++) {
-      if ((ring ? ring.lifeAt(i) : list[i].life) !== life) continue;
-      const b = list[i];
-      if (b.t - b.lifeStart < minUptime) continue;
-      const v = this.value(b, metric, ratio);
+      if (ring.lifeAt(i) !== life) continue;
+      const t = ring.tAt(i);
+      if (t - lifeStart < minUptime) continue;
+      let v: number;
+      if (floor) v = ring.floorAt(i, floor);
+      else {
+        heap.goalLive = ring.floorAt(i, 'goalLive');
+        heap.cycleMin = ring.floorAt(i, 'cycleMin');
+        heap.goalMin = ring.floorAt(i, 'goalMin');
+        v = heapFloor(heap, ratio, pinned);
+      }
       if (Number.isNaN(v)) continue;
-      out.t.push((b.t - origin) / HOUR);
+      out.t.push((t - origin) / HOUR);
       out.v.push(v);
-      out.u.push((b.t - b.lifeStart) / HOUR);
-      out.b.push(b.b);
+      out.u.push((t - lifeStart) / HOUR);
+      out.b.push(ring.bAt(i));
     }
     return out;
   }

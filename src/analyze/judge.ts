@@ -125,10 +125,13 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     return judged;
   }
 
-  const rates = allocRates(h, x);
-  const explained = trafficExplainer(x, rates, winH / 6);
+  // The allocation rates, read when a check needs them (the heap's traffic checks; a growing span of another metric).
+  let rates: ReturnType<typeof allocRates> | undefined;
+  const ratesOf = (): ReturnType<typeof allocRates> => (rates ??= allocRates(h, x));
+  let explainer: ((t: number) => number) | undefined;
+  const explained = (t: number): number => (explainer ??= trafficExplainer(x, ratesOf(), winH / 6))(t);
   let windowRise: number | undefined;
-  const windowRiseOf = (): number => (windowRise ??= trafficRise(rates));
+  const windowRiseOf = (): number => (windowRise ??= trafficRise(ratesOf()));
   const ownJumps = ownJumpsOf(ctx, metric);
   let day: Series | undefined;
   const dayOf = (): Series => (day ??= lifetimeFloor(ctx, metric, DAY));
@@ -170,7 +173,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // Without, growth rising traffic could explain waits for that comparison (evidence.ts), and
     // RSS or Sys growth the heap floor carries over the span is the heap's to judge.
     const dd = seasonal();
-    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, rates, winH / 3, windowRiseOf)) return false;
+    if (dd ? !dayOverDayGrows(dd, spanStart, threshold) : metric === 'heap' && trafficCouldExplain(xs, from, ratesOf(), winH / 3, windowRiseOf)) return false;
     if (!dd && (metric === 'rss' || metric === 'sys') && heapCarries(heapFloorOf(), xs, spanStart)) return false;
     // Heap a resizing worker pool carries is the pool's, bounded by its size (pool.ts).
     if (metric === 'heap' && goroutinesCarry(poolShareOf(xs), spanStart, bar)) return false;
@@ -205,7 +208,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // judged again with traffic's share taken out (traffic.ts), by the same checks.
   for (const hours of metric === 'heap' ? spans : []) {
     const start = x.t[n - 1] - hours - 1e-9;
-    const adjusted = withoutTraffic(x, rates, winH / 6, start);
+    const adjusted = withoutTraffic(x, ratesOf(), winH / 6, start);
     if (!adjusted) continue;
     const xa = adjusted.x;
     const from = firstAtOrAfter(xa.t, start);

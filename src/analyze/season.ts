@@ -51,14 +51,21 @@ export function findCycle(x: Series, bucketHours: number, minHours: number, maxH
   const b0 = x.b[0];
   const dense = new Float64Array(x.b[n - 1] - b0 + 1).fill(NaN);
   for (let i = 0; i < n; i++) dense[x.b[i] - b0] = r[i];
+  const complete = n === dense.length;
   const acf = (lag: number): number => {
     let c = 0;
     let pairs = 0;
-    for (let i = 0; i + lag < dense.length; i++) {
-      const p = dense[i] * dense[i + lag];
-      if (Number.isNaN(p)) continue;
-      c += p;
-      pairs++;
+    if (complete) {
+      // No bucket missing: every pair counts (the usual case, without a test per pair).
+      for (let i = 0; i + lag < n; i++) c += dense[i] * dense[i + lag];
+      pairs = Math.max(0, n - lag);
+    } else {
+      for (let i = 0; i + lag < dense.length; i++) {
+        const p = dense[i] * dense[i + lag];
+        if (Number.isNaN(p)) continue;
+        c += p;
+        pairs++;
+      }
     }
     return pairs > 0 ? (c / pairs) / (c0 / n) : 0;
   };

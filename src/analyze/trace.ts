@@ -27,6 +27,7 @@ function parseTime(value: unknown, line: number, field: string): number {
 export function parseTrace(text: string): Sample[] {
   const out: Sample[] = [];
   const lines = text.split('\n');
+  let lastStart: { text: unknown; ms: number } = { text: undefined, ms: NaN };
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const raw = lines[i].trim();
@@ -44,7 +45,9 @@ export function parseTrace(text: string): Sample[] {
     for (const [key, value] of Object.entries(rec)) {
       if (key === 't' || value === null) continue;
       if (key === 'processStart') {
-        sample.processStart = parseTime(value, lineNo, key);
+        // The same start on every line of a lifetime: parsed once per lifetime.
+        if (value !== lastStart.text) lastStart = { text: value, ms: parseTime(value, lineNo, key) };
+        sample.processStart = lastStart.ms;
       } else if (key === 'restart') {
         if (typeof value !== 'boolean') throw new TraceError(lineNo, `restart: expected true or false, got ${JSON.stringify(value)}`);
         sample.restart = value;

@@ -57,11 +57,11 @@ export interface TrafficFit {
 
 /** Allocation rate (and its variance) at each heap point, or undefined where the bucket has none. */
 function alignedRate(heap: FloorSeries, rate: RateSeries): ({ v: number; variance: number } | undefined)[] {
-  const byT = new Map<number, number>();
-  rate.t.forEach((t, i) => byT.set(t, i));
+  // Both ascending in time, the rates at a subset of the floor's points (as minusTraffic walks them).
+  let j = 0;
   return heap.t.map((t) => {
-    const i = byT.get(t);
-    return i === undefined ? undefined : { v: rate.v[i], variance: rate.variance[i] };
+    while (j < rate.t.length && rate.t[j] < t) j++;
+    return rate.t[j] === t ? { v: rate.v[j], variance: rate.variance[j] } : undefined;
   });
 }
 

@@ -17,8 +17,6 @@ export interface TrendFit {
   upper: number;
   /** Φ(z) of the corrected Mann–Kendall statistic: 0.5 = no evidence, → 1 = increasing. */
   confidence: number;
-  /** Robust scale (1.4826·MAD) of the residuals around the Theil–Sen line: the series' noise. */
-  noise: number;
   /** Mann–Kendall S and its corrected variance (for tables and tests). */
   s: number;
   varS: number;
@@ -87,6 +85,29 @@ function median(a: Float64Array): number {
   return (lo + hi) / 2;
 }
 
+/** Scratch for medianOfRange: the detector takes medians of a few dozen points many times a judgement. */
+let scratch = new Float64Array(256);
+
+/** Median of xs[from..to) (NaN when empty), xs untouched: a quickselect on a reused buffer, no sort, no allocation. */
+export function medianOfRange(xs: ArrayLike<number>, from = 0, to = xs.length): number {
+  const n = to - from;
+  if (n <= 0) return NaN;
+  if (scratch.length < n) scratch = new Float64Array(2 * n);
+  const a = scratch.subarray(0, n);
+  for (let i = 0; i < n; i++) {
+    const x = xs[from + i];
+    // A typed sort puts NaN last, which quickselect cannot: the rare NaN takes the sort.
+    if (x !== x) return sortedMedian(Float64Array.from({ length: n }, (_, k) => xs[from + k]).sort());
+    a[i] = x;
+  }
+  return median(a);
+}
+
+function sortedMedian(s: Float64Array): number {
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Theil–Sen slope alone: the median of the pairwise slopes. */
 export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
   return median(pairSlopes(t, v));
@@ -99,6 +120,12 @@ export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) s += Math.sign(v[j] - v[i]);
   }
+  return { s, varS: varianceS(v) };
+}
+
+/** Var(S) of Mann–Kendall's statistic over v, ties corrected. */
+function varianceS(v: ArrayLike<number>): number {
+  const n = v.length;
   const sorted = Float64Array.from(v).sort();
   let tieTerm = 0;
   for (let i = 0; i < n; ) {
@@ -108,11 +135,34 @@ export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
     if (g > 1) tieTerm += g * (g - 1) * (2 * g + 5);
     i = j;
   }
-  return { s, varS: (n * (n - 1) * (2 * n + 5) - tieTerm) / 18 };
+  return (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
 }
 
 /** Average ranks (1-based), ties share their mean rank. */
 function ranks(x: ArrayLike<number>): Float64Array {
+  const n = x.length;
+  const sorted = Float64Array.from(x).sort();
+  // NaN sorts last and equals nothing: the index sort keeps its order for them.
+  if (n && sorted[n - 1] !== sorted[n - 1]) return indexRanks(x);
+  // A value's rank is the mean of the positions its copies take in the sorted values (no comparator calls).
+  const r = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo + 1;
+    while (end < n && sorted[end] === v) end++;
+    r[i] = (lo + end + 1) / 2;
+  }
+  return r;
+}
+
+function indexRanks(x: ArrayLike<number>): Float64Array {
   const n = x.length;
   const idx = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const r = new Float64Array(n);
@@ -151,17 +201,31 @@ export function hamedRaoFactor(t: ArrayLike<number>, v: ArrayLike<number>, slope
   return Math.max(1, 1 + (2 * sum) / (n * (n - 1) * (n - 2)));
 }
 
+/** fitTrend's pairwise slopes, reused from call to call (a 6 h window's fit has ~10,000). */
+let slopeScratch = new Float64Array(4096);
+
 /**
  * Theil–Sen slope, Sen's one-sided bounds at z, and the corrected Mann–Kendall confidence.
  * The same corrected variance widens both, so the bound and the test agree.
  */
 export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): TrendFit {
   const n = t.length;
-  if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, noise: 0, s: 0, varS: 0, n };
-  const slopes = pairSlopes(t, v);
+  if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, s: 0, varS: 0, n };
+  if (slopeScratch.length < (n * (n - 1)) / 2) slopeScratch = new Float64Array(n * (n - 1));
+  // The pairwise slopes and Mann–Kendall's S in one pass over the pairs: S sums the signs of the same differences.
+  let s = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = v[j] - v[i];
+      s += Math.sign(d);
+      const dt = t[j] - t[i];
+      if (dt !== 0) slopeScratch[k++] = d / dt;
+    }
+  }
+  const slopes = slopeScratch.subarray(0, k);
   const slope = median(slopes);
-  const mk = mannKendall(v);
-  const varS = mk.varS * hamedRaoFactor(t, v, slope);
+  const varS = varianceS(v) * hamedRaoFactor(t, v, slope);
   const nPairs = slopes.length;
   const c = z * Math.sqrt(varS);
   // Sen (1968): the bounds are the M1-th and (M2+1)-th smallest pairwise slopes (1-based),
@@ -172,11 +236,11 @@ export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_S
   const mid = nPairs >> 1;
   const lower = m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, m1 - 1 <= mid ? mid : nPairs - 1);
   const upper = m2 >= nPairs ? Infinity : select(slopes, m2, m2 >= mid ? mid : 0, nPairs - 1);
-  const zs = varS > 0 ? (mk.s - Math.sign(mk.s)) / Math.sqrt(varS) : 0;
-  return { slope, lower, upper, confidence: normalCdf(zs), noise: residualScale(t, v, slope), s: mk.s, varS, n };
+  const zs = varS > 0 ? (s - Math.sign(s)) / Math.sqrt(varS) : 0;
+  return { slope, lower, upper, confidence: normalCdf(zs), s, varS, n };
 }
 
-/** Robust scale (1.4826·MAD) of (t, v) around its Theil–Sen line, as `fitTrend`'s noise, without the rank test. */
+/** Robust scale (1.4826·MAD) of (t, v) around its Theil–Sen line: the series' noise. */
 export function lineNoise(t: ArrayLike<number>, v: ArrayLike<number>): number {
   return residualScale(t, v, theilSen(t, v));
 }
