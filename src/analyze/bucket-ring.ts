@@ -47,6 +47,8 @@ export interface BucketFields {
 
 /** The fields the GC goal's checks read (buckets.ts: estimateGoalRatio, goalPinned, heapFloor). */
 export type GoalFields = Pick<BucketFields, 't' | 'ratioMax' | 'goalLive' | 'cycleMin' | 'goalMin'>;
+/** What a bucket's heap floor is read from (buckets.ts, heapFloor). */
+export type HeapFloors = Pick<GoalFields, 'goalLive' | 'cycleMin' | 'goalMin'>;
 
 /** Mean allocation rate (bytes/s) of a bucket, NaN when unknown. */
 export function allocRateOf(allocBytes: number, allocMs: number): number {
@@ -76,6 +78,8 @@ const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: (typeof FLOORS)[number]): number => FLOOR0 + FLOORS.indexOf(f);
 const FLOOR_COL = Object.fromEntries(FLOORS.map((f) => [f, floorCol(f)])) as Record<Floor, number>;
+/** The column of floor `f` in a ring (BucketRing.floorIn). */
+export const floorColumn = (f: Floor): number => FLOOR_COL[f];
 const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
 const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
 const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');
@@ -171,13 +175,21 @@ export class BucketRing {
 
   /** What the GC goal's checks read of the i-th oldest bucket (buckets.ts, goalPinned), as a plain object. */
   goalFieldsAt(i: number): GoalFields {
-    const q = this.first + i;
-    return { t: this.tAt(i), ratioMax: this.wideCell(q, RATIO_MAX, false), goalLive: this.floorAt(i, 'goalLive'), cycleMin: this.floorAt(i, 'cycleMin'), goalMin: this.floorAt(i, 'goalMin') };
+    const a = this.all, c = a.cap, s = a.slot(i);
+    return {
+      t: (this.bBase + a.i32[B * c + s] + 0.5) * this.width, ratioMax: this.wideCell(this.first + i, RATIO_MAX, false),
+      goalLive: a.f32[GOAL_LIVE * c + s], cycleMin: a.f32[CYCLE_MIN * c + s], goalMin: a.f32[GOAL_MIN * c + s],
+    };
   }
 
   /** A floor of the i-th oldest bucket, read in place (what a view's getter reads, without the view). */
   floorAt(i: number, f: Floor): number {
-    return this.all.f32[FLOOR_COL[f] * this.all.cap + this.all.slot(i)];
+    return this.floorIn(i, FLOOR_COL[f]);
+  }
+
+  /** floorAt by column (floorColumn), for loops over many buckets. */
+  floorIn(i: number, col: number): number {
+    return this.all.f32[col * this.all.cap + this.all.slot(i)];
   }
 
   /**

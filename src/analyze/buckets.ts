@@ -9,7 +9,7 @@
  */
 import type { Sample } from '../model/sample.js';
 import { isRestart } from '../model/restart.js';
-import { allocRateOf, rateVarianceOf, type BucketFields, type GoalFields } from './bucket-ring.js';
+import { allocRateOf, rateVarianceOf, type BucketFields, type GoalFields, type HeapFloors } from './bucket-ring.js';
 import { medianOf } from './assess.js';
 import { fitTrend, theilSen } from './trend.js';
 
@@ -218,9 +218,6 @@ export function estimateGoalRatio(buckets: Iterable<GoalFields>): number | undef
   return 1 + Math.round((q - 1) * 20) / 20;
 }
 
-/** What a bucket's heap floor is read from. */
-export type HeapFloors = Pick<GoalFields, 'goalLive' | 'cycleMin' | 'goalMin'>;
-
 /**
  * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
  * per-cycle HeapAlloc minimum. A goal-derived floor far below the HeapAlloc floor means a limit
@@ -263,18 +260,20 @@ const STILL_SPREAD = 0.002;
  * and a goal-derived floor would read a leak under it as a flat heap.
  */
 export function goalPinned(buckets: Iterable<GoalFields>, ratio: number | undefined): boolean {
-  let pinned = 0;
+  let pinned = 0, most = -Infinity, least = Infinity;
   const [t, goals, floors]: number[][] = [[], [], []];
   for (const b of buckets) {
     const goal = goalFloor(b, ratio);
     if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
     if (pinnedGoal(b, goal)) pinned++;
+    most = Math.max(most, goal);
+    least = Math.min(least, goal);
     t.push(b.t);
     goals.push(goal);
     floors.push(b.cycleMin);
   }
   const seen = goals.length;
-  if (seen >= STILL_BUCKETS && (Math.max(...goals) <= Math.min(...goals) * (1 + STILL_SPREAD) || goalStaysUnderRise(t, goals, floors))) return true;
+  if (seen >= STILL_BUCKETS && (most <= least * (1 + STILL_SPREAD) || goalStaysUnderRise(t, goals, floors))) return true;
   return seen > 0 && pinned >= 0.3 * seen;
 }
 
@@ -282,13 +281,12 @@ export function goalPinned(buckets: Iterable<GoalFields>, ratio: number | undefi
  * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
  * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
  * Bounds, not points, so a goal's jitter and a noisy floor do not count. The O(n²) fits run only
- * when the floor's thirds and Theil–Sen slopes leave the answer open.
+ * when the floor's thirds and the Theil–Sen slopes (Sen's bounds lie either side) leave it open.
  */
 function goalStaysUnderRise(t: number[], goals: number[], floors: number[]): boolean {
   const k = Math.floor(floors.length / 3);
-  if (!(medianOf(floors.slice(-k)) >= medianOf(floors.slice(0, k)) * (1 + FLOOR_RISE))) return false;
+  if (!(medianOf(floors, floors.length - k) >= medianOf(floors, 0, k) * (1 + FLOOR_RISE))) return false;
   const span = t[t.length - 1] - t[0];
-  // Sen's bounds lie either side of the Theil–Sen slope, a third of a fit's cost: where the slope settles it, no fit.
   const level = medianOf(floors);
   if (level > 0 && (theilSen(t, floors) * span) / level < FLOOR_RISE) return false;
   const floorRise = (fitTrend(t, floors).lower * span) / level;

@@ -8,7 +8,7 @@
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, type BucketFields, type BucketView, type Floor, type GoalFields } from './bucket-ring.js';
+import { BucketRing, floorColumn, type BucketFields, type BucketView, type Floor, type GoalFields } from './bucket-ring.js';
 
 const FLOOR_OF: Record<Exclude<Metric, 'heap'>, Floor> = { sys: 'sys', rss: 'rss', goroutines: 'goroutines' };
 
@@ -213,17 +213,18 @@ export class History {
     const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
     const pinned = metric === 'heap' && this.goalPinned(life);
     const heap = { goalLive: NaN, cycleMin: NaN, goalMin: NaN };
-    const floor = metric === 'heap' ? undefined : FLOOR_OF[metric];
+    const col = metric === 'heap' ? -1 : floorColumn(FLOOR_OF[metric]);
+    const [goalLive, cycleMin, goalMin] = (['goalLive', 'cycleMin', 'goalMin'] as const).map(floorColumn);
     for (let i = from; i < to; i++) {
       if (ring.lifeAt(i) !== life) continue;
       const t = ring.tAt(i);
       if (t - lifeStart < minUptime) continue;
       let v: number;
-      if (floor) v = ring.floorAt(i, floor);
+      if (col >= 0) v = ring.floorIn(i, col);
       else {
-        heap.goalLive = ring.floorAt(i, 'goalLive');
-        heap.cycleMin = ring.floorAt(i, 'cycleMin');
-        heap.goalMin = ring.floorAt(i, 'goalMin');
+        heap.goalLive = ring.floorIn(i, goalLive);
+        heap.cycleMin = ring.floorIn(i, cycleMin);
+        heap.goalMin = ring.floorIn(i, goalMin);
         v = heapFloor(heap, ratio, pinned);
       }
       if (Number.isNaN(v)) continue;

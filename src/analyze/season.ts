@@ -51,22 +51,8 @@ export function findCycle(x: Series, bucketHours: number, minHours: number, maxH
   const b0 = x.b[0];
   const dense = new Float64Array(x.b[n - 1] - b0 + 1).fill(NaN);
   for (let i = 0; i < n; i++) dense[x.b[i] - b0] = r[i];
-  const complete = n === dense.length;
   const acf = (lag: number): number => {
-    let c = 0;
-    let pairs = 0;
-    if (complete) {
-      // No bucket missing: every pair counts (the usual case, without a test per pair).
-      for (let i = 0; i + lag < n; i++) c += dense[i] * dense[i + lag];
-      pairs = Math.max(0, n - lag);
-    } else {
-      for (let i = 0; i + lag < dense.length; i++) {
-        const p = dense[i] * dense[i + lag];
-        if (Number.isNaN(p)) continue;
-        c += p;
-        pairs++;
-      }
-    }
+    const [c, pairs] = lagProducts(dense, lag, n === dense.length);
     return pairs > 0 ? (c / pairs) / (c0 / n) : 0;
   };
   const lo = Math.max(2, Math.round(minHours / bucketHours));
@@ -82,6 +68,24 @@ export function findCycle(x: Series, bucketHours: number, minHours: number, maxH
     cur = next;
   }
   return undefined;
+}
+
+/** Sum of dense[i]·dense[i+lag] over the pairs where both are seen (not NaN), and their count. */
+function lagProducts(dense: Float64Array, lag: number, complete: boolean): [number, number] {
+  let c = 0;
+  if (complete) {
+    // No bucket missing: every pair counts (the usual case, without a test per pair).
+    for (let i = 0; i + lag < dense.length; i++) c += dense[i] * dense[i + lag];
+    return [c, Math.max(0, dense.length - lag)];
+  }
+  let pairs = 0;
+  for (let i = 0; i + lag < dense.length; i++) {
+    const p = dense[i] * dense[i + lag];
+    if (Number.isNaN(p)) continue;
+    c += p;
+    pairs++;
+  }
+  return [c, pairs];
 }
 
 function profileOf(x: Series, r: readonly number[], period: number): Float64Array {

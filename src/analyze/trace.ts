@@ -42,7 +42,8 @@ export function parseTrace(text: string): Sample[] {
     const rec = obj as Record<string, unknown>;
     if (!('t' in rec)) throw new TraceError(lineNo, 't: missing (every sample needs its time)');
     const sample = emptySample(parseTime(rec.t, lineNo, 't'));
-    for (const [key, value] of Object.entries(rec)) {
+    for (const key in rec) {
+      const value = rec[key];
       if (key === 't' || value === null) continue;
       if (key === 'processStart') {
         // The same start on every line of a lifetime: parsed once per lifetime.

@@ -34,18 +34,28 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
-/** All pairwise slopes (v[j]-v[i])/(t[j]-t[i]) for i<j with distinct times, unordered. */
-export function pairSlopes(t: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
+/** The pairwise slopes, reused from call to call (a 6 h window's fit has ~10,000): read them before the next pass. */
+let slopeScratch = new Float64Array(4096);
+
+/**
+ * All pairwise slopes (v[j]-v[i])/(t[j]-t[i]) for i<j with distinct times, unordered, in the
+ * shared scratch; and Mann–Kendall's S, which sums the signs of the same differences.
+ */
+function pairPass(t: ArrayLike<number>, v: ArrayLike<number>): { slopes: Float64Array; s: number } {
   const n = t.length;
-  const out = new Float64Array((n * (n - 1)) / 2);
+  if (slopeScratch.length < (n * (n - 1)) / 2) slopeScratch = new Float64Array(n * (n - 1));
+  const out = slopeScratch;
+  let s = 0;
   let k = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
+      const d = v[j] - v[i];
+      s += Math.sign(d);
       const dt = t[j] - t[i];
-      if (dt !== 0) out[k++] = (v[j] - v[i]) / dt;
+      if (dt !== 0) out[k++] = d / dt;
     }
   }
-  return out.subarray(0, k);
+  return { slopes: out.subarray(0, k), s };
 }
 
 /** k-th smallest (0-based) of a[lo..hi], partially reordering a (Hoare quickselect). */
@@ -110,7 +120,7 @@ function sortedMedian(s: Float64Array): number {
 
 /** Theil–Sen slope alone: the median of the pairwise slopes. */
 export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
-  return median(pairSlopes(t, v));
+  return median(pairPass(t, v).slopes);
 }
 
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
@@ -201,9 +211,6 @@ export function hamedRaoFactor(t: ArrayLike<number>, v: ArrayLike<number>, slope
   return Math.max(1, 1 + (2 * sum) / (n * (n - 1) * (n - 2)));
 }
 
-/** fitTrend's pairwise slopes, reused from call to call (a 6 h window's fit has ~10,000). */
-let slopeScratch = new Float64Array(4096);
-
 /**
  * Theil–Sen slope, Sen's one-sided bounds at z, and the corrected Mann–Kendall confidence.
  * The same corrected variance widens both, so the bound and the test agree.
@@ -211,19 +218,7 @@ let slopeScratch = new Float64Array(4096);
 export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): TrendFit {
   const n = t.length;
   if (n < 3) return { slope: 0, lower: -Infinity, upper: Infinity, confidence: 0.5, s: 0, varS: 0, n };
-  if (slopeScratch.length < (n * (n - 1)) / 2) slopeScratch = new Float64Array(n * (n - 1));
-  // The pairwise slopes and Mann–Kendall's S in one pass over the pairs: S sums the signs of the same differences.
-  let s = 0;
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const d = v[j] - v[i];
-      s += Math.sign(d);
-      const dt = t[j] - t[i];
-      if (dt !== 0) slopeScratch[k++] = d / dt;
-    }
-  }
-  const slopes = slopeScratch.subarray(0, k);
+  const { slopes, s } = pairPass(t, v);
   const slope = median(slopes);
   const varS = varianceS(v) * hamedRaoFactor(t, v, slope);
   const nPairs = slopes.length;
