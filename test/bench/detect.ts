@@ -13,56 +13,22 @@
  *   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
  *   --replay-7d               only time the replay of one steady 7-day trace
  *   --threads N               worker threads (default: available cores)
+ *   --help                    this list (detect-options.ts: an unknown option is an error)
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { replay } from '../../src/analyze/replay.js';
 import { formatTrace } from '../../src/analyze/trace.js';
 import { formatDuration, formatRate, type Rate } from '../../src/format/units.js';
-import { CLASSES, corpusService, corpusTrace, setTraces, steadyWeek, type CorpusSet } from './corpus.js';
+import { CLASSES, corpusService, corpusTrace, setTraces, steadyWeek } from './corpus.js';
+import { parseOptions, USAGE } from './detect-options.js';
 import type { Job, TraceResult } from './detect-run.js';
 import { BANDS, bandOf, describeIncidents, medianWithMisses, quantile, scoreAll, type RuleScore } from './detect-score.js';
 import { PEERS } from './peers.js';
 import { recordedNames } from './recorded.js';
 
 const RULES = ['leakwatch', 'prometheus', 'coroot'];
-
-interface Options {
-  set: CorpusSet;
-  n?: number;
-  /** Seeds per class left out first. */
-  skip: number;
-  cls?: string;
-  verbose: boolean;
-  dump?: { id: string; file: string };
-  replay7d: boolean;
-  threads: number;
-}
-
-function options(): Options {
-  const a = process.argv.slice(2);
-  const get = (k: string, i = 1): string | undefined => {
-    const at = a.indexOf(k);
-    return at >= 0 ? a[at + i] : undefined;
-  };
-  const set = get('--set') ?? 'validation';
-  if (set !== 'tuning' && set !== 'validation' && set !== 'holdout') throw new Error(`--set: expected tuning, validation or holdout, got ${set}`);
-  const dumpId = get('--dump'), dumpFile = get('--dump', 2);
-  if (dumpId !== undefined && dumpFile === undefined) throw new Error('--dump CLASS:SEED FILE.jsonl');
-  const count = (k: string, fallback?: number): number | undefined => {
-    const v = get(k);
-    if (v === undefined) return fallback;
-    if (!/^[1-9]\d*$/.test(v)) throw new Error(`${k}: expected a positive whole number, got ${v}`);
-    return Number(v);
-  };
-  return {
-    set, n: count('--n'), skip: count('--skip', 0)!, cls: get('--class'), verbose: a.includes('--verbose'),
-    dump: dumpId && dumpFile ? { id: dumpId, file: dumpFile } : undefined, replay7d: a.includes('--replay-7d'),
-    threads: count('--threads', availableParallelism())!,
-  };
-}
 
 /** Runs the jobs over `threads` workers, each taking the next job when done with one. */
 async function runJobs(jobs: Job[], threads: number): Promise<TraceResult[]> {
@@ -209,7 +175,8 @@ function dump(id: string, file: string): void {
 }
 
 async function main(): Promise<void> {
-  const opt = options();
+  const opt = parseOptions(process.argv.slice(2));
+  if (opt === 'help') return console.log(USAGE);
   if (opt.dump) return dump(opt.dump.id, opt.dump.file);
   if (opt.replay7d) return replayWeek();
   const svc = corpusService('bench');
