@@ -244,6 +244,33 @@ export function toTrend(f: TrendFit, current: number, limit: number | undefined)
   return trend;
 }
 
+/**
+ * toTrend of a fit made when the trend is first read: a quiet metric's shown trend, an O(n²) fit
+ * that status and alerts read and a replay mostly never does. Read field by field, or as JSON, it
+ * is the Trend it becomes.
+ */
+export class LazyTrend implements Trend {
+  private made: Trend | undefined;
+
+  constructor(private readonly fit: () => TrendFit, readonly current: number, private readonly limitAt: number | undefined) {}
+
+  private get trend(): Trend {
+    return (this.made ??= toTrend(this.fit(), this.current, this.limitAt));
+  }
+
+  get slopePerHour(): number { return this.trend.slopePerHour; }
+  get lowerPerHour(): number { return this.trend.lowerPerHour; }
+  get upperPerHour(): number { return this.trend.upperPerHour; }
+  get confidence(): number { return this.trend.confidence; }
+  get n(): number { return this.trend.n; }
+  get timeToLimitHours(): number | null { return this.trend.timeToLimitHours; }
+  get limit(): number | undefined { return this.limitAt; }
+
+  toJSON(): Trend {
+    return this.trend;
+  }
+}
+
 export function rateOf(service: ServiceConfig, metric: Metric): Rate | undefined {
   return service.thresholds[THRESHOLD[metric]];
 }

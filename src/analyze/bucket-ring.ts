@@ -182,12 +182,7 @@ export class BucketRing {
     };
   }
 
-  /** A floor of the i-th oldest bucket, read in place (what a view's getter reads, without the view). */
-  floorAt(i: number, f: Floor): number {
-    return this.floorIn(i, FLOOR_COL[f]);
-  }
-
-  /** floorAt by column (floorColumn), for loops over many buckets. */
+  /** A floor of the i-th oldest bucket by its column (floorColumn), read in place: what a view's getter reads, without the view. */
   floorIn(i: number, col: number): number {
     return this.all.f32[col * this.all.cap + this.all.slot(i)];
   }

@@ -5,7 +5,7 @@
  */
 import { formatBytes } from '../format/units.js';
 import type { Metric } from '../model/incident.js';
-import { firstAtOrAfter, fitRange, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
+import { firstAtOrAfter, fitRange, LazyTrend, levelsOff, localNoise, MIN_POINTS, rateOf, recentFit, spanGrows, thresholdPerHour, toTrend, medianOf, type Points } from './assess.js';
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, goroutinesAt, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
@@ -39,8 +39,8 @@ export interface JudgeContext extends FloorContext {
   heapJudgeable: boolean;
   /** Metrics with an open incident: only they need to know whether growth stopped. */
   open: ReadonlySet<Metric>;
-  /** The shown trend of a quiet metric, refitted every TREND_EVERY buckets (it only informs). */
-  trendFits: Map<Metric, { at: number; fit: ReturnType<typeof fitRange> }>;
+  /** The shown trend of a quiet metric: the floor it is fitted on, taken every TREND_EVERY buckets, and the fit once read (it only informs). */
+  trendFits: Map<Metric, { at: number; x: Points; fit?: TrendFit }>;
 }
 
 const TREND_EVERY = 4;
@@ -70,12 +70,13 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const current = x.v[n - 1];
   const limit = service.limits[metric];
   const cached = ctx.trendFits.get(metric);
-  const full = cached && ctx.history.version - cached.at < TREND_EVERY ? cached.fit : decimatedFit(x);
-  if (full !== cached?.fit) ctx.trendFits.set(metric, { at: ctx.history.version, fit: full });
+  const shown = cached && ctx.history.version - cached.at < TREND_EVERY ? cached : { at: ctx.history.version, x };
+  if (shown !== cached) ctx.trendFits.set(metric, shown);
+  const full = (): TrendFit => (shown.fit ??= decimatedFit(shown.x));
   const rate = rateOf(service, metric);
   const spanH = x.t[n - 1] - x.t[0];
   const winH = service.window / HOUR;
-  const quiet: Judgement = { metric, trend: toTrend(full, current, limit), leaking: false, stopped: false, rise: current - x.v[0] };
+  const quiet: Judgement = { metric, trend: new LazyTrend(full, current, limit), leaking: false, stopped: false, rise: current - x.v[0] };
   const heapSys = metric === 'sys' ? heapSysRise(h, x) : undefined;
   if (heapSys !== undefined) quiet.heapSysRise = heapSys;
   if (!rate || n < MIN_POINTS || spanH < winH * MIN_SPAN - 1e-9) return quiet;
@@ -220,7 +221,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     const f = spanGrows({ metric, x: xa, from, hours, bar, threshold, noise: noiseOf, ownJumps });
     if (f && takesOutSpread(x, xa, start) && confirmed(xa, from, bar, noiseOf(), dayWithout, () => slowsDown(xa), { x, noise: floorNoiseOf() })) return leaking(f);
   }
-  if (pressure && note) return { metric, trend: toTrend(full, current, gcLimit), leaking: true, stopped: false, note };
+  if (pressure && note) return { metric, trend: new LazyTrend(full, current, gcLimit), leaking: true, stopped: false, note };
   return judged;
 }
 
