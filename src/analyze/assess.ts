@@ -24,7 +24,9 @@
 import type { Rate, ServiceConfig } from '../config/schema.js';
 import type { Metric } from '../model/incident.js';
 import { notClearlyAbove, saturationFit, type SaturationFit } from './saturation.js';
-import { fitTrend, medianOfRange, timeToLimit, type TrendFit } from './trend.js';
+import { fitTrend, medianOf, timeToLimit, type TrendFit } from './trend.js';
+
+export { medianOf };
 import type { Trend } from '../model/trend.js';
 
 export type ThresholdKey = 'heapGrowth' | 'sysGrowth' | 'rssGrowth' | 'goroutineGrowth';
@@ -157,10 +159,6 @@ function roughSlope(x: Points, from: number): number {
   return dt > 0 ? (b - a) / dt : 0;
 }
 
-export function medianOf(xs: readonly number[], from = 0, to = xs.length): number {
-  return medianOfRange(xs, from, to);
-}
-
 const JUMP_SIDE = 3;
 
 /**
@@ -247,7 +245,9 @@ export function toTrend(f: TrendFit, current: number, limit: number | undefined)
 /**
  * toTrend of a fit made when the trend is first read: a quiet metric's shown trend, an O(n²) fit
  * that status and alerts read and a replay mostly never does. Read field by field, or as JSON, it
- * is the Trend it becomes.
+ * is the Trend it becomes. Not as a plain object: a spread or Object.keys sees its own fields,
+ * structuredClone refuses it (it holds a function), and `'limit' in` is always true. Every reader
+ * in src/ reads fields by name (setTrend, status, watch-plan, health) or JSON (the API).
  */
 export class LazyTrend implements Trend {
   private made: Trend | undefined;

@@ -76,10 +76,9 @@ const WIDE_F64 = ['allocBytes', 'allocMs', 'rateSum', 'rateSq', 'memlimit'] as c
 const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
 const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
-const floorCol = (f: (typeof FLOORS)[number]): number => FLOOR0 + FLOORS.indexOf(f);
-const FLOOR_COL = Object.fromEntries(FLOORS.map((f) => [f, floorCol(f)])) as Record<Floor, number>;
+const floorCol = (f: Floor): number => FLOOR0 + FLOORS.indexOf(f);
 /** The column of floor `f` in a ring (BucketRing.floorIn). */
-export const floorColumn = (f: Floor): number => FLOOR_COL[f];
+export const floorColumn = floorCol;
 const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
 const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
 const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');

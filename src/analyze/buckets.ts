@@ -280,8 +280,8 @@ export function goalPinned(buckets: Iterable<GoalFields>, ratio: number | undefi
 /**
  * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
  * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
- * Bounds, not points, so a goal's jitter and a noisy floor do not count. The O(n²) fits run only
- * when the floor's thirds and the Theil–Sen slopes (Sen's bounds lie either side) leave it open.
+ * Bounds, not points, so a goal's jitter and a noisy floor do not count. The fits with their rank
+ * tests run only when the floor's thirds and the Theil–Sen slopes (Sen's bounds lie either side) leave it open.
  */
 function goalStaysUnderRise(t: number[], goals: number[], floors: number[]): boolean {
   const k = Math.floor(floors.length / 3);

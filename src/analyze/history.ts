@@ -8,9 +8,11 @@
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, floorColumn, type BucketFields, type BucketView, type Floor, type GoalFields } from './bucket-ring.js';
+import { BucketRing, floorColumn, type BucketFields, type BucketView, type GoalFields } from './bucket-ring.js';
 
-const FLOOR_OF: Record<Exclude<Metric, 'heap'>, Floor> = { sys: 'sys', rss: 'rss', goroutines: 'goroutines' };
+/** Columns of the floors `series` reads (bucket-ring.ts): a metric's own, and the three the heap's is made of. */
+const COLUMN_OF: Record<Exclude<Metric, 'heap'>, number> = { sys: floorColumn('sys'), rss: floorColumn('rss'), goroutines: floorColumn('goroutines') };
+const [GOAL_LIVE, CYCLE_MIN, GOAL_MIN] = (['goalLive', 'cycleMin', 'goalMin'] as const).map(floorColumn);
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -213,8 +215,7 @@ export class History {
     const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
     const pinned = metric === 'heap' && this.goalPinned(life);
     const heap = { goalLive: NaN, cycleMin: NaN, goalMin: NaN };
-    const col = metric === 'heap' ? -1 : floorColumn(FLOOR_OF[metric]);
-    const [goalLive, cycleMin, goalMin] = (['goalLive', 'cycleMin', 'goalMin'] as const).map(floorColumn);
+    const col = metric === 'heap' ? -1 : COLUMN_OF[metric];
     for (let i = from; i < to; i++) {
       if (ring.lifeAt(i) !== life) continue;
       const t = ring.tAt(i);
@@ -222,9 +223,9 @@ export class History {
       let v: number;
       if (col >= 0) v = ring.floorIn(i, col);
       else {
-        heap.goalLive = ring.floorIn(i, goalLive);
-        heap.cycleMin = ring.floorIn(i, cycleMin);
-        heap.goalMin = ring.floorIn(i, goalMin);
+        heap.goalLive = ring.floorIn(i, GOAL_LIVE);
+        heap.cycleMin = ring.floorIn(i, CYCLE_MIN);
+        heap.goalMin = ring.floorIn(i, GOAL_MIN);
         v = heapFloor(heap, ratio, pinned);
       }
       if (Number.isNaN(v)) continue;

@@ -13,6 +13,7 @@ import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext
 import { goroutinesCarry, poolShare, type PoolShare } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
+import type { RateSeries } from './series.js';
 import type { TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
 
@@ -39,8 +40,14 @@ export interface JudgeContext extends FloorContext {
   heapJudgeable: boolean;
   /** Metrics with an open incident: only they need to know whether growth stopped. */
   open: ReadonlySet<Metric>;
-  /** The shown trend of a quiet metric: the floor it is fitted on, taken every TREND_EVERY buckets, and the fit once read (it only informs). */
-  trendFits: Map<Metric, { at: number; x: Points; fit?: TrendFit }>;
+  trendFits: Map<Metric, ShownTrend>;
+}
+
+/** The shown trend of a quiet metric: the points it is fitted on, taken every TREND_EVERY buckets, and their fit once read (it only informs). */
+export interface ShownTrend {
+  at: number;
+  points?: Points;
+  fit?: TrendFit;
 }
 
 const TREND_EVERY = 4;
@@ -48,18 +55,33 @@ const TREND_EVERY = 4;
 /** Points the shown trend of a quiet metric is fitted on (every k-th bucket): the O(n²) fit is the detector's main cost. */
 const TREND_POINTS = 48;
 
-function decimatedFit(x: { t: number[]; v: number[] }): ReturnType<typeof fitRange> {
+/** Every k-th point of x, at most TREND_POINTS, the latest kept: the trend is "as of now". */
+function thinned(x: Points): Points {
   const n = x.t.length;
   const k = Math.max(1, Math.ceil(n / TREND_POINTS));
-  if (k === 1) return fitRange(x, 0, n);
+  if (k === 1) return { t: x.t, v: x.v };
   const t: number[] = [];
   const v: number[] = [];
-  // Keep the latest point: the trend is "as of now".
   for (let i = (n - 1) % k; i < n; i += k) {
     t.push(x.t[i]);
     v.push(x.v[i]);
   }
-  return fitRange({ t, v }, 0, t.length);
+  return { t, v };
+}
+
+/**
+ * The shown trend's fit, made on the first call, its points dropped then. A function of its own:
+ * a closure made inside judgeWindow would keep all of that judgement's state alive with the trend.
+ */
+function fitOnRead(shown: ShownTrend): () => TrendFit {
+  return () => {
+    if (!shown.fit) {
+      const p = shown.points!;
+      shown.fit = fitRange(p, 0, p.t.length);
+      shown.points = undefined;
+    }
+    return shown.fit;
+  };
 }
 
 export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | undefined {
@@ -70,9 +92,9 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const current = x.v[n - 1];
   const limit = service.limits[metric];
   const cached = ctx.trendFits.get(metric);
-  const shown = cached && ctx.history.version - cached.at < TREND_EVERY ? cached : { at: ctx.history.version, x };
+  const shown = cached && ctx.history.version - cached.at < TREND_EVERY ? cached : { at: ctx.history.version, points: thinned(x) };
   if (shown !== cached) ctx.trendFits.set(metric, shown);
-  const full = (): TrendFit => (shown.fit ??= decimatedFit(shown.x));
+  const full = fitOnRead(shown);
   const rate = rateOf(service, metric);
   const spanH = x.t[n - 1] - x.t[0];
   const winH = service.window / HOUR;
@@ -127,8 +149,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   }
 
   // The allocation rates, read when a check needs them (the heap's traffic checks; a growing span of another metric).
-  let rates: ReturnType<typeof allocRates> | undefined;
-  const ratesOf = (): ReturnType<typeof allocRates> => (rates ??= allocRates(h, x));
+  let rates: RateSeries | undefined;
+  const ratesOf = (): RateSeries => (rates ??= allocRates(h, x));
   let explainer: ((t: number) => number) | undefined;
   const explained = (t: number): number => (explainer ??= trafficExplainer(x, ratesOf(), winH / 6))(t);
   let windowRise: number | undefined;
@@ -145,8 +167,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     if (!share) poolShares.set(xs, (share = poolShare(xs, goroutinesAt(h, xs), winH / 6)));
     return share;
   };
-  let dayRates: ReturnType<typeof allocRates> | undefined;
-  const dayRatesOf = (): ReturnType<typeof allocRates> => (dayRates ??= allocRates(h, dayOf()));
+  let dayRates: RateSeries | undefined;
+  const dayRatesOf = (): RateSeries => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
   // under a memory limit, where a spiral nearing the limit bends like a warm-up).
   const lifelong = ownJumps && lifeAge > service.window;

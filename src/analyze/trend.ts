@@ -95,11 +95,11 @@ function median(a: Float64Array): number {
   return (lo + hi) / 2;
 }
 
-/** Scratch for medianOfRange: the detector takes medians of a few dozen points many times a judgement. */
+/** Scratch for medianOf: the detector takes medians of a few dozen points many times a judgement. */
 let scratch = new Float64Array(256);
 
 /** Median of xs[from..to) (NaN when empty), xs untouched: a quickselect on a reused buffer, no sort, no allocation. */
-export function medianOfRange(xs: ArrayLike<number>, from = 0, to = xs.length): number {
+export function medianOf(xs: ArrayLike<number>, from = 0, to = xs.length): number {
   const n = to - from;
   if (n <= 0) return NaN;
   if (scratch.length < n) scratch = new Float64Array(2 * n);
@@ -125,12 +125,7 @@ export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
 
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
 export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
-  const n = v.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) s += Math.sign(v[j] - v[i]);
-  }
-  return { s, varS: varianceS(v) };
+  return { s: pairPass(Array.from({ length: v.length }, (_, i) => i), v).s, varS: varianceS(v) };
 }
 
 /** Var(S) of Mann–Kendall's statistic over v, ties corrected. */

@@ -13,7 +13,7 @@
  *   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
  *   --replay-7d               only time the replay of one steady 7-day trace
  *   --threads N               worker threads (default: available cores)
- *   --help                    this list (detect-options.ts: an unknown option is an error)
+ *   --help                    the usage line; an unknown option is an error (detect-options.ts)
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

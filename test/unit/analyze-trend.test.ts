@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitTrend, hamedRaoFactor, lineNoise, mannKendall, normalCdf, timeToLimit } from '../../src/analyze/trend.js';
+import { fitTrend, hamedRaoFactor, lineNoise, mannKendall, medianOf, normalCdf, timeToLimit } from '../../src/analyze/trend.js';
 import { Rng } from '../bench/scenarios.js';
 
 const hours = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
@@ -98,5 +98,39 @@ describe('timeToLimit', () => {
     { current: 1000, slope: 100, limit: undefined, want: null },
   ])('$current at $slope/h to $limit → $want h', ({ current, slope, limit, want }) => {
     expect(timeToLimit(current, slope, limit)).toBe(want);
+  });
+});
+
+describe('medianOf', () => {
+  const sorted = (xs: number[]): number => {
+    const s = Float64Array.from(xs).sort();
+    const m = s.length >> 1;
+    return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+
+  it('is the middle of the sorted values, odd and even, over a range, ties and NaN included, and leaves its input alone', () => {
+    const rng = new Rng(5);
+    for (let k = 0; k < 200; k++) {
+      const n = 1 + Math.floor(rng.next() * 60);
+      const xs = Array.from({ length: n }, () => (k % 7 === 0 ? Math.round(rng.next() * 3) : rng.normal() * 1e6));
+      if (k % 11 === 0) xs[Math.floor(rng.next() * n)] = NaN;
+      const copy = xs.slice();
+      const from = Math.floor(rng.next() * n);
+      const to = from + Math.floor(rng.next() * (n - from + 1));
+      expect(medianOf(xs)).toBe(sorted(xs));
+      expect(medianOf(xs, from, to)).toBe(sorted(xs.slice(from, to)));
+      expect(xs).toEqual(copy);
+    }
+  });
+});
+
+describe('fitTrend and mannKendall', () => {
+  it('agree on S, ties and repeated times included', () => {
+    const rng = new Rng(9);
+    for (let k = 0; k < 50; k++) {
+      const t = hours(30).map((x) => (k % 5 === 0 ? Math.floor(x / 2) : x));
+      const v = t.map(() => Math.round(rng.normal() * 3));
+      expect(fitTrend(t, v).s).toBe(mannKendall(v).s);
+    }
   });
 });

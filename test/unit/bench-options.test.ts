@@ -17,6 +17,8 @@ describe('bench:detect options', () => {
     expect(() => parseOptions(['tuning'])).toThrow(/unexpected argument tuning/);
     expect(() => parseOptions(['--set', 'training'])).toThrow(/--set: expected tuning, validation or holdout/);
     expect(() => parseOptions(['--n', '0'])).toThrow(/--n: expected a positive whole number/);
+    expect(() => parseOptions(['--threads', '0'])).toThrow(/--threads: expected a positive whole number/);
+    expect(parseOptions(['--skip', '0'])).toMatchObject({ skip: 0 });
   });
 
   it('answers --help with the usage, not a run', () => {
