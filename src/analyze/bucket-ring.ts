@@ -77,7 +77,7 @@ const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
 const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: Floor): number => FLOOR0 + FLOORS.indexOf(f);
-/** The column of floor `f` in a ring (BucketRing.floorIn). */
+/** The column of floor `f` in a ring (BucketRing.cell). */
 export const floorColumn = floorCol;
 const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
 const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
@@ -174,16 +174,8 @@ export class BucketRing {
 
   /** What the GC goal's checks read of the i-th oldest bucket (buckets.ts, goalPinned), as a plain object. */
   goalFieldsAt(i: number): GoalFields {
-    const a = this.all, c = a.cap, s = a.slot(i);
-    return {
-      t: (this.bBase + a.i32[B * c + s] + 0.5) * this.width, ratioMax: this.wideCell(this.first + i, RATIO_MAX, false),
-      goalLive: a.f32[GOAL_LIVE * c + s], cycleMin: a.f32[CYCLE_MIN * c + s], goalMin: a.f32[GOAL_MIN * c + s],
-    };
-  }
-
-  /** A floor of the i-th oldest bucket by its column (floorColumn), read in place: what a view's getter reads, without the view. */
-  floorIn(i: number, col: number): number {
-    return this.all.f32[col * this.all.cap + this.all.slot(i)];
+    const q = this.first + i;
+    return { t: this.tAt(i), ratioMax: this.wideCell(q, RATIO_MAX, false), goalLive: this.cell(q, GOAL_LIVE), cycleMin: this.cell(q, CYCLE_MIN), goalMin: this.cell(q, GOAL_MIN) };
   }
 
   /**
@@ -207,6 +199,7 @@ export class BucketRing {
     return this.lifeStarts.get(life) ?? NaN;
   }
 
+  /** A floor of bucket `q` (sequence number) by its column (floorColumn), read in place. */
   cell(q: number, col: number): number {
     const a = this.all;
     return a.f32[col * a.cap + a.slot(q - a.first)];

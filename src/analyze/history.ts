@@ -221,11 +221,12 @@ export class History {
       const t = ring.tAt(i);
       if (t - lifeStart < minUptime) continue;
       let v: number;
-      if (col >= 0) v = ring.floorIn(i, col);
+      const q = ring.first + i;
+      if (col >= 0) v = ring.cell(q, col);
       else {
-        heap.goalLive = ring.floorIn(i, GOAL_LIVE);
-        heap.cycleMin = ring.floorIn(i, CYCLE_MIN);
-        heap.goalMin = ring.floorIn(i, GOAL_MIN);
+        heap.goalLive = ring.cell(q, GOAL_LIVE);
+        heap.cycleMin = ring.cell(q, CYCLE_MIN);
+        heap.goalMin = ring.cell(q, GOAL_MIN);
         v = heapFloor(heap, ratio, pinned);
       }
       if (Number.isNaN(v)) continue;

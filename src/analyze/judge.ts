@@ -151,8 +151,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // The allocation rates, read when a check needs them (the heap's traffic checks; a growing span of another metric).
   let rates: RateSeries | undefined;
   const ratesOf = (): RateSeries => (rates ??= allocRates(h, x));
-  let explainer: ((t: number) => number) | undefined;
-  const explained = (t: number): number => (explainer ??= trafficExplainer(x, ratesOf(), winH / 6))(t);
+  const explained = trafficExplainer(x, ratesOf, winH / 6);
   let windowRise: number | undefined;
   const windowRiseOf = (): number => (windowRise ??= trafficRise(ratesOf()));
   const ownJumps = ownJumpsOf(ctx, metric);

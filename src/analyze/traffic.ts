@@ -124,10 +124,12 @@ export function trafficFit(heap: FloorSeries, rate: RateSeries, chunkHours: numb
  * allocation rate's Theil–Sen slope there, never negative (falling traffic is no evidence of a
  * leak). 0 when traffic explains nothing significant.
  */
-export function trafficExplainer(heap: FloorSeries, rate: RateSeries, chunkHours: number): (t: number) => number {
-  // Lazy: the detector asks only about spans that already look like a leak.
+export function trafficExplainer(heap: FloorSeries, rates: () => RateSeries, chunkHours: number): (t: number) => number {
+  // Lazy, the rates too: the detector asks only about spans that already look like a leak.
   let fit: TrafficFit | undefined | null = null;
+  let rate: RateSeries | undefined;
   return (t) => {
+    rate ??= rates();
     if (fit === null) fit = significantFit(heap, rate, chunkHours, MIN_T);
     if (fit === undefined) return 0;
     const slope = rateSlopeFrom(rate, t);

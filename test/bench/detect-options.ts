@@ -6,9 +6,17 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { CorpusSet } from './corpus.js';
 
-export const USAGE = `usage: npm run bench:detect -- [--set tuning|validation|holdout] [--n N] [--skip K] [--class NAME] [--verbose] [--threads N]
-       npm run bench:detect -- --dump CLASS:SEED FILE.jsonl
-       npm run bench:detect -- --replay-7d`;
+export const USAGE = `usage: npm run bench:detect -- [options]
+  --set tuning|validation|holdout  which seed space (default validation: tune on tuning; holdout
+                            once validation has informed a decision)
+  --n N                     traces per set, balanced over classes (default: the full set)
+  --skip K                  leave out each class's first K seeds (report on a slice not yet looked at)
+  --class NAME              one class only
+  --verbose                 one line per trace, incident times relative to the onset
+  --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
+  --replay-7d               only time the replay of one steady 7-day trace
+  --threads N               worker threads (default: available cores)
+  --help                    this list`;
 
 export interface Options {
   set: CorpusSet;

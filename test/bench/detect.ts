@@ -3,17 +3,7 @@
  * corpus (corpus.ts) and any recorded traces (recorded.ts), in worker threads. Prints per class
  * false alerts per service-day, recall and latency, flapping; heap leaks by rate band; bounded
  * fills apart; the issue-11 goals as PASS/FAIL lines; replay speed and a 7-day replay.
- *
- *   --set tuning|validation|holdout  which seed space (default validation: tune on tuning; holdout
- *                             once validation has informed a decision)
- *   --n N                     traces per set, balanced over classes (default: the full set)
- *   --skip K                  leave out each class's first K seeds (report on a slice not yet looked at)
- *   --class NAME              one class only
- *   --verbose                 one line per trace, incident times relative to the onset
- *   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
- *   --replay-7d               only time the replay of one steady 7-day trace
- *   --threads N               worker threads (default: available cores)
- *   --help                    the usage line; an unknown option is an error (detect-options.ts)
+ * The options and what they do: USAGE in detect-options.ts (`--help` prints it).
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
