@@ -52,6 +52,6 @@ EXPOSE 9470
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const t=process.env.LEAKWATCH_TOKEN;fetch(process.env.LEAKWATCH_HEALTH_URL||'http://127.0.0.1:9470/healthz',{headers:t?{authorization:'Bearer '+t}:{},signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-# The executable itself, not `node main.js`: its #! line carries the memory settings.
+# The executable itself, not `node main.js`: its #! line carries the malloc setting (`run` sets V8's).
 ENTRYPOINT ["/usr/local/bin/leakwatch"]
 CMD ["run", "--config", "/etc/leakwatch/leakwatch.yaml"]

@@ -1,12 +1,9 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --heap-growing-percent=30
-// The line above keeps the daemon small (under 100 MB RSS at 200 targets): a 1 MB young generation
-// instead of up to 32 MB, two malloc arenas instead of one per thread, and an old generation that
-// may grow by 30 % of what survived the last full GC before the next one, where V8's own factor
-// lets it double (a restart's first judgements of 200 services promoted ~15 MB of short-lived data
-// and peaked at 102–106 MB). All must be set before Node starts, so they ride on the executable;
-// `node dist/cli/main.js` runs without them.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
+// MALLOC_ARENA_MAX=2: two malloc arenas instead of one per thread, read by glibc before Node
+// starts, so it rides on the executable. The daemon's V8 settings are daemon-v8.ts's.
 /** leakwatch command line: dispatches to one module per command. Exit codes: 0 ok, 1 user error, 2 usage. */
 import { UsageError, UserError } from './argv.js';
+import { setDaemonV8Flags } from './daemon-v8.js';
 
 const USAGE = `leakwatch — leak-detection watchdog for Go services
 
@@ -65,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Before the daemon's modules load: loading them alone grows V8's young generation.
+  if (name === 'run') setDaemonV8Flags();
   const cmd = (await load()).default;
   return cmd(rest);
 }

@@ -41,7 +41,7 @@ export interface DecodePoolOptions {
   maxHeapMb?: number;
   /** A worker with no task for this long ends (started again on demand). Default 30 s. */
   idleMs?: number;
-  /** V8 young-generation size per worker, MB. Default 3 (1 MB semi-spaces, as the executable's main thread). */
+  /** V8 young-generation size per worker, MB. Default 3 (1 MB semi-spaces, as the daemon's main thread: daemon-v8.ts). */
   youngMb?: number;
 }
 

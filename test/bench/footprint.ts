@@ -153,7 +153,7 @@ async function main(): Promise<number> {
   writeFileSync(configPath, configYaml(dir, port, targets));
   const url = `http://127.0.0.1:${port}`;
 
-  // As installed: the executable itself, so its #! line's Node and malloc settings apply.
+  // As installed: the executable itself, so its #! line's malloc setting applies (`run` sets V8's).
   const daemon = spawn(cli, ['run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   let logLines = 0;

@@ -56,7 +56,7 @@ describe('Dockerfile (static)', () => {
     expect(find(runtime, 'VOLUME').join(' ')).toContain('/var/lib/leakwatch');
     expect(JSON.parse(find(runtime, 'CMD')[0])).toEqual(['run', '--config', '/etc/leakwatch/leakwatch.yaml']);
     const entry = JSON.parse(find(runtime, 'ENTRYPOINT')[0]) as string[];
-    // The executable (its #! line carries the daemon's memory settings), linked from the bin entry.
+    // The executable (its #! line carries the malloc setting), linked from the bin entry.
     expect(entry).toEqual(['/usr/local/bin/leakwatch']);
     expect(find(runtime, 'RUN').join('\n')).toContain(`ln -s /opt/leakwatch/${pkg.bin.leakwatch} /usr/local/bin/leakwatch`);
   });

@@ -1,6 +1,5 @@
 /** `leakwatch run`: the daemon in the foreground. */
 import { Writable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
 import { configFrom, parse } from '../args.js';
 import { configSecrets } from '../../config/secrets.js';
 import { createLogger } from '../../log/log.js';
@@ -8,11 +7,6 @@ import { Daemon } from '../../daemon/daemon.js';
 import type { Config } from '../../config/schema.js';
 
 export default async function run(argv: string[]): Promise<number> {
-  // A watchdog should be small. V8 grows its old generation conservatively (--optimize-for-size),
-  // and hot code stays in the baseline tier instead of TurboFan (--no-opt): about 10 MB less RSS
-  // at 200 targets for about 40% more CPU (at a 15 s schedule, 2-3% of a core either way). Both
-  // are read as V8 works, so setting them now takes effect. LEAKWATCH_V8_SPEED=1 keeps V8's defaults.
-  if (process.env.LEAKWATCH_V8_SPEED !== '1') setFlagsFromString('--optimize-for-size --no-opt');
   const { values } = parse(argv, {});
   let config = configFrom(values);
   // Every secret value of the config is masked wherever it would appear in a log line.
