@@ -14,7 +14,8 @@ export const USAGE = `usage: npm run bench:detect -- [options]
   --class NAME              one class only
   --verbose                 one line per trace, incident times relative to the onset
   --dump CLASS:SEED FILE    write that trace (design §3 format) and its sidecar, then exit
-  --replay-7d               only time the replay of one steady 7-day trace
+  --replay-7d               only time the replay of one steady 7-day trace: in this process, then
+                            as "leakwatch replay" in a fresh process (the built executable)
   --threads N               worker threads (default: available cores)
   --help                    this list`;
 
