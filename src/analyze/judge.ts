@@ -12,7 +12,7 @@ import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { goroutinesCarry, poolShare, type PoolShare } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
-import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
+import { minusTraffic, takesOutSpread, trafficExplainer, trafficTakenOut, withoutTraffic } from './traffic.js';
 import type { RateSeries } from './series.js';
 import type { TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
@@ -111,11 +111,20 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   let floorNoise: number | undefined;
   const floorNoiseOf = (): number => (floorNoise ??= localNoise(x, winH / 6));
 
+  // The allocation rates, read when a check needs them (the heap's traffic checks; a growing span of another metric).
+  let rates: RateSeries | undefined;
+  const ratesOf = (): RateSeries => (rates ??= allocRates(h, x));
+
   let stopped = ctx.open.has(metric) && (metric !== 'heap' || ctx.heapJudgeable) && recentFit(x, 0).upper < threshold;
   const d = stopped ? seasonal() : undefined;
   if (d && d.v.length >= 4) {
     // Still above the same hour yesterday by a day's worth of growth: the leak goes on under the cycle.
     stopped = medianOf(d.v.slice(-Math.ceil(d.v.length / 6))) / 24 < threshold;
+  } else if (stopped && metric === 'heap') {
+    // Before that, a fall traffic explains is no stop: where traffic swings the floor, the floor
+    // without traffic's share must have stopped growing too (a leak under a cycle's falling half).
+    const without = trafficTakenOut(x, ratesOf(), winH / 6);
+    if (without && takesOutSpread(x, without, x.t[0]) && !(recentFit(without, 0).upper < threshold)) stopped = false;
   }
   const judged = { ...quiet, stopped };
 
@@ -148,9 +157,6 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     return judged;
   }
 
-  // The allocation rates, read when a check needs them (the heap's traffic checks; a growing span of another metric).
-  let rates: RateSeries | undefined;
-  const ratesOf = (): RateSeries => (rates ??= allocRates(h, x));
   const explained = trafficExplainer(x, ratesOf, winH / 6);
   let windowRise: number | undefined;
   const windowRiseOf = (): number => (windowRise ??= trafficRise(ratesOf()));

@@ -152,6 +152,16 @@ export function withoutTraffic(heap: Series, rate: RateSeries, chunkHours: numbe
   return { x: minusTraffic(heap, rate, coef), coef };
 }
 
+/**
+ * The floor `heap` with traffic's share taken out at the coefficient as fitted, for asking whether
+ * growth stopped (judge.ts): no margin either way, as a stop claims nothing a leak must be told
+ * from. Undefined unless the coefficient is clearly known (as for withoutTraffic).
+ */
+export function trafficTakenOut(heap: Series, rate: RateSeries, chunkHours: number): Series | undefined {
+  const fit = significantFit(heap, rate, chunkHours, MIN_T_REMOVE);
+  return fit && minusTraffic(heap, rate, fit.coef);
+}
+
 /** Taking traffic out (`without`) leaves at most MAX_SPREAD_LEFT of the floor's spread around its trend from time t on. */
 export function takesOutSpread(heap: FloorSeries, without: FloorSeries, t: number): boolean {
   return spreadFrom(without, t) <= MAX_SPREAD_LEFT * spreadFrom(heap, t);

@@ -157,9 +157,9 @@ describe('before a day of history: growth rising traffic could explain', () => {
  * of it at mean traffic, follows traffic: the floor swings ±15 %. From hour 7, where traffic has
  * begun to fall, a leak of `leakPct` %/h of the base.
  */
-function cycleTrace(leakPct: number, seed: number): Sample[] {
+function cycleTrace(leakPct: number, seed: number, hours = 16): Sample[] {
   return trafficTrace({
-    hours: 16, seed, liveNoise: 0.001, allocNoise: 0.1,
+    hours, seed, liveNoise: 0.001, allocNoise: 0.1,
     traffic: (rng) => {
       const noise = wander(rng, 0.1);
       return (h) => 1 + 0.6 * Math.sin((2 * Math.PI * (h - 5)) / 8) + noise();
@@ -225,6 +225,16 @@ describe('the floor judged with traffic taken out', () => {
     const opened = replay(cycleTrace(2, seed), service).incidents.filter((i) => i.metric === 'heap');
     expect(opened.length).toBe(1);
     expect((Date.parse(opened[0].openedAt) - T0) / HOUR - 7).toBeLessThan(7);
+  });
+});
+
+describe('a leak under a traffic cycle', () => {
+  const service = benchService('unit');
+
+  it.each([1, 2, 3])('stays open while the cycle falls and the leak goes on (seed %i)', (seed) => {
+    // An 8 h cycle of ±60 % traffic: the floor falls for hours at a time, the leak under it does not stop.
+    const heap = replay(cycleTrace(2, seed, 40), service).incidents.filter((i) => i.metric === 'heap');
+    expect(heap.map((i) => ({ resolvedAt: i.resolvedAt, reason: i.resolveReason }))).toEqual([{ resolvedAt: null, reason: undefined }]);
   });
 });
 
