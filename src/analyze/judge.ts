@@ -12,7 +12,7 @@ import { DAY, type Series } from './history.js';
 import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
 import { goroutinesCarry, poolShare, type PoolShare } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
-import { minusTraffic, takesOutSpread, trafficExplainer, trafficTakenOut, withoutTraffic } from './traffic.js';
+import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
 import type { RateSeries } from './series.js';
 import type { TrendFit } from './trend.js';
 import type { Trend } from '../model/trend.js';
@@ -121,10 +121,11 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // Still above the same hour yesterday by a day's worth of growth: the leak goes on under the cycle.
     stopped = medianOf(d.v.slice(-Math.ceil(d.v.length / 6))) / 24 < threshold;
   } else if (stopped && metric === 'heap') {
-    // Before that, a fall traffic explains is no stop: where traffic swings the floor, the floor
-    // without traffic's share must have stopped growing too (a leak under a cycle's falling half).
-    const without = trafficTakenOut(x, ratesOf(), winH / 6);
-    if (without && takesOutSpread(x, without, x.t[0]) && !(recentFit(without, 0).upper < threshold)) stopped = false;
+    // Before a day of history, a fall traffic explains is no stop where traffic swings the floor:
+    // the floor without traffic's share (at the coefficient as fitted, no margin either way) must
+    // have stopped growing too (a leak under a cycle's falling half).
+    const without = withoutTraffic(x, ratesOf(), winH / 6, x.t[0], 0);
+    if (without && takesOutSpread(x, without.x, x.t[0]) && !(recentFit(without.x, 0).upper < threshold)) stopped = false;
   }
   const judged = { ...quiet, stopped };
 

@@ -25,6 +25,11 @@
  * floor's spread around its trend over the span. Traffic wander alone on a warm-up takes out
  * little: there the floor is judged as it is. Whether a lifetime is warming up is still read on
  * its floor as it is too (judge.ts).
+ *
+ * The same floor without traffic's share, at the coefficient as fitted, also holds an open
+ * incident: where traffic swings the floor, growth has stopped only if it stopped there too (a
+ * cycle's falling half is no stop for a leak under it). That can keep a false alert open for
+ * longer, never open one.
  */
 import { firstAtOrAfter } from './assess.js';
 import type { Series } from './history.js';
@@ -140,26 +145,17 @@ export function trafficExplainer(heap: FloorSeries, rates: () => RateSeries, chu
 /**
  * The floor `heap` with traffic's share taken out, for judging the span from time `t` on: each
  * point less the coefficient times the allocation rate there (points without a rate dropped).
- * Undefined unless the coefficient is clearly known. `coef` is the coefficient used, for taking
+ * Undefined unless the coefficient is clearly known. `margin`: the standard errors the coefficient
+ * is moved by against a leak (0 asks whether growth stopped: judge.ts). `coef` is the coefficient used, for taking
  * traffic out of other stretches of the same floor alike (minusTraffic). Judge the span on it
  * only where traffic swings the floor (`takesOutSpread`): the checks are cheaper the other way round.
  */
-export function withoutTraffic(heap: Series, rate: RateSeries, chunkHours: number, t: number): { x: Series; coef: number } | undefined {
+export function withoutTraffic(heap: Series, rate: RateSeries, chunkHours: number, t: number, margin = REMOVE_MARGIN): { x: Series; coef: number } | undefined {
   const fit = significantFit(heap, rate, chunkHours, MIN_T_REMOVE);
   const rising = fit && risingFrom(rate, t);
   if (!fit || rising === undefined) return undefined;
-  const coef = Math.max(0, fit.coef + (rising ? REMOVE_MARGIN : -REMOVE_MARGIN) * fit.se);
+  const coef = Math.max(0, fit.coef + (rising ? margin : -margin) * fit.se);
   return { x: minusTraffic(heap, rate, coef), coef };
-}
-
-/**
- * The floor `heap` with traffic's share taken out at the coefficient as fitted, for asking whether
- * growth stopped (judge.ts): no margin either way, as a stop claims nothing a leak must be told
- * from. Undefined unless the coefficient is clearly known (as for withoutTraffic).
- */
-export function trafficTakenOut(heap: Series, rate: RateSeries, chunkHours: number): Series | undefined {
-  const fit = significantFit(heap, rate, chunkHours, MIN_T_REMOVE);
-  return fit && minusTraffic(heap, rate, fit.coef);
 }
 
 /** Taking traffic out (`without`) leaves at most MAX_SPREAD_LEFT of the floor's spread around its trend from time t on. */

@@ -10,18 +10,15 @@
  *    baseline tier instead of TurboFan (`--no-opt`): about 10 MB less RSS at 200 targets for about
  *    40 % more CPU (2–3 % of a core either way at a 15 s schedule). `LEAKWATCH_V8_SPEED=1` keeps
  *    V8's defaults for these two.
- * V8 reads each of them as it works, so setting them at run time takes effect, for `run` only:
+ * V8 reads each of them as it works (on Node 20), so setting them at run time takes effect, for
+ * `run` only (`--max-semi-space-size` is read once at start-up, hence the growth factor):
  * one-shot commands (`replay` of a week runs a judgement every few hundred microseconds) keep V8's
  * defaults and their speed. The executable's `#!` line adds MALLOC_ARENA_MAX=2, which glibc reads
  * before Node starts.
  */
 import { setFlagsFromString } from 'node:v8';
 
-export function daemonV8Flags(env: NodeJS.ProcessEnv = process.env): string {
+export function setDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): void {
   const memory = '--semi-space-growth-factor=1 --heap-growing-percent=30';
-  return env.LEAKWATCH_V8_SPEED === '1' ? memory : `${memory} --optimize-for-size --no-opt`;
-}
-
-export function setDaemonV8Flags(): void {
-  setFlagsFromString(daemonV8Flags());
+  setFlagsFromString(env.LEAKWATCH_V8_SPEED === '1' ? memory : `${memory} --optimize-for-size --no-opt`);
 }

@@ -165,6 +165,9 @@ function replayWeek(): void {
   }
 }
 
+/** A duration as a config writes it (6h, 15m). */
+const configDuration = (ms: number): string => formatDuration(ms).replace(/ /g, '');
+
 /** The service's thresholds as a config writes them. */
 function thresholdsOf(svc: ServiceConfig): Record<string, string> {
   const rate = (r: Rate | undefined): string => (r === undefined ? 'off' : formatRate(r).replace(/ /g, ''));
@@ -174,7 +177,7 @@ function thresholdsOf(svc: ServiceConfig): Record<string, string> {
 
 /** A config of the one service the bench replays: replay reads no source, but the config needs one. */
 function serviceYaml(svc: ServiceConfig): string {
-  return `services:\n  - name: ${svc.name}\n    expvar: http://127.0.0.1:6060/debug/vars  # replay reads no source, the config needs one\n    window: ${formatDuration(svc.window).replace(/ /g, '')}\n    warmup: ${formatDuration(svc.warmup).replace(/ /g, '')}\n    thresholds:\n${Object.entries(thresholdsOf(svc)).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`;
+  return `services:\n  - name: ${svc.name}\n    expvar: http://127.0.0.1:6060/debug/vars  # replay reads no source, the config needs one\n    window: ${configDuration(svc.window)}\n    warmup: ${configDuration(svc.warmup)}\n    thresholds:\n${Object.entries(thresholdsOf(svc)).map(([k, v]) => `      ${k}: ${v}\n`).join('')}`;
 }
 
 function dump(id: string, file: string): void {
@@ -188,7 +191,7 @@ function dump(id: string, file: string): void {
   const start = tr.samples[0].t;
   writeFileSync(sidecar, JSON.stringify({
     positive: tr.positive, metric: tr.truth.metric ?? null, onsetMs: tr.positive ? Math.round(tr.truth.onsets[0] * 3_600_000) : null,
-    service: { window: formatDuration(svc.window).replace(/ /g, ''), warmup: formatDuration(svc.warmup).replace(/ /g, ''), thresholds },
+    service: { window: configDuration(svc.window), warmup: configDuration(svc.warmup), thresholds },
     corpus: { class: cls, seed: tr.seed, kind: tr.kind, hours: tr.hours, truth: tr.truth, params: tr.params, start: new Date(start).toISOString() },
   }, null, 2) + '\n');
   console.log(`wrote ${tr.samples.length} samples of ${id} to ${file} and its truth to ${sidecar}; replay it with a service like:`);

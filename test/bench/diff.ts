@@ -123,7 +123,7 @@ function timed(cmd: string, args: string[]): ColdRun {
   return { ms, cpuMs, maxRssKb, text: r.stdout };
 }
 
-/** `leakwatch diff a b` as installed: the executable itself, so its shebang's node flags apply. */
+/** `leakwatch diff a b` as installed: the executable itself, its #! line's environment included. */
 const ourCli = (a: string, b: string): ColdRun => timed(PRODUCT_CLI, ['diff', a, b]);
 const goTool = (a: string, b: string): ColdRun => timed('go', ['tool', 'pprof', '-top', '-diff_base', a, b]);
 

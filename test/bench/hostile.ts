@@ -112,7 +112,7 @@ function configYaml(dir: string, healthy: GoTarget[], hostile: { cls: HostileCla
   return `database: ${join(dir, 'lw.db')}\nlog:\n  level: error\ndefaults:\n  schedule: "* * * * * *"\n  profileSchedule: "* * * * * *"\n  timeout: 1s\n  window: 1h\nservices:\n${services.join('\n')}\n`;
 }
 
-/** The environment and Node flags of the CLI's `#!/usr/bin/env -S VAR=x node --flag` line: run as installed. */
+/** The environment and any Node flags of the CLI's `#!/usr/bin/env -S VAR=x node` line: run as installed (`run` sets its V8 flags itself). */
 function shebang(): { env: Record<string, string>; nodeArgs: string[] } {
   const words = readFileSync(cli, 'utf8').split('\n', 1)[0]!.replace(/^#!\S*env -S /, '').split(/\s+/);
   const node = words.findIndex((w) => w === 'node');
