@@ -77,10 +77,9 @@ const WIDE_I32 = ['samples', 'rateN', 'samplesAtMinimum'] as const;
 const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: Floor): number => FLOOR0 + FLOORS.indexOf(f);
-/** The column of floor `f` in a ring (BucketRing.cell). */
-export const floorColumn = floorCol;
-const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
-const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
+/** The floors' columns, for reading them in place (BucketRing.cell). */
+export const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
+export const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
 const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');
 const RATE_SUM = WIDE_F64.indexOf('rateSum'), RATE_SQ = WIDE_F64.indexOf('rateSq'), MEMLIMIT = WIDE_F64.indexOf('memlimit');
 const SAMPLES = WIDE_I32.indexOf('samples'), RATE_N = WIDE_I32.indexOf('rateN'), AT_MINIMUM = WIDE_I32.indexOf('samplesAtMinimum');
@@ -199,7 +198,7 @@ export class BucketRing {
     return this.lifeStarts.get(life) ?? NaN;
   }
 
-  /** A floor of bucket `q` (sequence number) by its column (floorColumn), read in place. */
+  /** A floor of bucket `q` (sequence number) by its column (GOAL_LIVE … GOROUTINES), read in place. */
   cell(q: number, col: number): number {
     const a = this.all;
     return a.f32[col * a.cap + a.slot(q - a.first)];

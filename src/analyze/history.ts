@@ -8,11 +8,10 @@
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, floorColumn, type BucketFields, type BucketView, type GoalFields } from './bucket-ring.js';
+import { BucketRing, CYCLE_MIN, GOAL_LIVE, GOAL_MIN, GOROUTINES, RSS, SYS, type BucketFields, type BucketView, type GoalFields } from './bucket-ring.js';
 
-/** Columns of the floors `series` reads (bucket-ring.ts): a metric's own, and the three the heap's is made of. */
-const COLUMN_OF: Record<Exclude<Metric, 'heap'>, number> = { sys: floorColumn('sys'), rss: floorColumn('rss'), goroutines: floorColumn('goroutines') };
-const [GOAL_LIVE, CYCLE_MIN, GOAL_MIN] = (['goalLive', 'cycleMin', 'goalMin'] as const).map(floorColumn);
+/** The column `series` reads for a metric other than the heap (whose floor is made of GOAL_LIVE, CYCLE_MIN and GOAL_MIN). */
+const COLUMN_OF: Record<Exclude<Metric, 'heap'>, number> = { sys: SYS, rss: RSS, goroutines: GOROUTINES };
 
 const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

@@ -125,7 +125,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
     // the floor without traffic's share (at the coefficient as fitted, no margin either way) must
     // have stopped growing too (a leak under a cycle's falling half).
     const without = withoutTraffic(x, ratesOf(), winH / 6, x.t[0], 0);
-    if (without && takesOutSpread(x, without.x, x.t[0]) && !(recentFit(without.x, 0).upper < threshold)) stopped = false;
+    if (without && !(recentFit(without.x, 0).upper < threshold) && takesOutSpread(x, without.x, x.t[0])) stopped = false;
   }
   const judged = { ...quiet, stopped };
 

@@ -18,7 +18,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export function setDaemonV8Flags(env: NodeJS.ProcessEnv = process.env): void {
+export function setDaemonV8Flags(): void {
   const memory = '--semi-space-growth-factor=1 --heap-growing-percent=30';
-  setFlagsFromString(env.LEAKWATCH_V8_SPEED === '1' ? memory : `${memory} --optimize-for-size --no-opt`);
+  setFlagsFromString(process.env.LEAKWATCH_V8_SPEED === '1' ? memory : `${memory} --optimize-for-size --no-opt`);
 }
