@@ -20,7 +20,7 @@
  * Where traffic swings the floor more than anything else (a traffic cycle of any period), the
  * floor is also judged with traffic's share taken out (`withoutTraffic`): a leak under a falling
  * cycle shows there, where subtracting alone could never show it. That can add an alert, so it
- * asks more: a coefficient known to ±20 % (|t| ≥ 5), moved two standard errors against a leak
+ * asks more: a coefficient known to ±20 % (|t| ≥ 5), moved one standard error against a leak
  * (more taken out while traffic rises, less while it falls), and taking out half or more of the
  * floor's spread around its trend over the span. Traffic wander alone on a warm-up takes out
  * little: there the floor is judged as it is. Whether a lifetime is warming up is still read on
@@ -40,7 +40,7 @@ import { detrend, lineNoise, olsSlope, theilSen } from './trend.js';
 const MIN_T = 3;
 /** |t| it needs before the floor is judged with traffic taken out, and the standard errors it is moved by. */
 const MIN_T_REMOVE = 5;
-const REMOVE_MARGIN = 2;
+const REMOVE_MARGIN = 1;
 /** Share of the floor's spread around its trend over a span that may remain once traffic is taken out. */
 const MAX_SPREAD_LEFT = 0.5;
 /** Points a chunk needs to contribute its residuals. */
