@@ -17,6 +17,7 @@
  */
 import type { Bucket } from './buckets.js';
 import { Cells } from './cells.js';
+import type { GoalColumns } from './goal.js';
 
 /** The fields a history bucket has: a Bucket, or a view of one in a ring. */
 export interface BucketFields {
@@ -45,9 +46,9 @@ export interface BucketFields {
   readonly rateVariance: number;
 }
 
-/** The fields the GC goal's checks read (buckets.ts: estimateGoalRatio, goalPinned, heapFloor). */
+/** The fields the GC goal's checks read (goal.ts: estimateGoalRatio, goalPinned, heapFloor). */
 export type GoalFields = Pick<BucketFields, 't' | 'ratioMax' | 'goalLive' | 'cycleMin' | 'goalMin'>;
-/** What a bucket's heap floor is read from (buckets.ts, heapFloor). */
+/** What a bucket's heap floor is read from (goal.ts, heapFloor). */
 export type HeapFloors = Pick<GoalFields, 'goalLive' | 'cycleMin' | 'goalMin'>;
 
 /** Mean allocation rate (bytes/s) of a bucket, NaN when unknown. */
@@ -171,10 +172,15 @@ export class BucketRing {
     return this.all.i32[LIFE * this.all.cap + this.all.slot(i)];
   }
 
-  /** What the GC goal's checks read of the i-th oldest bucket (buckets.ts, goalPinned), as a plain object. */
-  goalFieldsAt(i: number): GoalFields {
+  /** Appends what the GC goal's checks read of the i-th oldest bucket to `to` (goal.ts), no object made. */
+  goalFieldsInto(i: number, to: GoalColumns): void {
     const q = this.first + i;
-    return { t: this.tAt(i), ratioMax: this.wideCell(q, RATIO_MAX, false), goalLive: this.cell(q, GOAL_LIVE), cycleMin: this.cell(q, CYCLE_MIN), goalMin: this.cell(q, GOAL_MIN) };
+    const k = to.length++;
+    to.t[k] = this.tAt(i);
+    to.ratioMax[k] = this.wideCell(q, RATIO_MAX, false);
+    to.goalLive[k] = this.cell(q, GOAL_LIVE);
+    to.cycleMin[k] = this.cell(q, CYCLE_MIN);
+    to.goalMin[k] = this.cell(q, GOAL_MIN);
   }
 
   /**

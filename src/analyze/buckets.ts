@@ -9,9 +9,7 @@
  */
 import type { Sample } from '../model/sample.js';
 import { isRestart } from '../model/restart.js';
-import { allocRateOf, rateVarianceOf, type BucketFields, type GoalFields, type HeapFloors } from './bucket-ring.js';
-import { medianOf } from './assess.js';
-import { fitTrend, theilSen } from './trend.js';
+import { allocRateOf, rateVarianceOf, type BucketFields } from './bucket-ring.js';
 
 /** GOMEMLIMIT values at or above this mean "no limit" (math.MaxInt64 as a float). */
 export const NO_LIMIT = 2 ** 62;
@@ -202,97 +200,4 @@ export class BucketFolder {
     m.goroutines = minOf(m.goroutines, s.goroutines);
     if (s.gomemlimit !== undefined && s.gomemlimit > 0 && s.gomemlimit < NO_LIMIT) m.memlimit = s.gomemlimit;
   }
-}
-
-/**
- * Most services never tell their GOGC. Estimate 1+GOGC/100 as a high quantile of the buckets'
- * best NextGC/HeapAlloc ratios (a sample just after a GC sees the full ratio), snapped to steps
- * of 5 GOGC points so it stays put from one bucket to the next.
- */
-export function estimateGoalRatio(buckets: Iterable<GoalFields>): number | undefined {
-  const seen: number[] = [];
-  for (const b of buckets) if (b.ratioMax > 1) seen.push(b.ratioMax);
-  if (seen.length < 3) return undefined;
-  const ratios = Float64Array.from(seen).sort();
-  const q = ratios[Math.floor(0.9 * (ratios.length - 1))];
-  return 1 + Math.round((q - 1) * 20) / 20;
-}
-
-/**
- * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
- * per-cycle HeapAlloc minimum. A goal-derived floor far below the HeapAlloc floor means a limit
- * pins the goal (GOMEMLIMIT we were not told about) — when it happens in many buckets (`pinned`),
- * the HeapAlloc minimum is the floor in every bucket of the lifetime; in one bucket alone it is a
- * scrape period in step with the GC period, every scrape late in its cycle. Without `pinned`
- * (a lone bucket), the bucket decides for itself.
- */
-export function heapFloor(b: HeapFloors, ratio: number | undefined, pinned?: boolean): number {
-  const goal = goalFloor(b, ratio);
-  const cycle = b.cycleMin;
-  if (Number.isNaN(goal)) return cycle;
-  if (Number.isNaN(cycle)) return goal;
-  // A limit that pins the goal in many buckets pins it in all: the goal says nothing of the live
-  // heap there, even in a bucket whose HeapAlloc minimum happens to come close to it.
-  if (pinned ?? pinnedGoal(b, goal)) return cycle;
-  return goal;
-}
-
-function goalFloor(b: HeapFloors, ratio: number | undefined): number {
-  return !Number.isNaN(b.goalLive) ? b.goalLive : ratio !== undefined && !Number.isNaN(b.goalMin) ? b.goalMin / ratio : NaN;
-}
-
-function pinnedGoal(b: HeapFloors, goal: number): boolean {
-  return b.cycleMin > 1.5 * goal;
-}
-
-/** Rise of the HeapAlloc floor, as a share of its level, that a GOGC goal follows and a limit's does not. */
-const FLOOR_RISE = 0.05;
-/** Buckets a goal must stay put over before its stillness says "limit" (half an hour at a 6 h window). */
-const STILL_BUCKETS = 12;
-/** Spread (most/least − 1) within which a goal stands still: a GOGC goal moves more, each cycle marking a different heap. */
-const STILL_SPREAD = 0.002;
-
-/**
- * Whether a limit pins the goal: at least 30 % of the buckets show a goal pinned below their
- * HeapAlloc floor, or, over STILL_BUCKETS or more, the goal has not moved at all (within
- * STILL_SPREAD) or has not followed the HeapAlloc floor rising under it. A GOGC goal follows the
- * heap each cycle marks, so one that stands still is a limit's (GOMEMLIMIT we were not told about),
- * and a goal-derived floor would read a leak under it as a flat heap.
- */
-export function goalPinned(buckets: Iterable<GoalFields>, ratio: number | undefined): boolean {
-  let pinned = 0, most = -Infinity, least = Infinity;
-  const [t, goals, floors]: number[][] = [[], [], []];
-  for (const b of buckets) {
-    const goal = goalFloor(b, ratio);
-    if (Number.isNaN(goal) || Number.isNaN(b.cycleMin)) continue;
-    if (pinnedGoal(b, goal)) pinned++;
-    most = Math.max(most, goal);
-    least = Math.min(least, goal);
-    t.push(b.t);
-    goals.push(goal);
-    floors.push(b.cycleMin);
-  }
-  const seen = goals.length;
-  if (seen >= STILL_BUCKETS && (most <= least * (1 + STILL_SPREAD) || goalStaysUnderRise(t, goals, floors))) return true;
-  return seen > 0 && pinned >= 0.3 * seen;
-}
-
-/**
- * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
- * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
- * Bounds, not points, so a goal's jitter and a noisy floor do not count. The fits with their rank
- * tests run only when the floor's thirds and the Theil–Sen slopes (Sen's bounds lie either side) leave it open.
- */
-function goalStaysUnderRise(t: number[], goals: number[], floors: number[]): boolean {
-  const k = Math.floor(floors.length / 3);
-  if (!(medianOf(floors, floors.length - k) >= medianOf(floors, 0, k) * (1 + FLOOR_RISE))) return false;
-  const span = t[t.length - 1] - t[0];
-  const level = medianOf(floors);
-  if (level > 0 && (theilSen(t, floors) * span) / level < FLOOR_RISE) return false;
-  const floorRise = (fitTrend(t, floors).lower * span) / level;
-  if (floorRise < FLOOR_RISE) return false;
-  const goalLevel = medianOf(goals);
-  if (goalLevel > 0 && (Math.abs(theilSen(t, goals)) * span) / goalLevel >= floorRise / 4) return false;
-  const goal = fitTrend(t, goals);
-  return (Math.max(Math.abs(goal.upper), Math.abs(goal.lower)) * span) / goalLevel < floorRise / 4;
 }

@@ -7,8 +7,9 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
-import { BucketRing, CYCLE_MIN, GOAL_LIVE, GOAL_MIN, GOROUTINES, RSS, SYS, type BucketFields, type BucketView, type GoalFields } from './bucket-ring.js';
+import { Bucket, BucketFolder } from './buckets.js';
+import { estimateGoalRatio, goalColumns, goalPinned, heapFloor } from './goal.js';
+import { BucketRing, CYCLE_MIN, GOAL_LIVE, GOAL_MIN, GOROUTINES, RSS, SYS, type BucketFields, type BucketView } from './bucket-ring.js';
 
 /** The column `series` reads for a metric other than the heap (whose floor is made of GOAL_LIVE, CYCLE_MIN and GOAL_MIN). */
 const COLUMN_OF: Record<Exclude<Metric, 'heap'>, number> = { sys: SYS, rss: RSS, goroutines: GOROUTINES };
@@ -66,6 +67,8 @@ export class History {
   /** Per lifetime, for the current version: earlier lifetimes are read bucket by bucket too (usualWarmup). */
   private ratioCache = new Map<number, { ratio: number | undefined; pinned: boolean }>();
   private ratioVersion = -1;
+  /** The goal fields of goalOf's buckets, filled afresh for each computation and read there only. */
+  private readonly goalCols = goalColumns(POINTS_PER_WINDOW);
 
   constructor(readonly opts: HistoryOptions) {
     this.width = fineWidth(opts.window);
@@ -177,9 +180,9 @@ export class History {
     }
     let e = this.ratioCache.get(life);
     if (!e) {
-      const ring = this.fineRing;
-      const own: GoalFields[] = [];
-      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) own.push(ring.goalFieldsAt(i));
+      const ring = this.fineRing, own = this.goalCols;
+      own.length = 0;
+      for (let i = Math.max(0, ring.length - POINTS_PER_WINDOW); i < ring.length; i++) if (ring.lifeAt(i) === life) ring.goalFieldsInto(i, own);
       const ratio = estimateGoalRatio(own);
       e = { ratio, pinned: goalPinned(own, ratio) };
       this.ratioCache.set(life, e);

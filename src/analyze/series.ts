@@ -5,7 +5,8 @@
  */
 import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
-import { Bucket, BucketFolder, estimateGoalRatio, goalPinned, heapFloor } from './buckets.js';
+import { Bucket, BucketFolder } from './buckets.js';
+import { estimateGoalRatio, goalColumnsOf, goalPinned, heapFloor } from './goal.js';
 
 /** Bucketed floor series of one metric. `t` in hours since `origin`, `v` in the metric's unit. */
 export interface FloorSeries {
@@ -40,8 +41,9 @@ export function floorSeries(samples: readonly Sample[], from: number, fromT: num
   const startBucket = Math.floor(fromT / width);
   const kept = buckets.filter((b) => b.b >= startBucket && (b.b + 1) * width <= now);
   const origin = startBucket * width;
-  const ratio = estimateGoalRatio(kept);
-  const pinned = goalPinned(kept, ratio);
+  const goal = goalColumnsOf(kept);
+  const ratio = estimateGoalRatio(goal);
+  const pinned = goalPinned(goal, ratio);
   const out: FloorSet = {
     heap: { t: [], v: [] }, sys: { t: [], v: [] }, rss: { t: [], v: [] }, goroutines: { t: [], v: [] },
     allocRate: { t: [], v: [], variance: [] },

@@ -1,11 +1,11 @@
 /**
- * goalPinned (buckets.ts) asks whether a GOGC goal failed to follow a rising HeapAlloc floor. Its
+ * goalPinned (goal.ts) asks whether a GOGC goal failed to follow a rising HeapAlloc floor. Its
  * Sen-bound fits run only when cheaper Theil–Sen slopes leave the answer open: those gates must be
  * exact. Checked against the same rule written without them, on floors that rise by 0–15 % under
  * goals that follow them by none to all of it (a limit's goal stands still, a GOGC goal follows).
  */
 import { describe, expect, it } from 'vitest';
-import { goalPinned } from '../../src/analyze/buckets.js';
+import { goalColumnsOf, goalPinned } from '../../src/analyze/goal.js';
 import type { GoalFields } from '../../src/analyze/bucket-ring.js';
 import { fitTrend, medianOf } from '../../src/analyze/trend.js';
 import { Rng } from '../bench/simulate.js';
@@ -47,7 +47,7 @@ describe('goalPinned', () => {
     for (let k = 0; k < 600; k++) {
       const bs = buckets(rng, rng.range(0, 0.2), k % 2 ? 0 : rng.range(0, 0.6), [0, 0.1, 0.2, 0.3, 0.5, 1][k % 6], rng.logRange(0.0003, 0.05));
       const want = reference(bs);
-      expect(goalPinned(bs, undefined), `case ${k}`).toBe(want);
+      expect(goalPinned(goalColumnsOf(bs), undefined), `case ${k}`).toBe(want);
       answers[want ? 'pinned' : 'free']++;
     }
     // Both answers occur often: the comparison says something about each gate.
