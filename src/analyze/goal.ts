@@ -9,7 +9,7 @@
  */
 import { medianOf } from './assess.js';
 import type { GoalFields, HeapFloors } from './bucket-ring.js';
-import { fitTrend, theilSen } from './trend.js';
+import { fitTrend, theilSen, theilSenCeiling } from './trend.js';
 
 /** What the goal's checks read of `length` buckets, oldest first: one array per field, room for more. */
 export interface GoalColumns {
@@ -134,14 +134,19 @@ export function goalPinned(c: GoalColumns, ratio: number | undefined): boolean {
  * The HeapAlloc floor rose by FLOOR_RISE or more of its level (its Sen line's lower bound) while the
  * goal's line, either bound, moved by under a quarter as much: a GOGC goal would have followed.
  * Bounds, not points, so a goal's jitter and a noisy floor do not count. The fits with their rank
- * tests run only when the floor's thirds and the Theil–Sen slopes (Sen's bounds lie either side) leave it open.
+ * tests run only when the floor's thirds, the Theil–Sen slopes (Sen's bounds lie either side) and the
+ * ceiling on the floor's bound (trend.ts, theilSenCeiling) leave it open.
  */
 function goalStaysUnderRise(t: Float64Array, goals: Float64Array, floors: Float64Array): boolean {
   const k = Math.floor(floors.length / 3);
   if (!(medianOf(floors, floors.length - k) >= medianOf(floors, 0, k) * (1 + FLOOR_RISE))) return false;
   const span = t[t.length - 1] - t[0];
   const level = medianOf(floors);
-  if (level > 0 && (theilSen(t, floors) * span) / level < FLOOR_RISE) return false;
+  const floor = theilSenCeiling(t, floors);
+  if (level > 0 && (floor.slope * span) / level < FLOOR_RISE) return false;
+  // The fit's lower bound is at most the ceiling: where that is under the rise, so is the bound
+  // (rounding is monotonic), and the fit need not be made (a steady week's floors stop here).
+  if (level > 0 && span > 0 && (floor.lowerAtMost * span) / level < FLOOR_RISE) return false;
   const floorRise = (fitTrend(t, floors).lower * span) / level;
   if (floorRise < FLOOR_RISE) return false;
   const goalLevel = medianOf(goals);

@@ -123,6 +123,21 @@ export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
   return median(pairPass(t, v).slopes);
 }
 
+/**
+ * The Theil–Sen slope, and a ceiling on fitTrend(t, v, z).lower from the same pass over the pairs:
+ * Sen's bound with Mann–Kendall's own variance, which the Hamed–Rao factor (never below 1) only
+ * widens, so the fit's bound lies at or below it. For callers that read the bound only where it may
+ * be high: most of a fit's cost is the autocorrelation pass this leaves out.
+ */
+export function theilSenCeiling(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): { slope: number; lowerAtMost: number } {
+  const { slopes } = pairPass(t, v);
+  const slope = median(slopes);
+  if (t.length < 3) return { slope, lowerAtMost: -Infinity };
+  const m1 = Math.floor((slopes.length - z * Math.sqrt(varianceS(v))) / 2);
+  // As in fitTrend: median() left the slopes partitioned around N>>1, and m1 − 1 lies below it.
+  return { slope, lowerAtMost: m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, slopes.length >> 1) };
+}
+
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
 export function mannKendall(v: ArrayLike<number>): { s: number; varS: number } {
   return { s: pairPass(Array.from({ length: v.length }, (_, i) => i), v).s, varS: varianceS(v) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitTrend, hamedRaoFactor, lineNoise, mannKendall, medianOf, normalCdf, timeToLimit } from '../../src/analyze/trend.js';
+import { fitTrend, hamedRaoFactor, lineNoise, mannKendall, medianOf, normalCdf, theilSen, theilSenCeiling, timeToLimit } from '../../src/analyze/trend.js';
 import { Rng } from '../bench/scenarios.js';
 
 const hours = (n: number, step = 1): number[] => Array.from({ length: n }, (_, i) => i * step);
@@ -132,5 +132,29 @@ describe('fitTrend and mannKendall', () => {
       const v = t.map(() => Math.round(rng.normal() * 3));
       expect(fitTrend(t, v).s).toBe(mannKendall(v).s);
     }
+  });
+});
+
+describe('theilSenCeiling', () => {
+  it('is the Theil–Sen slope, and never below fitTrend’s lower bound: trends, wander, ties, repeated times', () => {
+    const rng = new Rng(23);
+    let tight = 0;
+    for (let k = 0; k < 300; k++) {
+      const n = 3 + Math.floor(rng.next() * 150);
+      const t = hours(n, 0.04).map((x) => (k % 7 === 0 ? Math.floor(x * 5) / 5 : x));
+      let wander = 0;
+      const v = t.map((x) => {
+        wander = (k % 3 === 0 ? 0.95 : 0) * wander + rng.normal();
+        const y = (k % 4) * x + wander * (1 + (k % 5));
+        return k % 6 === 0 ? Math.round(y) : y;
+      });
+      const { slope, lowerAtMost } = theilSenCeiling(t, v);
+      const fit = fitTrend(t, v);
+      expect(slope, `case ${k}`).toBe(theilSen(t, v));
+      expect(lowerAtMost, `case ${k}`).toBeGreaterThanOrEqual(fit.lower);
+      if (lowerAtMost === fit.lower) tight++;
+    }
+    // Without autocorrelation the factor is often 1 and the ceiling is the bound itself.
+    expect(tight).toBeGreaterThan(30);
   });
 });
