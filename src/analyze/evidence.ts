@@ -6,6 +6,7 @@
 import type { Metric } from '../model/incident.js';
 import { firstAtOrAfter, medianOf, MIN_POINTS, type Points } from './assess.js';
 import { DAY, History, type Series } from './history.js';
+import type { BucketView } from './bucket-ring.js';
 import type { RateSeries } from './series.js';
 import { beyondCurve, notClearlyAbove, saturationFit, WARMUP_SHAPES } from './saturation.js';
 import { fitTrend } from './trend.js';
@@ -170,18 +171,20 @@ export interface GcPressure {
  * the heap floor within reach of the limit.
  */
 export function gcPressure(h: History, x: Series, level: number): GcPressure | undefined {
+  const buckets = h.bucketsOf(x.b);
+  // The limit first: without one (most services) there is no GC rate to read.
+  let limit = NaN;
+  for (const b of buckets) if (b && !Number.isNaN(b.gcs) && !Number.isNaN(b.memlimit)) limit = b.memlimit;
+  if (Number.isNaN(limit) || level < 0.5 * limit) return undefined;
   const t: number[] = [];
   const v: number[] = [];
-  let limit = NaN;
-  const buckets = h.bucketsOf(x.b);
   for (let i = 0; i < x.t.length; i++) {
     const b = buckets[i];
     if (!b || Number.isNaN(b.gcs)) continue;
     t.push(x.t[i]);
     v.push(b.gcs / (h.width / 60_000));
-    if (!Number.isNaN(b.memlimit)) limit = b.memlimit;
   }
-  if (Number.isNaN(limit) || t.length < 8 || level < 0.5 * limit) return undefined;
+  if (t.length < 8) return undefined;
   const k = Math.floor(t.length / 3);
   const early = medianOf(v.slice(0, k));
   const late = medianOf(v.slice(-k));
@@ -198,14 +201,10 @@ export function gcPressure(h: History, x: Series, level: number): GcPressure | u
  * good, and that high-water mark is no leak of the runtime's own memory.
  */
 export function heapSysRise(h: History, x: Series): number | undefined {
-  let first = NaN;
-  let last = NaN;
-  for (const b of h.bucketsOf(x.b)) {
-    if (!b || Number.isNaN(b.heapSys)) continue;
-    if (Number.isNaN(first)) first = b.heapSys;
-    last = b.heapSys;
-  }
-  return Number.isNaN(first) ? undefined : last - first;
+  const buckets = h.bucketsOf(x.b);
+  const known = (b: BucketView | undefined): b is BucketView => b !== undefined && !Number.isNaN(b.heapSys);
+  const first = buckets.find(known);
+  return first === undefined ? undefined : buckets.findLast(known)!.heapSys - first.heapSys;
 }
 
 /** Least rise of the allocation rate over a span, relative to its level, that counts as traffic rising. */
