@@ -132,10 +132,19 @@ export function theilSen(t: ArrayLike<number>, v: ArrayLike<number>): number {
 export function theilSenCeiling(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_SIDED_95): { slope: number; lowerAtMost: number } {
   const { slopes } = pairPass(t, v);
   const slope = median(slopes);
-  if (t.length < 3) return { slope, lowerAtMost: -Infinity };
-  const m1 = Math.floor((slopes.length - z * Math.sqrt(varianceS(v))) / 2);
-  // As in fitTrend: median() left the slopes partitioned around N>>1, and m1 − 1 lies below it.
-  return { slope, lowerAtMost: m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, slopes.length >> 1) };
+  return { slope, lowerAtMost: t.length < 3 ? -Infinity : senLower(slopes, varianceS(v), z) };
+}
+
+/**
+ * Sen (1968): the lower bound is the M1-th smallest pairwise slope (1-based), M1 = (N − C)/2 with
+ * C = z·√Var(S), rounded down so the bound stays conservative. `slopes` as median() left them,
+ * partitioned around index N>>1: the bound is searched on its side only.
+ */
+function senLower(slopes: Float64Array, varS: number, z: number): number {
+  const nPairs = slopes.length;
+  const m1 = Math.floor((nPairs - z * Math.sqrt(varS)) / 2);
+  const mid = nPairs >> 1;
+  return m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, m1 - 1 <= mid ? mid : nPairs - 1);
 }
 
 /** Mann–Kendall S and the tie-corrected variance (no autocorrelation correction). */
@@ -232,14 +241,10 @@ export function fitTrend(t: ArrayLike<number>, v: ArrayLike<number>, z = Z_ONE_S
   const slope = median(slopes);
   const varS = varianceS(v) * hamedRaoFactor(t, v, slope);
   const nPairs = slopes.length;
-  const c = z * Math.sqrt(varS);
-  // Sen (1968): the bounds are the M1-th and (M2+1)-th smallest pairwise slopes (1-based),
-  // M1 = (N−C)/2, M2 = (N+C)/2; rounded outwards so the bound stays conservative.
-  const m1 = Math.floor((nPairs - c) / 2);
-  const m2 = Math.ceil((nPairs + c) / 2);
-  // median() left the slopes partitioned around index N>>1: each bound is searched on its side only.
+  const lower = senLower(slopes, varS, z);
+  // The upper bound, Sen's (M2+1)-th smallest slope, M2 = (N+C)/2 rounded up, on the other side of N>>1.
+  const m2 = Math.ceil((nPairs + z * Math.sqrt(varS)) / 2);
   const mid = nPairs >> 1;
-  const lower = m1 < 1 ? -Infinity : select(slopes, m1 - 1, 0, m1 - 1 <= mid ? mid : nPairs - 1);
   const upper = m2 >= nPairs ? Infinity : select(slopes, m2, m2 >= mid ? mid : 0, nPairs - 1);
   const zs = varS > 0 ? (s - Math.sign(s)) / Math.sqrt(varS) : 0;
   return { slope, lower, upper, confidence: normalCdf(zs), s, varS, n };
