@@ -9,7 +9,7 @@ import { firstAtOrAfter, fitRange, LazyTrend, levelsOff, localNoise, MIN_POINTS,
 import { firstLifetimeGuard, settledStart, steadyPace } from './guard.js';
 import { allocRates, dayOverDay, earlierLifetimeReached, gcPressure, goroutinesAt, heapSysRise, newHigh, trafficCouldExplain, trafficRise, heapCarries, usualWarmup } from './evidence.js';
 import { DAY, type Series } from './history.js';
-import { goalAtMinimum, lifetimeFloor, ownJumpsOf, underLimit, type FloorContext } from './window-floor.js';
+import { goalAtMinimum, lifetimeFloor, ownJumpsOf, type FloorContext } from './window-floor.js';
 import { goroutinesCarry, poolShare, type PoolShare } from './pool.js';
 import { findCycle, withoutCycle } from './season.js';
 import { minusTraffic, takesOutSpread, trafficExplainer, withoutTraffic } from './traffic.js';
@@ -146,10 +146,10 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   const guarded = lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge);
   // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as
   // fast as the first, where a curve levelling off with any time constant up to hours slows down.
-  // Only where the shape is the metric's own: not under a memory limit (the floor's shape is the
-  // GC's there as much as the heap's), not Sys or RSS (they follow the heap's warm-up with a lag,
-  // so a flat start there says nothing).
-  const shaped = metric === 'goroutines' || (metric === 'heap' && !underLimit(h, ctx.life.index));
+  // Only where the shape is the metric's own: the heap (under a memory limit too, where its floor
+  // is HeapAlloc's lower envelope, the live heap plus a wander a warm-up bends like any) and the
+  // goroutines; not Sys or RSS (they follow the heap's warm-up with a lag: a flat start says nothing).
+  const shaped = metric === 'goroutines' || metric === 'heap';
   const sixthBar = threshold * Math.sqrt(1 / MIN_SPAN);
   const settled = guarded && shaped ? settledStart(x, sixthBar, winH * MIN_SPAN, service.warmup / HOUR) : undefined;
   const spanFrom = guarded && shaped ? settled?.from ?? steadyPace(x, sixthBar, winH * MIN_SPAN) : undefined;

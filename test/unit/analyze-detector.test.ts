@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detect } from '../../src/analyze/detector.js';
 import { replay } from '../../src/analyze/replay.js';
+import { firstLifetimeGuard } from '../../src/analyze/guard.js';
 import { SHAPES, Rng, T0, benchService, scenario } from '../bench/scenarios.js';
 import { corpusTrace } from '../bench/corpus.js';
 import type { Incident, Metric } from '../../src/model/incident.js';
@@ -316,6 +317,18 @@ describe('detect: under a memory limit that collects every few seconds', () => {
     const opened = openedAfterOnset('memlimit-spiral', 20);
     expect(opened.length).toBeGreaterThan(0);
     expect(opened[0]).toBeLessThan(4);
+  });
+
+  it('finds a leak that starts with the process before the first lifetime has waited out its guard, as without a limit', () => {
+    // A generated trace (the corpus' tuning set): 82 MB live under a 130 MB GOMEMLIMIT, leaking
+    // 3.6 %/h from 0.6 h of uptime. Growth that keeps its pace ends a first lifetime's wait for a
+    // slower warm-up (4.75 h of uptime at the defaults) under a limit too.
+    const tr = corpusTrace('memlimit-spiral', 46);
+    const opened = openedAfterOnset('memlimit-spiral', 46);
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened[0]).toBeGreaterThan(0);
+    const uptime = (opened[0] + tr.truth.onsets[0]) * HOUR;
+    expect(uptime).toBeLessThan(tr.service.warmup + firstLifetimeGuard(tr.service));
   });
 
   it('opens nothing for a warm-up (τ 1.8 h) that levels off under the limit, though the floor wanders', () => {
