@@ -1,7 +1,8 @@
 /**
  * The first lifetime's guard. A process with no earlier lifetime to compare with gets time to show
  * that growth since its warm-up levels off (a slower warm-up still) before any verdict; two shapes
- * no warm-up has end that wait early: a floor that started flat, and growth that keeps its pace.
+ * an exponential or hyperbolic warm-up does not have end that wait early: a floor that started flat,
+ * and growth that keeps its pace (a logarithmic fill, whose pace falls as 1/uptime, can keep it).
  * Pure; judge.ts decides when the guard applies.
  */
 import type { ServiceConfig } from '../config/schema.js';

@@ -144,8 +144,8 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   // stretch, and outpaces it, is no warm-up of this process, whatever its length.
   const guard = firstLifetimeGuard(service);
   const guarded = lifeAge - service.warmup < guard && !ctx.open.has(metric) && !earlierLifetimeReached(h, ctx.life.index, lifeAge);
-  // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as
-  // fast as the first, where a curve levelling off with any time constant up to hours slows down.
+  // Nor is growth that keeps its pace: over the latest two sixths of a window the second grows as fast
+  // as the first, where an exponential or hyperbolic fill of τ up to hours slows down (a log does less).
   // Only where the shape is the metric's own: the heap (under a memory limit too, where its floor
   // is HeapAlloc's lower envelope, the live heap plus a wander a warm-up bends like any) and the
   // goroutines; not Sys or RSS (they follow the heap's warm-up with a lag: a flat start says nothing).
