@@ -23,7 +23,7 @@ export function lifetimeFloor(ctx: FloorContext, metric: Metric, span: number, h
 }
 
 /** A memory limit sets the GC goal in lifetime `life`: told (GOMEMLIMIT with the goal at it) or seen (goal pinned). */
-export function underLimit(h: History, life: number): boolean {
+function underLimit(h: History, life: number): boolean {
   const last = h.fine[h.fine.length - 1];
   const told = last !== undefined && last.life === life && !Number.isNaN(last.memlimit) && Number.isNaN(last.goalLive) && Number.isNaN(last.goalMin);
   return told || h.goalPinned(life);
