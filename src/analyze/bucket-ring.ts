@@ -1,9 +1,10 @@
 /**
  * Completed buckets held column by column in typed arrays, as a ring. Every bucket keeps what the
- * checks read over a day or a week (its index, lifetime and floors: 32 bytes); only the newest
+ * checks read over a day or a week (its index, lifetime and floors: 36 bytes); only the newest
  * (`Recent`: the trend window) keep the rest (allocation rates, GC counts, the goal ratio: 60
- * bytes more). At 1,000 services with a 6-hour window and a day behind it that is ~35 MB, where
- * every field for every bucket in Float64 was 136 bytes a bucket, ~107 MB (footprint bench).
+ * bytes more). At 1,000 services with a 6-hour window and a day behind it that was ~35 MB at 32
+ * bytes (footprint bench; the floor from LastGC adds ~3 MB), where every field for every bucket in
+ * Float64 was 136 bytes a bucket, ~107 MB.
  *
  * Readers that want objects get `views`: an array of two-field cursors (40 bytes a bucket), kept
  * in step with the ring, which the detector's checks index and iterate (`h.fine[i].b`,
@@ -28,6 +29,7 @@ export interface BucketFields {
   readonly samples: number;
   readonly goalLive: number;
   readonly cycleMin: number;
+  readonly cycleLive: number;
   readonly goalMin: number;
   readonly ratioMax: number;
   readonly sys: number;
@@ -49,7 +51,7 @@ export interface BucketFields {
 /** The fields the GC goal's checks read (goal.ts: estimateGoalRatio, goalPinned, heapFloor). */
 export type GoalFields = Pick<BucketFields, 't' | 'ratioMax' | 'goalLive' | 'cycleMin' | 'goalMin'>;
 /** What a bucket's heap floor is read from (goal.ts, heapFloor). */
-export type HeapFloors = Pick<GoalFields, 'goalLive' | 'cycleMin' | 'goalMin'>;
+export type HeapFloors = Pick<BucketFields, 'goalLive' | 'cycleMin' | 'cycleLive' | 'goalMin'>;
 
 /** Mean allocation rate (bytes/s) of a bucket, NaN when unknown. */
 export function allocRateOf(allocBytes: number, allocMs: number): number {
@@ -68,7 +70,7 @@ export function rateVarianceOf(rateN: number, rateSum: number, rateSq: number): 
 // lifetime, and the floors the checks read over a day (values as Float32: 24 bits of mantissa,
 // 64 bytes at 1 GB), in columns FLOOR0 on.
 const B = 0, LIFE = 1, FLOOR0 = 2;
-const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
+const FLOORS = ['goalLive', 'cycleMin', 'cycleLive', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
 export type Floor = (typeof FLOORS)[number];
 const COLUMNS = FLOOR0 + FLOORS.length;
 // The newest buckets only (`Recent`): what the checks read within the trend window. Float64
@@ -79,7 +81,7 @@ const WIDE_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
 // Column indices, from the lists (the writer walks the same lists): they cannot fall out of step.
 const floorCol = (f: Floor): number => FLOOR0 + FLOORS.indexOf(f);
 /** The floors' columns, for reading them in place (BucketRing.cell). */
-export const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), GOAL_MIN = floorCol('goalMin');
+export const GOAL_LIVE = floorCol('goalLive'), CYCLE_MIN = floorCol('cycleMin'), CYCLE_LIVE = floorCol('cycleLive'), GOAL_MIN = floorCol('goalMin');
 export const SYS = floorCol('sys'), RSS = floorCol('rss'), GOROUTINES = floorCol('goroutines');
 const ALLOC_BYTES = WIDE_F64.indexOf('allocBytes'), ALLOC_MS = WIDE_F64.indexOf('allocMs');
 const RATE_SUM = WIDE_F64.indexOf('rateSum'), RATE_SQ = WIDE_F64.indexOf('rateSq'), MEMLIMIT = WIDE_F64.indexOf('memlimit');
@@ -172,6 +174,14 @@ export class BucketRing {
     return this.all.i32[LIFE * this.all.cap + this.all.slot(i)];
   }
 
+  /** What bucket `q`'s (sequence number) heap floor is read from (goal.ts, heapFloor), into `to`: no object made per bucket. */
+  heapFloorsInto(q: number, to: { -readonly [K in keyof HeapFloors]: number }): void {
+    to.goalLive = this.cell(q, GOAL_LIVE);
+    to.cycleMin = this.cell(q, CYCLE_MIN);
+    to.cycleLive = this.cell(q, CYCLE_LIVE);
+    to.goalMin = this.cell(q, GOAL_MIN);
+  }
+
   /** Appends what the GC goal's checks read of the i-th oldest bucket to `to` (goal.ts), no object made. */
   goalFieldsInto(i: number, to: GoalColumns): void {
     const q = this.first + i;
@@ -238,6 +248,7 @@ export class BucketView implements BucketFields {
   get lifeStart(): number { return this.r.lifeStartOf(this.life); }
   get goalLive(): number { return this.r.cell(this.q, GOAL_LIVE); }
   get cycleMin(): number { return this.r.cell(this.q, CYCLE_MIN); }
+  get cycleLive(): number { return this.r.cell(this.q, CYCLE_LIVE); }
   get goalMin(): number { return this.r.cell(this.q, GOAL_MIN); }
   get sys(): number { return this.r.cell(this.q, SYS); }
   get rss(): number { return this.r.cell(this.q, RSS); }

@@ -28,6 +28,8 @@ export class Bucket implements BucketFields {
   goalLive = NaN;
   /** Lowest HeapAlloc seen in each GC cycle (NumGC unchanged): the closest sample to the post-GC live heap. */
   cycleMin = NaN;
+  /** The same, less what was allocated since the cycle's GC ended where LastGC tells (sinceGCOff): the heap floor under a memory limit. */
+  cycleLive = NaN;
   /** Lowest GOGC goal where GOGC is unknown, and the highest NextGC/HeapAlloc there. */
   goalMin = NaN;
   ratioMax = NaN;
@@ -81,6 +83,27 @@ function gogcGoal(s: Sample): number | undefined {
 }
 
 /**
+ * HeapAlloc less what was allocated since the last GC ended, when that GC ended since the previous
+ * sample (`prev`, the last with TotalAlloc). A scrape lands some way into a GC cycle, so the least
+ * HeapAlloc of a cycle still carries what was allocated since the cycle began: a wander of up to
+ * a whole cycle's allocation where a memory limit, not GOGC, sets the goal and no goal tells the
+ * live heap. What is taken off is the time since LastGC at the slower of two rates, this
+ * interval's and the one before (`prevRate`, bytes/ms): a burst that came before the GC (a batch
+ * job) and ended it is not spread over the time after, so the estimate errs upward, toward
+ * HeapAlloc, as the least of a cycle's samples does. HeapAlloc as it is where LastGC, NumGC or
+ * the rates are unknown, or the two clocks disagree (the GC "ended" before the previous sample).
+ */
+export function sinceGCOff(s: Sample, prev: Sample | undefined, prevGC: number | undefined, prevRate: number | undefined): number {
+  const heap = s.heapAlloc!;
+  if (!(s.lastGC! > 0) || s.numGC === undefined || s.numGC === prevGC || prev?.totalAlloc === undefined || s.totalAlloc === undefined) return heap;
+  const interval = s.t - prev.t;
+  const since = s.t - s.lastGC! / 1e6;
+  if (prevRate === undefined || !(interval > 0) || !(since <= interval) || s.totalAlloc < prev.totalAlloc) return heap;
+  // A scrape stamped before the runtime read its MemStats sees a GC that ended after its stamp: nothing to take off.
+  return heap - Math.min((s.totalAlloc - prev.totalAlloc) / interval, prevRate) * Math.max(0, since);
+}
+
+/**
  * Folds samples, in time order, into buckets of `width` ms. A restart closes the current bucket
  * early: a bucket never mixes two processes. `gogc` is the configured GOGC for targets that do not
  * expose it.
@@ -91,7 +114,10 @@ export class BucketFolder {
   private life = -1;
   private lifeStart = 0;
   private cycleMin = Infinity;
+  private cycleLive = Infinity;
   private prevGC: number | undefined;
+  /** Allocation rate (bytes/ms) of the latest interval between samples with TotalAlloc. */
+  private allocRate: number | undefined;
   /**
    * The last sample that had each cumulative counter: a pprof-only service reads MemStats on a
    * slower cadence than its samples, so intervals run between the samples that carry them.
@@ -122,8 +148,8 @@ export class BucketFolder {
       this.flush();
       this.life++;
       this.lifeStart = s.processStart ?? s.t;
-      this.cycleMin = Infinity;
-      this.prevGC = undefined;
+      this.cycleMin = this.cycleLive = Infinity;
+      this.prevGC = this.allocRate = undefined;
       // The previous process's counters say nothing about this one's first interval.
       this.prev = undefined;
       this.lastAlloc = this.lastGCSample = this.lastPause = undefined;
@@ -159,9 +185,13 @@ export class BucketFolder {
   private fold(m: Bucket, s: Sample): void {
     m.samples++;
     if (s.heapAlloc !== undefined) {
-      this.cycleMin = s.numGC !== undefined && s.numGC === this.prevGC ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
+      const sameCycle = s.numGC !== undefined && s.numGC === this.prevGC;
+      const live = sinceGCOff(s, this.lastAlloc, this.prevGC, this.allocRate);
+      this.cycleMin = sameCycle ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
+      this.cycleLive = sameCycle ? Math.min(this.cycleLive, live) : live;
       this.prevGC = s.numGC;
       m.cycleMin = minOf(m.cycleMin, this.cycleMin);
+      m.cycleLive = minOf(m.cycleLive, this.cycleLive);
       m.heapAllocMax = Number.isNaN(m.heapAllocMax) ? s.heapAlloc : Math.max(m.heapAllocMax, s.heapAlloc);
     }
     const pa = this.lastAlloc;
@@ -170,7 +200,8 @@ export class BucketFolder {
       const bytes = s.totalAlloc - pa.totalAlloc;
       m.allocBytes += bytes;
       m.allocMs += s.t - pa.t;
-      const r = (bytes / (s.t - pa.t)) * 1000;
+      this.allocRate = bytes / (s.t - pa.t);
+      const r = this.allocRate * 1000;
       m.rateN++;
       m.rateSum += r;
       m.rateSq += r * r;

@@ -9,9 +9,9 @@ import type { Metric } from '../model/incident.js';
 import type { Sample } from '../model/sample.js';
 import { Bucket, BucketFolder } from './buckets.js';
 import { estimateGoalRatio, goalColumns, goalPinned, heapFloor } from './goal.js';
-import { BucketRing, CYCLE_MIN, GOAL_LIVE, GOAL_MIN, GOROUTINES, RSS, SYS, type BucketFields, type BucketView } from './bucket-ring.js';
+import { BucketRing, GOROUTINES, RSS, SYS, type BucketFields, type BucketView } from './bucket-ring.js';
 
-/** The column `series` reads for a metric other than the heap (whose floor is made of GOAL_LIVE, CYCLE_MIN and GOAL_MIN). */
+/** The column `series` reads for a metric other than the heap (whose floor is made of GOAL_LIVE, CYCLE_MIN, CYCLE_LIVE and GOAL_MIN). */
 const COLUMN_OF: Record<Exclude<Metric, 'heap'>, number> = { sys: SYS, rss: RSS, goroutines: GOROUTINES };
 
 const HOUR = 3_600_000;
@@ -216,7 +216,7 @@ export class History {
     const lifeStart = ring.lifeStartOf(life);
     const ratio = metric === 'heap' ? this.goalRatio(life) : undefined;
     const pinned = metric === 'heap' && this.goalPinned(life);
-    const heap = { goalLive: NaN, cycleMin: NaN, goalMin: NaN };
+    const heap = { goalLive: NaN, cycleMin: NaN, cycleLive: NaN, goalMin: NaN };
     const col = metric === 'heap' ? -1 : COLUMN_OF[metric];
     for (let i = from; i < to; i++) {
       if (ring.lifeAt(i) !== life) continue;
@@ -226,9 +226,7 @@ export class History {
       const q = ring.first + i;
       if (col >= 0) v = ring.cell(q, col);
       else {
-        heap.goalLive = ring.cell(q, GOAL_LIVE);
-        heap.cycleMin = ring.cell(q, CYCLE_MIN);
-        heap.goalMin = ring.cell(q, GOAL_MIN);
+        ring.heapFloorsInto(q, heap);
         v = heapFloor(heap, ratio, pinned);
       }
       if (Number.isNaN(v)) continue;
@@ -282,6 +280,7 @@ function mergeInto(h: Bucket, f: Bucket): void {
   h.samples += f.samples;
   h.goalLive = nanMin(h.goalLive, f.goalLive);
   h.cycleMin = nanMin(h.cycleMin, f.cycleMin);
+  h.cycleLive = nanMin(h.cycleLive, f.cycleLive);
   h.goalMin = nanMin(h.goalMin, f.goalMin);
   h.ratioMax = nanMax(h.ratioMax, f.ratioMax);
   h.sys = nanMin(h.sys, f.sys);

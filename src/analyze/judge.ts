@@ -176,7 +176,7 @@ export function judgeWindow(ctx: JudgeContext, metric: Metric): Judgement | unde
   let dayRates: RateSeries | undefined;
   const dayRatesOf = (): RateSeries => (dayRates ??= allocRates(h, dayOf()));
   // A lifetime older than the window: warm-up checks also read its floor since the start (not
-  // under a memory limit, where a spiral nearing the limit bends like a warm-up).
+  // HeapAlloc's under a memory limit, which bends like a warm-up as a spiral nears the limit).
   const lifelong = ownJumps && lifeAge > service.window;
   let slowing: boolean | undefined;
   // The checks a growing span must also pass: `xs` is the floor (or the floor without its cycle, or

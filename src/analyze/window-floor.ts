@@ -29,9 +29,13 @@ function underLimit(h: History, life: number): boolean {
   return told || h.goalPinned(life);
 }
 
-/** Whether the floor's jumps are the metric's own: not the heap's under a memory limit (assess.ts, SpanInput). */
+/**
+ * Whether the floor's jumps are the metric's own (assess.ts, SpanInput): not the heap's under a
+ * memory limit, where they are as much the scrapes' phase in the GC cycle, unless the target tells
+ * LastGC and the floor is the heap the GC left (buckets.ts, sinceGCOff).
+ */
 export function ownJumpsOf(ctx: FloorContext, metric: Metric): boolean {
-  return metric !== 'heap' || !underLimit(ctx.history, ctx.life.index);
+  return metric !== 'heap' || ctx.history.lastSample?.lastGC! > 0 || !underLimit(ctx.history, ctx.life.index);
 }
 
 /** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */

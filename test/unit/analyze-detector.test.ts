@@ -335,6 +335,19 @@ describe('detect: under a memory limit that collects every few seconds', () => {
     expect(uptimes[0] * HOUR).toBeLessThan(tr.service.warmup + firstLifetimeGuard(tr.service));
   });
 
+  it('reads the heap the GC left where LastGC is known, and finds a leak sooner than from HeapAlloc alone', () => {
+    // A generated trace (the corpus' tuning set): 206 MB live under a 316 MB GOMEMLIMIT at GOGC 400,
+    // leaking 2.5 %/h from hour 6.3. Each scrape's HeapAlloc carries what was allocated since the
+    // last GC; less that (the time since LastGC at the allocation rate), the floor is the live heap.
+    const tr = corpusTrace('memlimit-spiral', 18);
+    const withLastGC = heapOpenings(tr);
+    const without = heapOpenings({ ...tr, samples: tr.samples.map(({ lastGC: _, ...s }) => s) });
+    expect(withLastGC.length).toBeGreaterThan(0);
+    expect(without.length).toBeGreaterThan(0);
+    expect(withLastGC[0]).toBeGreaterThan(tr.truth.onsets[0]);
+    expect(withLastGC[0]).toBeLessThan(without[0] - 0.5);
+  });
+
   it('opens nothing for a warm-up (τ 1.8 h) that levels off under the limit, though the floor wanders', () => {
     expect(openedAfterOnset('memlimit-pinned', 1)).toEqual([]);
   });

@@ -6,7 +6,7 @@ import type { Sample } from '../../src/model/sample.js';
 const HOUR = 3_600_000;
 /** Kept for every bucket (floors as Float32). */
 const EXACT = ['b', 't', 'life', 'lifeStart'] as const;
-const FLOORS = ['goalLive', 'cycleMin', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
+const FLOORS = ['goalLive', 'cycleMin', 'cycleLive', 'goalMin', 'sys', 'rss', 'goroutines'] as const;
 /** Kept for the newest buckets only (the trend window). */
 const RECENT = ['samples', 'allocBytes', 'allocMs', 'rateN', 'rateSum', 'rateSq', 'memlimit', 'allocRate', 'rateVariance', 'samplesAtMinimum'] as const;
 const RECENT_F32 = ['ratioMax', 'gcs', 'heapSys'] as const;
