@@ -28,7 +28,7 @@ export class Bucket implements BucketFields {
   goalLive = NaN;
   /** Lowest HeapAlloc seen in each GC cycle (NumGC unchanged): the closest sample to the post-GC live heap. */
   cycleMin = NaN;
-  /** The same, less what was allocated since the cycle's GC ended where LastGC tells (sinceGCOff): the heap floor under a memory limit. */
+  /** The same, less what was allocated since the cycle's GC ended where LastGC tells (heapLeftByGC): the heap floor under a memory limit. */
   cycleLive = NaN;
   /** Lowest GOGC goal where GOGC is unknown, and the highest NextGC/HeapAlloc there. */
   goalMin = NaN;
@@ -83,24 +83,24 @@ function gogcGoal(s: Sample): number | undefined {
 }
 
 /**
- * HeapAlloc less what was allocated since the last GC ended, when that GC ended since the previous
- * sample (`prev`, the last with TotalAlloc). A scrape lands some way into a GC cycle, so the least
- * HeapAlloc of a cycle still carries what was allocated since the cycle began: a wander of up to
- * a whole cycle's allocation where a memory limit, not GOGC, sets the goal and no goal tells the
- * live heap. What is taken off is the time since LastGC at the slower of two rates, this
- * interval's and the one before (`prevRate`, bytes/ms): a burst that came before the GC (a batch
- * job) and ended it is not spread over the time after, so the estimate errs upward, toward
- * HeapAlloc, as the least of a cycle's samples does. HeapAlloc as it is where LastGC, NumGC or
- * the rates are unknown, or the two clocks disagree (the GC "ended" before the previous sample).
+ * `heap` (the sample's HeapAlloc) less what was allocated since the last GC ended, when that GC
+ * ended since the previous sample (`prev`, the last with TotalAlloc). A scrape lands some way into
+ * a GC cycle, so the least HeapAlloc of a cycle still carries what was allocated since the cycle
+ * began: a wander of up to a whole cycle's allocation where a memory limit, not GOGC, sets the goal
+ * and no goal tells the live heap. What is taken off is the time since LastGC at the slower of two
+ * rates, this interval's and the one before (`prevPerMs`, bytes/ms): a burst within one interval
+ * that ended in the GC (a batch job) is not spread over the time after it. A burst over both can
+ * still take off too much: never below 0. HeapAlloc as it is where LastGC, NumGC or the rates are
+ * unknown, or where the target's clock is behind the daemon's by more than the interval (its GC
+ * "ended" before the previous sample); a smaller skew is not seen.
  */
-export function sinceGCOff(s: Sample, prev: Sample | undefined, prevGC: number | undefined, prevRate: number | undefined): number {
-  const heap = s.heapAlloc!;
-  if (!(s.lastGC! > 0) || s.numGC === undefined || s.numGC === prevGC || prev?.totalAlloc === undefined || s.totalAlloc === undefined) return heap;
+export function heapLeftByGC(heap: number, s: Sample, prev: Sample | undefined, prevGC: number | undefined, prevPerMs: number | undefined): number {
+  if (!((s.lastGC ?? 0) > 0) || s.numGC === undefined || s.numGC === prevGC || prev?.totalAlloc === undefined || s.totalAlloc === undefined) return heap;
   const interval = s.t - prev.t;
-  const since = s.t - s.lastGC! / 1e6;
-  if (prevRate === undefined || !(interval > 0) || !(since <= interval) || s.totalAlloc < prev.totalAlloc) return heap;
+  const since = s.t - (s.lastGC ?? 0) / 1e6;
+  if (prevPerMs === undefined || !(interval > 0) || !(since <= interval) || s.totalAlloc < prev.totalAlloc) return heap;
   // A scrape stamped before the runtime read its MemStats sees a GC that ended after its stamp: nothing to take off.
-  return heap - Math.min((s.totalAlloc - prev.totalAlloc) / interval, prevRate) * Math.max(0, since);
+  return Math.max(0, heap - Math.min((s.totalAlloc - prev.totalAlloc) / interval, prevPerMs) * Math.max(0, since));
 }
 
 /**
@@ -116,8 +116,8 @@ export class BucketFolder {
   private cycleMin = Infinity;
   private cycleLive = Infinity;
   private prevGC: number | undefined;
-  /** Allocation rate (bytes/ms) of the latest interval between samples with TotalAlloc. */
-  private allocRate: number | undefined;
+  /** Bytes allocated per ms over the latest interval between samples with TotalAlloc (set below, after the heap reads it). */
+  private allocPerMs: number | undefined;
   /**
    * The last sample that had each cumulative counter: a pprof-only service reads MemStats on a
    * slower cadence than its samples, so intervals run between the samples that carry them.
@@ -149,7 +149,7 @@ export class BucketFolder {
       this.life++;
       this.lifeStart = s.processStart ?? s.t;
       this.cycleMin = this.cycleLive = Infinity;
-      this.prevGC = this.allocRate = undefined;
+      this.prevGC = this.allocPerMs = undefined;
       // The previous process's counters say nothing about this one's first interval.
       this.prev = undefined;
       this.lastAlloc = this.lastGCSample = this.lastPause = undefined;
@@ -186,7 +186,9 @@ export class BucketFolder {
     m.samples++;
     if (s.heapAlloc !== undefined) {
       const sameCycle = s.numGC !== undefined && s.numGC === this.prevGC;
-      const live = sinceGCOff(s, this.lastAlloc, this.prevGC, this.allocRate);
+      // A goal at the runtime's minimum heap: the GC runs for the minimum, not for what was allocated.
+      const goalNow = gogcGoal(s);
+      const live = goalNow !== undefined && goalNow <= heapMinimum(this.gogc ?? s.gogc) ? s.heapAlloc : heapLeftByGC(s.heapAlloc, s, this.lastAlloc, this.prevGC, this.allocPerMs);
       this.cycleMin = sameCycle ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
       this.cycleLive = sameCycle ? Math.min(this.cycleLive, live) : live;
       this.prevGC = s.numGC;
@@ -200,8 +202,8 @@ export class BucketFolder {
       const bytes = s.totalAlloc - pa.totalAlloc;
       m.allocBytes += bytes;
       m.allocMs += s.t - pa.t;
-      this.allocRate = bytes / (s.t - pa.t);
-      const r = this.allocRate * 1000;
+      this.allocPerMs = bytes / (s.t - pa.t);
+      const r = this.allocPerMs * 1000;
       m.rateN++;
       m.rateSum += r;
       m.rateSq += r * r;

@@ -74,7 +74,7 @@ export function estimateGoalRatio(c: GoalColumns): number | undefined {
 /**
  * The heap floor of a bucket: the GOGC goal's live heap where it is trustworthy, else the
  * per-cycle HeapAlloc minimum (less what was allocated since the cycle's GC ended, where LastGC
- * tells: buckets.ts, sinceGCOff). A goal-derived floor far below the HeapAlloc floor means a limit
+ * tells: buckets.ts, heapLeftByGC). A goal-derived floor far below the HeapAlloc floor means a limit
  * pins the goal (GOMEMLIMIT we were not told about) — when it happens in many buckets (`pinned`),
  * the HeapAlloc minimum is the floor in every bucket of the lifetime; in one bucket alone it is a
  * scrape period in step with the GC period, every scrape late in its cycle. Without `pinned`
@@ -87,8 +87,8 @@ export function heapFloor(b: HeapFloors, ratio: number | undefined, pinned?: boo
   if (Number.isNaN(cycle)) return goal;
   // A limit that pins the goal in many buckets pins it in all: the goal says nothing of the live
   // heap there, even in a bucket whose HeapAlloc minimum happens to come close to it. Whether it
-  // pins is read from HeapAlloc as it is, as it always was (a limit lifts it that far above the
-  // goal's live heap); the floor is what the GC left.
+  // pins is read from HeapAlloc as it is (a limit lifts it that far above the goal's live heap;
+  // the heap the GC left, the floor, stays closer); the floor is what the GC left.
   if (pinned ?? pinnedGoal(cycle, goal)) return b.cycleLive;
   return goal;
 }

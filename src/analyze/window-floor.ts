@@ -31,11 +31,22 @@ function underLimit(h: History, life: number): boolean {
 
 /**
  * Whether the floor's jumps are the metric's own (assess.ts, SpanInput): not the heap's under a
- * memory limit, where they are as much the scrapes' phase in the GC cycle, unless the target tells
- * LastGC and the floor is the heap the GC left (buckets.ts, sinceGCOff).
+ * memory limit, where they are as much the scrapes' phase in the GC cycle, unless the floor is the
+ * heap the GC left (buckets.ts, heapLeftByGC) in most of the lifetime's buckets in the window.
  */
 export function ownJumpsOf(ctx: FloorContext, metric: Metric): boolean {
-  return metric !== 'heap' || ctx.history.lastSample?.lastGC! > 0 || !underLimit(ctx.history, ctx.life.index);
+  return metric !== 'heap' || !underLimit(ctx.history, ctx.life.index) || mostlyLeftByGC(ctx);
+}
+
+/** In most of the lifetime's buckets within the window, LastGC took something off HeapAlloc's least. */
+function mostlyLeftByGC(ctx: FloorContext): boolean {
+  const fine = ctx.history.fine;
+  let seen = 0, left = 0;
+  for (let i = fine.length - 1; i >= 0 && fine[i].life === ctx.life.index && fine[i].t > ctx.now - ctx.service.window; i--) {
+    seen++;
+    if (fine[i].cycleLive < fine[i].cycleMin) left++;
+  }
+  return left > seen / 2;
 }
 
 /** The lifetime's latest bucket saw the GC goal at the runtime's minimum heap (buckets.ts, heapMinimum). */

@@ -204,8 +204,10 @@ export function simulate(plan: Plan, rng: Rng, start = T0): Sample[] {
       // Two stop-the-world phases per cycle; the longer with more goroutine stacks to scan roots of.
       pauseTotalNs += cycles * Math.round(60_000 + 20 * gor);
       // The last cycle ended as long before the scrape as its remainder took to allocate, give or
-      // take 10 %: allocation within a step is not even. (The recorded real programs, read every
-      // 15 s, put HeapAlloc less the rate times the time since LastGC within 4 % of the live heap.)
+      // take 10 %: allocation within a step is not even. (The recorded steady allocators, leak,
+      // cacheleak, cachefill and restarts, read every 15th second, put HeapAlloc less the time since
+      // LastGC at the slower of two intervals' rates within −4 … +2 % of the GOGC goal's live heap.
+      // What the detector gains from LastGC in the corpus follows from this model.)
       // No draw from rng: every other field of every trace stays as it was.
       lastGC = t - STEP * Math.min(1, (allocPhase / allocated) * (1 + 0.2 * (unevenness(i) - 0.5)));
     }

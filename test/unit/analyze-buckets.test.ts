@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bucket, BucketFolder } from '../../src/analyze/buckets.js';
+import { Bucket, BucketFolder, heapLeftByGC } from '../../src/analyze/buckets.js';
 import type { Sample } from '../../src/model/sample.js';
 
 const MB = 1e6;
@@ -12,7 +12,7 @@ const T0 = 1_800_000_000_000;
  * HeapAlloc is that plus what was allocated since (at `rate(t)` bytes/ms); LastGC is when the
  * last GC ended (ns), in the same clock as the scrape, shifted by `skew` ms. Read every 15 s.
  */
-function process(ms: number, gcEvery: number, live: (t: number) => number, rate: (t: number) => number, skew = 0): { samples: Sample[]; liveAt: Map<number, number> } {
+function goProcess(ms: number, gcEvery: number, live: (t: number) => number, rate: (t: number) => number, skew = 0): { samples: Sample[]; liveAt: Map<number, number> } {
   const samples: Sample[] = [];
   const liveAt = new Map<number, number>();
   let total = 0, numGC = 0, lastGC = 0, marked = live(0), since = 0;
@@ -52,7 +52,7 @@ function leastLive(b: Bucket, liveAt: Map<number, number>): number {
 describe('buckets: the heap a GC left, from LastGC and the allocation rate', () => {
   it('reads the live heap where each scrape lands some way into a GC cycle, where HeapAlloc carries what was allocated since', () => {
     // 2 MB/s against a GC every 97 s: each 15 s scrape carries 0–190 MB of new objects on a live heap of 100 MB rising 4 MB/h.
-    const { samples, liveAt } = process(2 * 3_600_000, 97_000, (t) => 100 * MB + (4 * MB * t) / 3_600_000, () => 2 * MB / 1000);
+    const { samples, liveAt } = goProcess(2 * 3_600_000, 97_000, (t) => 100 * MB + (4 * MB * t) / 3_600_000, () => 2 * MB / 1000);
     const buckets = fold(samples).filter((b) => b.samples >= 8);
     expect(buckets.length).toBeGreaterThan(40);
     for (const b of buckets) {
@@ -69,17 +69,34 @@ describe('buckets: the heap a GC left, from LastGC and the allocation rate', () 
     // A batch job: 1 MB/s, but 100 MB/s for the two seconds before each GC (every 65 s): spread over
     // its 15 s interval, that rate would take off far more than the time since the GC allocated.
     const burst = (t: number) => (t % 65_000 >= 63_000 ? 100 : 1) * MB / 1000;
-    const { samples, liveAt } = process(3_600_000, 65_000, () => 100 * MB, burst);
+    const { samples, liveAt } = goProcess(3_600_000, 65_000, () => 100 * MB, burst);
     for (const b of fold(samples)) if (b.samples >= 8) expect(b.cycleLive).toBeGreaterThanOrEqual(0.99 * leastLive(b, liveAt));
   });
 
   it('leaves HeapAlloc as it is where the clocks disagree: a GC that ended before the previous scrape by its own clock', () => {
-    const { samples } = process(3_600_000, 40_000, () => 100 * MB, () => 2 * MB / 1000, -20_000);
+    const { samples } = goProcess(3_600_000, 40_000, () => 100 * MB, () => 2 * MB / 1000, -20_000);
     for (const b of fold(samples)) expect(b.cycleLive).toBe(b.cycleMin);
   });
 
   it('leaves HeapAlloc as it is without LastGC', () => {
-    const { samples } = process(3_600_000, 40_000, () => 100 * MB, () => 2 * MB / 1000);
+    const { samples } = goProcess(3_600_000, 40_000, () => 100 * MB, () => 2 * MB / 1000);
     for (const b of fold(samples.map(({ lastGC: _, ...s }) => s))) expect(b.cycleLive).toBe(b.cycleMin);
+  });
+
+  it('takes off the time since LastGC at the slower of the two latest rates, never below 0, and nothing when the GC ended before the previous sample', () => {
+    const prev: Sample = { t: T0, totalAlloc: 1000 * MB, numGC: 10 };
+    const at = (since: number, allocated: number, numGC = 11): Sample => ({ t: T0 + SCRAPE, totalAlloc: 1000 * MB + allocated, numGC, lastGC: (T0 + SCRAPE - since) * 1e6 });
+    const perMs = (mbPerS: number) => (mbPerS * MB) / 1000;
+    // 15 MB over 15 s, 1 MB/s before: 5 s since the GC takes off 5 MB.
+    expect(heapLeftByGC(50 * MB, at(5_000, 15 * MB), prev, 10, perMs(1))).toBeCloseTo(45 * MB, -3);
+    // A burst in this interval (150 MB): the interval before (1 MB/s) sets the rate.
+    expect(heapLeftByGC(50 * MB, at(5_000, 150 * MB), prev, 10, perMs(1))).toBeCloseTo(45 * MB, -3);
+    // A burst over both intervals that ended in the GC: at most all of HeapAlloc.
+    expect(heapLeftByGC(50 * MB, at(10_000, 1500 * MB), prev, 10, perMs(100))).toBe(0);
+    // No GC since the previous sample, a GC before it by the target's clock, no rate before, no LastGC.
+    expect(heapLeftByGC(50 * MB, at(5_000, 15 * MB, 10), prev, 10, perMs(1))).toBe(50 * MB);
+    expect(heapLeftByGC(50 * MB, at(20_000, 15 * MB), prev, 10, perMs(1))).toBe(50 * MB);
+    expect(heapLeftByGC(50 * MB, at(5_000, 15 * MB), prev, 10, undefined)).toBe(50 * MB);
+    expect(heapLeftByGC(50 * MB, { ...at(5_000, 15 * MB), lastGC: 0 }, prev, 10, perMs(1))).toBe(50 * MB);
   });
 });
