@@ -95,9 +95,10 @@ function gogcGoal(s: Sample): number | undefined {
  * "ended" before the previous sample); a smaller skew is not seen.
  */
 export function heapLeftByGC(heap: number, s: Sample, prev: Sample | undefined, prevGC: number | undefined, prevPerMs: number | undefined): number {
-  if (!((s.lastGC ?? 0) > 0) || s.numGC === undefined || s.numGC === prevGC || prev?.totalAlloc === undefined || s.totalAlloc === undefined) return heap;
+  const lastGC = s.lastGC ?? 0;
+  if (!(lastGC > 0) || s.numGC === undefined || s.numGC === prevGC || prev?.totalAlloc === undefined || s.totalAlloc === undefined) return heap;
   const interval = s.t - prev.t;
-  const since = s.t - (s.lastGC ?? 0) / 1e6;
+  const since = s.t - lastGC / 1e6;
   if (prevPerMs === undefined || !(interval > 0) || !(since <= interval) || s.totalAlloc < prev.totalAlloc) return heap;
   // A scrape stamped before the runtime read its MemStats sees a GC that ended after its stamp: nothing to take off.
   return Math.max(0, heap - Math.min((s.totalAlloc - prev.totalAlloc) / interval, prevPerMs) * Math.max(0, since));
@@ -184,11 +185,15 @@ export class BucketFolder {
 
   private fold(m: Bucket, s: Sample): void {
     m.samples++;
+    const g = this.gogc ?? s.gogc;
+    const goal = gogcGoal(s);
+    // A goal at the minimum heap bounds the live heap (goal/(1+GOGC/100)) but does not follow it:
+    // neither a floor nor a GOGC ratio can be read from it, and the GC runs for the minimum, not
+    // for what was allocated, so LastGC says nothing of the heap it left either.
+    const atMinimum = goal !== undefined && goal <= heapMinimum(g);
     if (s.heapAlloc !== undefined) {
       const sameCycle = s.numGC !== undefined && s.numGC === this.prevGC;
-      // A goal at the runtime's minimum heap: the GC runs for the minimum, not for what was allocated.
-      const goalNow = gogcGoal(s);
-      const live = goalNow !== undefined && goalNow <= heapMinimum(this.gogc ?? s.gogc) ? s.heapAlloc : heapLeftByGC(s.heapAlloc, s, this.lastAlloc, this.prevGC, this.allocPerMs);
+      const live = atMinimum ? s.heapAlloc : heapLeftByGC(s.heapAlloc, s, this.lastAlloc, this.prevGC, this.allocPerMs);
       this.cycleMin = sameCycle ? Math.min(this.cycleMin, s.heapAlloc) : s.heapAlloc;
       this.cycleLive = sameCycle ? Math.min(this.cycleLive, live) : live;
       this.prevGC = s.numGC;
@@ -214,15 +219,8 @@ export class BucketFolder {
     if (pp?.pauseTotalNs !== undefined && s.pauseTotalNs !== undefined && s.pauseTotalNs >= pp.pauseTotalNs && s.t > pp.t) {
       m.pauseNs = (Number.isNaN(m.pauseNs) ? 0 : m.pauseNs) + (s.pauseTotalNs - pp.pauseTotalNs);
     }
-    let goal = gogcGoal(s);
-    const g = this.gogc ?? s.gogc;
-    // A goal at the minimum heap bounds the live heap (goal/(1+GOGC/100)) but does not follow it:
-    // neither a floor nor a GOGC ratio can be read from it.
-    if (goal !== undefined && goal <= heapMinimum(g)) {
-      m.samplesAtMinimum++;
-      goal = undefined;
-    }
-    if (goal !== undefined && g !== undefined && g > 0) m.goalLive = minOf(m.goalLive, goal / (1 + g / 100));
+    if (atMinimum) m.samplesAtMinimum++;
+    else if (goal !== undefined && g !== undefined && g > 0) m.goalLive = minOf(m.goalLive, goal / (1 + g / 100));
     else if (goal !== undefined && g === undefined) {
       m.goalMin = minOf(m.goalMin, goal);
       if (s.heapAlloc !== undefined && s.heapAlloc > 0) m.ratioMax = Math.max(Number.isNaN(m.ratioMax) ? 0 : m.ratioMax, goal / s.heapAlloc);
